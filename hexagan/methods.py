@@ -1,0 +1,203 @@
+"""The method registry: every imputer and classifier of the suite, built by name.
+
+A method is one class registered with :func:`register` plus its name in
+``config/config.yaml``.  The workflow and users build methods with
+:func:`create`, so every method is trained on the very same masks and splits.
+
+Two kinds of method share one small contract (scikit-learn's):
+
+* an **imputer** (``kind = "imputer"``) has ``fit(X)`` and ``transform(X)``;
+  ``X`` is a float array with ``NaN`` where an entry is missing, already
+  min-max scaled to [0, 1] by the protocol.  ``transform`` must return an
+  array without NaN that keeps every observed entry unchanged.
+* a **classifier** (``kind = "classifier"``) has ``fit(X, y)``, ``predict(X)``
+  and ``predict_proba(X)``; ``X`` may hold NaN and ``y`` uses ``-1`` for a
+  missing label (scikit-learn's convention for semi-supervised learning).
+
+Optional capabilities, declared as class attributes and read by the protocol:
+
+* ``transductive = True``: the imputer may see the observed entries of the rows
+  it imputes (never their held-out values) -- documented per method.
+* ``fit_replicas(tasks)``: trains K independent copies at once (one per split)
+  and returns K fitted estimators; methods without it are fitted in a loop.
+* ``fit(..., eval_set=(X_val, X_val_true, y_val))``: the method selects its
+  checkpoint on this validation part (carved from the training rows, never
+  the test fold); the protocol passes it when ``uses_validation = True``.
+
+Registration is lazy: a module is imported only when one of its methods is
+created, so ``import hexagan`` stays fast and a broken optional dependency
+only breaks the methods that need it.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+_REGISTRY: dict[str, type] = {}
+
+# Where each built-in method lives; importing the module registers it.  A user
+# method registers itself with @register and needs no entry here.
+_BUILTIN_MODULES: dict[str, str] = {}
+
+
+def _builtin(module: str, *names: str) -> None:
+    for name in names:
+        _BUILTIN_MODULES[name] = module
+
+
+_builtin("hexagan.reference", "mean+logreg")
+_builtin("baselines.simple", "zeros", "mean")
+_builtin("baselines.matrix", "matrix")
+_builtin("baselines.knn", "knn")
+_builtin("baselines.mice", "mice")
+_builtin("baselines.iterative", "iterative", "missforest")
+_builtin("baselines.autoencoder", "autoencoder")
+_builtin("baselines.gain", "gain")
+_builtin("baselines.triplegan", "triplegan")
+_builtin("baselines.pipelines", "cs", "smote", "mice+cs+triplegan", "gain+cs+triplegan",
+         "mice+smote+triplegan", "gain+smote+triplegan")
+_builtin("hexagan.estimators", "hexagan", "hexagan_imputer")
+
+KINDS = ("imputer", "classifier")
+
+
+class MethodError(ValueError):
+    """A method name or its parameters are invalid."""
+
+
+def register(name: str):
+    """Class decorator registering a method under ``name``.
+
+    The class must declare ``kind`` ("imputer" or "classifier").  Registering
+    a second, different class under a taken name is an error, so two plugins
+    cannot silently shadow each other.
+    """
+
+    def decorator(cls: type) -> type:
+        kind = getattr(cls, "kind", None)
+        if kind not in KINDS:
+            raise MethodError(f"method {name!r}: class {cls.__name__} must set kind to one of {KINDS}, got {kind!r}")
+        existing = _REGISTRY.get(name)
+        if existing is not None and existing.__qualname__ != cls.__qualname__:
+            raise MethodError(f"method {name!r} is already registered by {existing.__module__}.{existing.__qualname__}")
+        _REGISTRY[name] = cls
+        cls.method_name = name
+        return cls
+
+    return decorator
+
+
+def _load(name: str) -> type:
+    if name not in _REGISTRY and name in _BUILTIN_MODULES:
+        importlib.import_module(_BUILTIN_MODULES[name])
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise MethodError(f"unknown method {name!r}; available: {', '.join(available())}") from None
+
+
+def available() -> list[str]:
+    """Names of every method that :func:`create` accepts, sorted."""
+    return sorted(set(_REGISTRY) | set(_BUILTIN_MODULES))
+
+
+def get(name: str) -> type:
+    """The class registered under ``name``."""
+    return _load(name)
+
+
+def create(name: str, **params: Any):
+    """Build the method registered under ``name`` with its parameters.
+
+    Unknown parameters are an error naming the method and its valid
+    parameters (scikit-learn estimators would otherwise accept any keyword
+    through ``set_params`` only).
+    """
+    cls = _load(name)
+    valid = set(cls().get_params(deep=False)) if hasattr(cls, "get_params") else None
+    if valid is not None:
+        unknown = sorted(set(params) - valid)
+        if unknown:
+            raise MethodError(f"method {name!r} has no parameter(s) {unknown}; valid: {sorted(valid)}")
+    return cls(**params)
+
+
+@dataclass(frozen=True)
+class FitTask:
+    """What one fit sees: training rows, labels (-1 = missing) and a validation part.
+
+    ``eval_set`` is ``(X_val, X_val_true, y_val)`` or None; ``seed`` makes the
+    fit reproducible and differs between splits.
+    """
+
+    X: np.ndarray
+    y: np.ndarray | None = None
+    eval_set: tuple | None = None
+    seed: int = 0
+
+
+def fit_task(estimator, task: FitTask):
+    """Fit one estimator on one task, passing only what its kind accepts."""
+    kwargs = {"eval_set": task.eval_set} if getattr(estimator, "uses_validation", False) else {}
+    if estimator.kind == "classifier":
+        return estimator.fit(task.X, task.y, **kwargs)
+    return estimator.fit(task.X, **kwargs)
+
+
+def kind_of(name: str) -> str:
+    """"imputer" or "classifier"."""
+    return _load(name).kind
+
+
+class BaseImputer:
+    """Mixin for imputers: declares the kind and the capability flags."""
+
+    kind = "imputer"
+    transductive = False
+    uses_validation = False
+
+
+class BaseClassifier:
+    """Mixin for classifier pipelines (imputation + classifier, labels -1 = missing)."""
+
+    kind = "classifier"
+    uses_validation = False
+    _estimator_type = "classifier"
+
+
+def check_X(X, *, name: str = "X") -> np.ndarray:
+    """A 2-D float64 copy of ``X`` (array or DataFrame), NaN for missing.
+
+    Raises a clear ValueError for inf, wrong dimension or non-numeric input.
+    """
+    try:
+        arr = np.array(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric (NaN for missing): {exc}") from None
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got shape {arr.shape}")
+    if np.isinf(arr).any():
+        col = int(np.argwhere(np.isinf(arr))[0, 1])
+        raise ValueError(f"{name} contains inf (column {col}); use NaN for missing entries")
+    return arr
+
+
+def check_y(y, n: int) -> np.ndarray:
+    """Integer labels of shape (n,), -1 for missing; clear error otherwise."""
+    arr = np.asarray(y)
+    if arr.shape != (n,):
+        raise ValueError(f"y must have shape ({n},), got {arr.shape}")
+    if arr.dtype.kind == "f":
+        if np.isnan(arr).any():
+            raise ValueError("y contains NaN; mark a missing label with -1")
+        if not np.all(arr == np.round(arr)):
+            raise ValueError("y must hold integer class labels (-1 = missing)")
+    arr = arr.astype(np.int64)
+    if (arr < -1).any():
+        raise ValueError("y must hold labels 0..k-1, and -1 for a missing label")
+    if len(np.unique(arr[arr >= 0])) < 2:
+        raise ValueError("y needs labeled rows of at least two classes")
+    return arr

@@ -1,0 +1,239 @@
+"""The experimental protocol, identical for every method.
+
+dataset -> mask -> split -> scale -> fit -> metrics, one small function per
+arrow.  :func:`run` chains them for one job (one dataset, method, mechanism
+and rate over a set of (repeat, fold) splits) and returns a tidy table, one
+row per (split, metric).
+
+Scaling (``scaling``):
+
+``"train"`` (default)
+    min-max fitted on the observed training entries of each split; test values
+    may fall slightly outside [0, 1].
+``"global"``
+    min-max fitted on all rows of the complete data before splitting, as the
+    authors' code does (reproduces their numbers; leaks the test rows' range).
+
+A dataset with a fixed ``value_range`` (MNIST pixels) is scaled by it in
+both modes.
+"""
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from hexagan import methods
+from hexagan.data import Dataset
+from hexagan.metrics import classification_scores, rmse, rmse_rowmean
+from hexagan.missingness import apply_mask, element_mask, label_mask
+from hexagan.splits import Split, make_splits
+
+SCALINGS = ("train", "global")
+
+
+def mask_seed(dataset: str, mechanism: str, rate: float, repeat: int, base: int = 0) -> int:
+    """Seed of the mask of one (dataset, mechanism, rate, repeat): shared by all methods and folds."""
+    key = [base, zlib.crc32(dataset.encode()), zlib.crc32(mechanism.encode()), int(round(rate * 1e6)), repeat]
+    return int(np.random.SeedSequence(key).generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class Masks:
+    """The masks of one repeat.
+
+    elements: bool [n + u, d], True where observed, rows = labeled rows then
+    the dataset's unlabeled pool.  labels: bool [n], True where the label is
+    observed (applies to training rows only; test labels are always scored).
+    """
+
+    elements: np.ndarray
+    labels: np.ndarray
+
+
+def make_masks(ds: Dataset, mechanism: str, rate: float, repeat: int, *, label_rate: float | None = None,
+               base_seed: int = 0) -> Masks:
+    """The masks of one repeat; ``label_rate`` defaults to ``rate`` (the paper hides both at 20 %)."""
+    seed = mask_seed(ds.name, mechanism, rate, repeat, base_seed)
+    X_all = np.vstack([ds.X, ds.X_unlabeled])
+    label_rate = rate if label_rate is None else label_rate
+    return Masks(element_mask(X_all, mechanism, rate, seed), label_mask(len(ds.y), label_rate, seed + 1))
+
+
+def save_masks(path, masks: Masks) -> None:
+    """Write masks atomically (temp file, then rename)."""
+    from hexagan.io import atomic_path
+
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, elements=masks.elements, labels=masks.labels)
+
+
+def load_masks(path) -> Masks:
+    with np.load(path) as f:
+        return Masks(f["elements"], f["labels"])
+
+
+class MinMax:
+    """Min-max scaling to [0, 1] per feature; a constant feature maps to 0."""
+
+    def __init__(self, X: np.ndarray | None = None, value_range: tuple[float, float] | None = None):
+        if value_range is not None:
+            lo, hi = value_range
+            self.low, self.span = float(lo), float(hi - lo)
+        else:
+            self.low = np.nanmin(X, axis=0)
+            span = np.nanmax(X, axis=0) - self.low
+            self.span = np.where(span > 0, span, 1.0)
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        return (X - self.low) / self.span
+
+
+@dataclass
+class SplitData:
+    """Everything a method sees (and the truth it is scored against) for one split.
+
+    All X arrays are scaled; ``*_true`` are complete, the others have NaN where
+    the mask hides an entry.  ``y_train`` has -1 for hidden labels; the
+    unlabeled pool (madelon) is appended to the training rows with y = -1.
+    """
+
+    split: Split
+    X_train: np.ndarray
+    X_train_true: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    X_val_true: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    X_test_true: np.ndarray
+    y_test: np.ndarray
+    positive_class: int | None
+    n_classes: int
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def eval_set(self):
+        return (self.X_val, self.X_val_true, self.y_val)
+
+
+def build_split(ds: Dataset, masks: Masks, split: Split, *, scaling: str = "train") -> SplitData:
+    """Cut one split out of a dataset and its masks, and scale it."""
+    if scaling not in SCALINGS:
+        raise ValueError(f"unknown scaling {scaling!r}; choose one of {SCALINGS}")
+    n = len(ds.y)
+    X_all = np.vstack([ds.X, ds.X_unlabeled])
+    X_missing = apply_mask(X_all, masks.elements)
+    pool = np.arange(n, len(X_all))
+    train_rows = np.concatenate([split.train, pool])
+    y_train = np.concatenate([np.where(masks.labels[split.train], ds.y[split.train], -1), np.full(len(pool), -1)])
+    y_val = np.where(masks.labels[split.val], ds.y[split.val], -1)
+    if ds.value_range is not None:
+        scale = MinMax(value_range=ds.value_range)
+    elif scaling == "global":
+        scale = MinMax(X_all)
+    else:
+        scale = MinMax(X_missing[train_rows])
+    return SplitData(
+        split=split,
+        X_train=scale(X_missing[train_rows]), X_train_true=scale(X_all[train_rows]), y_train=y_train,
+        X_val=scale(X_missing[split.val]), X_val_true=scale(X_all[split.val]), y_val=y_val,
+        X_test=scale(X_missing[split.test]), X_test_true=scale(X_all[split.test]), y_test=ds.y[split.test],
+        positive_class=ds.positive_class, n_classes=ds.n_classes,
+    )
+
+
+def fit_method(name: str, params: dict, data: list[SplitData], *, replicas: bool = True) -> list:
+    """Fit one estimator per split; all at once when the method trains replicas.
+
+    Methods that use a validation part are fitted on the training rows and
+    select on the validation part; the others are fitted on both (they have
+    nothing to select, and would otherwise see fewer rows).
+    """
+    cls = methods.get(name)
+    uses_val = getattr(cls, "uses_validation", False)
+    tasks = []
+    for sd in data:
+        if uses_val:
+            X, y, eval_set = sd.X_train, sd.y_train, sd.eval_set
+        else:
+            X, y, eval_set = np.vstack([sd.X_train, sd.X_val]), np.concatenate([sd.y_train, sd.y_val]), None
+        tasks.append(methods.FitTask(X=X, y=y, eval_set=eval_set, seed=sd.split.seed))
+    estimator = methods.create(name, **params)
+    if replicas and hasattr(estimator, "fit_replicas"):
+        return estimator.fit_replicas(tasks)
+    fitted = []
+    for task in tasks:
+        est = methods.create(name, **{**params, "random_state": task.seed}) if "random_state" in estimator.get_params() \
+            else methods.create(name, **params)
+        fitted.append(methods.fit_task(est, task))
+    return fitted
+
+
+def score(est, sd: SplitData, *, train_rmse: bool = True) -> dict[str, float]:
+    """Metrics of one fitted estimator on its split's test fold (and training rows)."""
+    out: dict[str, float] = {}
+    if est.kind == "imputer":
+        observed = ~np.isnan(sd.X_test)
+        X_imp = est.transform(sd.X_test)
+        if not np.array_equal(X_imp[observed], sd.X_test[observed]):
+            raise RuntimeError(f"{type(est).__name__}.transform changed observed entries")
+        out["rmse"] = rmse(sd.X_test_true, X_imp, observed)
+        out["rmse_rowmean"] = rmse_rowmean(sd.X_test_true, X_imp, observed)
+        if train_rmse:
+            # Transductive error: the rows the method was fitted on, scored on their hidden entries.
+            train_observed = ~np.isnan(sd.X_train)
+            train_imp = est.transform(sd.X_train)
+            out["rmse_train"] = rmse(sd.X_train_true, train_imp, train_observed)
+            out["rmse_train_rowmean"] = rmse_rowmean(sd.X_train_true, train_imp, train_observed)
+    else:
+        out.update(classification_scores(sd.y_test, est.predict_proba(sd.X_test), sd.positive_class))
+    return out
+
+
+def run(
+    ds: Dataset,
+    method: str,
+    params: dict | None = None,
+    *,
+    mechanism: str = "mcar",
+    rate: float = 0.2,
+    label_rate: float | None = None,
+    n_repeats: int = 10,
+    n_folds: int = 5,
+    repeats: list[int] | None = None,
+    folds: list[int] | None = None,
+    val_fraction: float = 0.1,
+    scaling: str = "train",
+    seed: int = 0,
+    masks: dict[int, Masks] | None = None,
+    replicas: bool = True,
+    train_rmse: bool = True,
+) -> pd.DataFrame:
+    """Run one job and return its tidy results: one row per (repeat, fold, metric).
+
+    ``masks`` maps repeat -> Masks (the workflow passes the saved ones);
+    missing repeats are generated, giving the same masks as the saved ones.
+    """
+    params = dict(params or {})
+    splits = make_splits(ds.y, n_repeats=n_repeats, n_folds=n_folds, val_fraction=val_fraction, seed=seed,
+                         repeats=repeats, folds=folds)
+    masks = dict(masks or {})
+    for r in {s.repeat for s in splits} - set(masks):
+        masks[r] = make_masks(ds, mechanism, rate, r, label_rate=label_rate, base_seed=seed)
+    data = [build_split(ds, masks[s.repeat], s, scaling=scaling) for s in splits]
+    start = time.perf_counter()
+    fitted = fit_method(method, params, data, replicas=replicas)
+    fit_seconds = (time.perf_counter() - start) / len(data)
+    rows = []
+    for est, sd in zip(fitted, data):
+        for metric, value in score(est, sd, train_rmse=train_rmse).items():
+            rows.append(dict(dataset=ds.name, method=method, mechanism=mechanism, rate=rate,
+                             repeat=sd.split.repeat, fold=sd.split.fold, metric=metric, value=value))
+        rows.append(dict(dataset=ds.name, method=method, mechanism=mechanism, rate=rate,
+                         repeat=sd.split.repeat, fold=sd.split.fold, metric="fit_seconds", value=fit_seconds))
+    return pd.DataFrame(rows)
