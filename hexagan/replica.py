@@ -1,0 +1,228 @@
+"""Batched replicas: K independent small networks trained in one pass.
+
+Small MLPs on a CPU are bound by per-call overhead, not arithmetic, so the
+suite trains one replica per (repeat, fold) split at once: every weight has a
+leading replica axis ``K`` and a layer is one ``baddbmm``.  Replicas never mix:
+
+* each replica's weights are initialised from its own seed;
+* each replica draws its batches and noise from its own :class:`ReplicaRNG`
+  stream, which yields the same numbers whether the replica trains alone or
+  beside others;
+* losses are *summed* over replicas, so replica r's gradient is exactly its
+  own; RMSProp and Adam are element-wise, so the optimiser state of one
+  replica never touches another's.
+
+Hence a replica's numbers equal, up to float rounding, those of the same
+replica trained alone (``tests/test_replica.py`` proves it).
+
+Shapes: activations are ``[K, B, features]``; images ``[K, B, C, H, W]``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import torch
+from torch import nn
+
+ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "relu": torch.relu,
+    "sigmoid": torch.sigmoid,
+    "softmax": lambda x: torch.softmax(x, dim=-1),
+    "none": lambda x: x,
+}
+
+
+class ReplicaRNG:
+    """One independent stream of U(0, 1) numbers per replica.
+
+    Each replica owns a ``torch.Generator`` seeded with its seed.  Draws are
+    buffered per replica in chunks, so K replicas cost one generator call per
+    chunk, not per draw; because every replica receives the same sequence of
+    requests, replica r's numbers do not depend on K.
+
+    Parameters
+    ----------
+    seeds : sequence of int, one per replica.
+    chunk : int, how many uniforms to buffer per replica per refill.
+    """
+
+    def __init__(self, seeds: Sequence[int], chunk: int = 1 << 16):
+        self.seeds = [int(s) for s in seeds]
+        self.generators = [torch.Generator().manual_seed(s) for s in self.seeds]
+        self.chunk = chunk
+        self._buffer = torch.empty(len(self.seeds), 0)
+        self._pos = 0
+
+    @property
+    def k(self) -> int:
+        return len(self.seeds)
+
+    def _take(self, n: int) -> torch.Tensor:
+        if self._pos + n > self._buffer.shape[1]:
+            size = max(n, self.chunk)
+            fresh = torch.stack([torch.rand(size, generator=g) for g in self.generators])
+            self._buffer = torch.cat([self._buffer[:, self._pos:], fresh], dim=1)
+            self._pos = 0
+        out = self._buffer[:, self._pos:self._pos + n]
+        self._pos += n
+        return out
+
+    def uniform(self, *shape: int) -> torch.Tensor:
+        """U(0, 1) draws of shape ``[K, *shape]``."""
+        return self._take(math.prod(shape)).reshape(self.k, *shape)
+
+    def normal(self, *shape: int) -> torch.Tensor:
+        """N(0, 1) draws of shape ``[K, *shape]`` (Box-Muller on the uniform stream)."""
+        n = math.prod(shape)
+        u = self._take(2 * n).reshape(self.k, 2, n)
+        z = torch.sqrt(-2 * torch.log1p(-u[:, 0])) * torch.cos(2 * math.pi * u[:, 1])
+        return z.reshape(self.k, *shape)
+
+    def integers(self, high: torch.Tensor, size: int) -> torch.Tensor:
+        """Uniform integers in ``[0, high[r])`` for each replica, shape ``[K, size]``.
+
+        high: int tensor of shape [K] (e.g. each replica's number of rows).
+        """
+        u = self.uniform(size)
+        return torch.minimum((u * high[:, None]).long(), high[:, None] - 1)
+
+    def choice_weighted(self, weights: torch.Tensor, size: int) -> torch.Tensor:
+        """Indices drawn with probability proportional to ``weights`` ([K, n]), shape [K, size]."""
+        cdf = torch.cumsum(weights, dim=1)
+        u = self.uniform(size) * cdf[:, -1:]
+        return torch.searchsorted(cdf, u.contiguous(), right=True).clamp_max(weights.shape[1] - 1)
+
+
+class ReplicaLinear(nn.Module):
+    """A fully connected layer with one weight matrix per replica.
+
+    ``y[k] = x[k] @ W[k] + b[k]``, computed for all replicas by one
+    ``torch.baddbmm``.  Initialisation is PyTorch's ``nn.Linear`` default
+    (U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases), drawn per
+    replica from its own generator.
+    """
+
+    def __init__(self, in_features: int, out_features: int, generators: Sequence[torch.Generator]):
+        super().__init__()
+        bound = 1.0 / math.sqrt(in_features)
+        w = torch.stack([torch.rand(in_features, out_features, generator=g) for g in generators])
+        b = torch.stack([torch.rand(1, out_features, generator=g) for g in generators])
+        self.weight = nn.Parameter((2 * w - 1) * bound)
+        self.bias = nn.Parameter((2 * b - 1) * bound)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.baddbmm(self.bias, x, self.weight)
+
+
+class ReplicaMLP(nn.Module):
+    """A stack of :class:`ReplicaLinear` layers with an activation after each.
+
+    Parameters
+    ----------
+    sizes : [in, h1, ..., out] feature counts.
+    activations : one name of :data:`ACTIVATIONS` per layer.
+    generators : one seeded ``torch.Generator`` per replica (consumed in order).
+    """
+
+    def __init__(self, sizes: Sequence[int], activations: Sequence[str], generators: Sequence[torch.Generator]):
+        super().__init__()
+        if len(activations) != len(sizes) - 1:
+            raise ValueError(f"{len(sizes) - 1} layers need {len(sizes) - 1} activations, got {len(activations)}")
+        unknown = set(activations) - set(ACTIVATIONS)
+        if unknown:
+            raise ValueError(f"unknown activation(s) {sorted(unknown)}; choose from {sorted(ACTIVATIONS)}")
+        self.layers = nn.ModuleList(ReplicaLinear(a, b, generators) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.activations = list(activations)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for layer, act in zip(self.layers, self.activations):
+            x = ACTIVATIONS[act](layer(x))
+        return x
+
+
+class ReplicaModules(nn.Module):
+    """K independent copies of an ordinary module, stacked and applied with ``vmap``.
+
+    For networks with no hand-stacked implementation (the convolutional MNIST
+    architecture): the same ``[K, B, ...]`` interface as :class:`ReplicaMLP`,
+    and the same layout -- every parameter has a leading replica axis -- so
+    optimisers, :class:`BestState` and saving treat both alike.
+
+    factory: builds one copy; it runs once per replica with that replica's
+    generator seeding the global torch RNG while the copy initialises.
+    """
+
+    def __init__(self, factory: Callable[[], nn.Module], generators: Sequence[torch.Generator]):
+        super().__init__()
+        copies = []
+        for g in generators:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=g)))
+                copies.append(factory())
+        params, buffers = torch.func.stack_module_state(copies)
+        if buffers:
+            raise ValueError("ReplicaModules supports modules without buffers (no batch norm)")
+        self._names = list(params)
+        self.stacked = nn.ParameterDict({n.replace(".", "__"): nn.Parameter(t) for n, t in params.items()})
+        # The template holds no trainable state of its own: only its structure is used.
+        self._template = [copies[0].to("meta")]
+
+    def forward(self, x: torch.Tensor, *rest: torch.Tensor) -> torch.Tensor:
+        template = self._template[0]
+
+        def one(params, *inputs):
+            return torch.func.functional_call(template, params, inputs)
+
+        params = {n: self.stacked[n.replace(".", "__")] for n in self._names}
+        return torch.func.vmap(one)(params, x, *rest)
+
+
+def replica_generators(seeds: Sequence[int], salt: int) -> list[torch.Generator]:
+    """One generator per replica for initialising one network, distinct per ``salt``."""
+    return [torch.Generator().manual_seed(int(s) * 1_000_003 + salt) for s in seeds]
+
+
+def replica_state(module: nn.Module, index: int) -> dict[str, torch.Tensor]:
+    """The state of replica ``index`` of a replica module: every tensor sliced on its leading axis."""
+    return {name: t[index].detach().clone() for name, t in module.state_dict().items()}
+
+
+def stack_states(states: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """Inverse of :func:`replica_state` over replicas: one state dict with a leading replica axis."""
+    return {name: torch.stack([s[name] for s in states]) for name in states[0]}
+
+
+class BestState:
+    """Keeps, per replica, the parameters at its best validation score so far.
+
+    Relies on the layout of every replica module here: each tensor of its
+    state has a leading replica axis.  ``update(scores, step)`` takes a [K]
+    tensor (lower is better; NaN never wins) and copies the current parameters
+    of the replicas that improved; ``restore()`` loads them (a replica that
+    never improved keeps its final parameters).
+    """
+
+    def __init__(self, modules: dict[str, nn.Module], k: int):
+        self.modules = modules
+        self.best = torch.full((k,), math.inf)
+        self.best_step = torch.full((k,), -1, dtype=torch.long)
+        self.state = {name: {p: t.detach().clone() for p, t in m.state_dict().items()} for name, m in modules.items()}
+
+    def update(self, scores: torch.Tensor, step: int) -> None:
+        improved = torch.nan_to_num(scores.detach().float(), nan=math.inf) < self.best
+        if not improved.any():
+            return
+        self.best = torch.where(improved, scores.detach().float(), self.best)
+        self.best_step[improved] = step
+        for name, m in self.modules.items():
+            for p, t in m.state_dict().items():
+                self.state[name][p][improved] = t.detach()[improved]
+
+    def restore(self) -> None:
+        never = self.best_step < 0
+        for name, m in self.modules.items():
+            current = m.state_dict()
+            for p, t in self.state[name].items():
+                t[never] = current[p].detach()[never]
+            m.load_state_dict(self.state[name])

@@ -1,0 +1,238 @@
+"""The one training machinery shared by HexaGAN and the neural baselines.
+
+A model trains K replicas at once (:mod:`hexagan.replica`).  This module holds
+what every such model needs, once:
+
+* :class:`ReplicaData` -- the K training sets, padded into tensors, with
+  per-replica row counts and the labeled / unlabeled / per-class row indices;
+* :func:`make_optimizer` -- RMSProp or Adam by name, with the authors'
+  per-step learning-rate decay;
+* :func:`train_loop` -- the loop itself: steps, NaN/inf divergence check,
+  periodic validation, per-replica best-checkpoint selection, early stopping,
+  learning curves and a progress bar.
+
+A model supplies only ``step(step) -> {loss name: [K] tensor}`` (one update of
+all its networks) and ``evaluate() -> {metric: [K] tensor}``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from hexagan.replica import BestState, ReplicaRNG
+
+OPTIMIZERS = {
+    "rmsprop": torch.optim.RMSprop,
+    "adam": torch.optim.Adam,
+}
+
+
+class DivergenceError(RuntimeError):
+    """A loss became NaN or inf: training stops rather than return NaN results."""
+
+
+def make_optimizer(name: str, params: Iterable[nn.Parameter], lr: float, *, decay: float = 0.0,
+                   **kwargs) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
+    """An optimiser by name and its learning-rate schedule ``lr * (1 - decay) ** step``.
+
+    The HexaGAN authors' code decays every learning rate by ``1 - 1e-5`` per
+    step; ``decay=0`` keeps it constant.  Call ``scheduler.step()`` after each
+    ``optimizer.step()``.
+    """
+    try:
+        cls = OPTIMIZERS[name.lower()]
+    except KeyError:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}") from None
+    opt = cls(list(params), lr=lr, **kwargs)
+    return opt, torch.optim.lr_scheduler.ExponentialLR(opt, gamma=1.0 - decay)
+
+
+def optimizer_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer, scheduler=None) -> None:
+    """Zero, backpropagate the replica-summed loss, step (and advance the schedule)."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    if scheduler is not None:
+        scheduler.step()
+
+
+def _pad_indices(groups: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stack index arrays of different lengths into [K, max] (padded with 0) and counts [K]."""
+    width = max(1, max(len(g) for g in groups))
+    out = np.zeros((len(groups), width), dtype=np.int64)
+    for k, g in enumerate(groups):
+        out[k, :len(g)] = g
+    return torch.from_numpy(out), torch.tensor([len(g) for g in groups])
+
+
+@dataclass
+class ReplicaData:
+    """K training sets in padded tensors.
+
+    Attributes
+    ----------
+    x : float [K, n_max, d], the data with missing entries set to 0.
+    m : float [K, n_max, d], 1 where observed.
+    y : long [K, n_max], labels, -1 where missing (and in padding rows).
+    n : long [K], rows of each replica.
+    labeled, unlabeled : long [K, max] row indices and counts ``n_labeled``,
+        ``n_unlabeled`` [K].
+    by_class : list (one per class) of ([K, max] indices, [K] counts).
+    n_classes : int.
+    """
+
+    x: torch.Tensor
+    m: torch.Tensor
+    y: torch.Tensor
+    n: torch.Tensor
+    labeled: torch.Tensor
+    n_labeled: torch.Tensor
+    unlabeled: torch.Tensor
+    n_unlabeled: torch.Tensor
+    by_class: list[tuple[torch.Tensor, torch.Tensor]]
+    n_classes: int
+
+    @classmethod
+    def from_arrays(cls, Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray] | None = None,
+                    n_classes: int | None = None) -> "ReplicaData":
+        """Pad K (X with NaN [n_k, d], y with -1 [n_k]) pairs; ``ys=None`` means unlabeled data."""
+        k, d = len(Xs), Xs[0].shape[1]
+        if any(X.shape[1] != d for X in Xs):
+            raise ValueError("every replica's data must have the same number of features")
+        ys = [np.full(len(X), -1) for X in Xs] if ys is None else [np.asarray(y) for y in ys]
+        n_max = max(len(X) for X in Xs)
+        x = torch.zeros(k, n_max, d)
+        m = torch.zeros(k, n_max, d)
+        y = torch.full((k, n_max), -1, dtype=torch.long)
+        for r, (X, yr) in enumerate(zip(Xs, ys)):
+            observed = ~np.isnan(X)
+            x[r, :len(X)] = torch.from_numpy(np.where(observed, X, 0.0)).float()
+            m[r, :len(X)] = torch.from_numpy(observed).float()
+            y[r, :len(X)] = torch.from_numpy(yr.astype(np.int64))
+        if n_classes is None:
+            n_classes = int(max(int(yr.max()) for yr in ys)) + 1 if any((yr >= 0).any() for yr in ys) else 0
+        labeled, n_labeled = _pad_indices([np.flatnonzero(yr >= 0) for yr in ys])
+        unlabeled, n_unlabeled = _pad_indices([np.flatnonzero(yr < 0) for yr in ys])
+        by_class = [_pad_indices([np.flatnonzero(yr == c) for yr in ys]) for c in range(n_classes)]
+        return cls(x, m, y, torch.tensor([len(X) for X in Xs]), labeled, n_labeled, unlabeled, n_unlabeled,
+                   by_class, n_classes)
+
+    @property
+    def k(self) -> int:
+        return self.x.shape[0]
+
+    def rows(self, rng: ReplicaRNG, batch: int, index: torch.Tensor | None = None,
+             counts: torch.Tensor | None = None) -> torch.Tensor:
+        """Row numbers of a batch per replica, [K, batch], drawn with replacement.
+
+        With ``index``/``counts`` (e.g. ``self.labeled, self.n_labeled``) the
+        rows come from that subset; a replica whose subset is empty draws
+        row 0 (callers mask such replicas out of their losses).
+        """
+        if index is None:
+            return rng.integers(self.n, batch)
+        pos = rng.integers(counts.clamp_min(1), batch)
+        return torch.gather(index, 1, pos)
+
+    def gather(self, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(x [K, B, d], m [K, B, d], y [K, B]) of the given rows."""
+        idx = rows[..., None].expand(-1, -1, self.x.shape[2])
+        return torch.gather(self.x, 1, idx), torch.gather(self.m, 1, idx), torch.gather(self.y, 1, rows)
+
+
+def check_finite(losses: dict[str, torch.Tensor], step: int) -> None:
+    """Raise :class:`DivergenceError` naming the first non-finite loss, its replica and step."""
+    for name, value in losses.items():
+        bad = ~torch.isfinite(value)
+        if bad.any():
+            replica = int(torch.nonzero(bad.reshape(-1))[0])
+            raise DivergenceError(
+                f"loss {name!r} became {value.reshape(-1)[replica].item()} at step {step} (replica {replica}); "
+                "lower the learning rate or raise the gradient-penalty weight"
+            )
+
+
+def train_loop(
+    step: Callable[[int], dict[str, torch.Tensor]],
+    n_steps: int,
+    *,
+    evaluate: Callable[[], dict[str, torch.Tensor]] | None = None,
+    eval_every: int = 100,
+    select_on: str | None = None,
+    best: BestState | None = None,
+    patience: int | None = None,
+    log_every: int = 10,
+    progress: bool = False,
+    description: str = "training",
+) -> pd.DataFrame:
+    """Run ``n_steps`` updates and return the learning curves.
+
+    Parameters
+    ----------
+    step : one update of every network; returns per-replica losses ([K] each).
+    evaluate : validation metrics per replica, called every ``eval_every`` steps
+        and after the last step.
+    select_on : metric of ``evaluate`` to minimise for checkpoint selection
+        (use the negative of a score to maximise); requires ``best``.
+    patience : stop once no replica has improved ``select_on`` for this many
+        evaluations (None = run all steps).
+    log_every : record the training losses every this many steps.
+
+    Returns
+    -------
+    DataFrame with columns step, replica, name, value (losses and metrics).
+    """
+    if select_on is not None and (best is None or evaluate is None):
+        raise ValueError("select_on needs both evaluate and best")
+    records: list[tuple[int, int, str, float]] = []
+
+    def record(s: int, values: dict[str, torch.Tensor]) -> None:
+        for name, v in values.items():
+            for r, x in enumerate(v.detach().reshape(-1).tolist()):
+                records.append((s, r, name, x))
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_steps, desc=description, leave=False)
+    stale = 0
+    for s in range(1, n_steps + 1):
+        losses = step(s)
+        check_finite(losses, s)
+        if s % log_every == 0 or s == n_steps:
+            record(s, losses)
+        if evaluate is not None and (s % eval_every == 0 or s == n_steps):
+            with torch.no_grad():
+                metrics = evaluate()
+            record(s, metrics)
+            if select_on is not None:
+                before = best.best.clone()
+                best.update(metrics[select_on], s)
+                stale = 0 if bool((best.best < before).any()) else stale + 1
+                if patience is not None and stale >= patience:
+                    break
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    if best is not None and select_on is not None:
+        best.restore()
+    return pd.DataFrame.from_records(records, columns=["step", "replica", "name", "value"])
+
+
+def masked_mean(values: torch.Tensor, weights: torch.Tensor, dim: int | tuple[int, ...]) -> torch.Tensor:
+    """Mean of ``values`` weighted by a 0/1 ``weights`` over ``dim``; 0 where the weights sum to 0."""
+    return (values * weights).sum(dim) / weights.sum(dim).clamp_min(1.0)
+
+
+def batched(n: int, size: int) -> Iterable[slice]:
+    """Slices covering range(n) in chunks of ``size`` (for evaluation without memory blow-up)."""
+    for start in range(0, n, size):
+        yield slice(start, min(n, start + size))
+
