@@ -6,8 +6,9 @@ All RMSEs are over *missing* entries only, in min-max scaled units.
     sqrt( sum of squared errors over all missing entries / number of them ).
 ``rmse_rowmean`` (the HexaGAN authors' code, the number in the paper's Table 1)
     for each row with at least one missing entry, the RMSE over that row's
-    missing entries; then the mean over those rows.  Always <= the pooled one
-    (Jensen), see ``../shared/notes/replication-facts.md``.
+    missing entries; then the mean over those rows.  Below the pooled one when
+    every row has as many missing entries (Jensen), and in practice at MCAR
+    rates -- though not always: rows with few missing entries weigh more.
 """
 from __future__ import annotations
 

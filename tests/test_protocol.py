@@ -1,0 +1,79 @@
+"""The protocol chain on real data, with the reference method."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from hexagan import methods
+from hexagan.data import load_dataset
+from hexagan.protocol import build_split, load_masks, make_masks, run, save_masks
+from hexagan.splits import make_splits
+
+
+@pytest.fixture(scope="module")
+def breast():
+    return load_dataset("breast")
+
+
+def test_masks_shared_saved_and_reproducible(breast, tmp_path):
+    a = make_masks(breast, "mcar", 0.2, repeat=0)
+    assert a.elements.shape == breast.X.shape and a.labels.shape == breast.y.shape
+    assert abs((~a.elements).mean() - 0.2) < 0.02 and abs((~a.labels).mean() - 0.2) < 0.06
+    save_masks(tmp_path / "m.npz", a)
+    b = load_masks(tmp_path / "m.npz")
+    assert np.array_equal(a.elements, b.elements) and np.array_equal(a.labels, b.labels)
+    assert not np.array_equal(a.elements, make_masks(breast, "mcar", 0.2, repeat=1).elements)
+    assert not list(tmp_path.glob(".*.tmp"))  # nothing half-written left behind
+
+
+@pytest.mark.parametrize("scaling", ["train", "global"])
+def test_build_split_scales_and_hides(breast, scaling):
+    masks = make_masks(breast, "mcar", 0.2, 0)
+    split = make_splits(breast.y, n_repeats=1, folds=[0])[0]
+    sd = build_split(breast, masks, split, scaling=scaling)
+    assert sd.X_train.shape == (len(split.train), 30) and sd.X_test.shape == (len(split.test), 30)
+    if scaling == "train":
+        assert np.nanmin(sd.X_train) == 0.0 and np.nanmax(sd.X_train) == 1.0
+    else:
+        assert sd.X_train_true.min() >= 0 and sd.X_test_true.max() <= 1
+    # Hidden entries are NaN, their truth is kept, observed entries equal the truth.
+    obs = ~np.isnan(sd.X_test)
+    assert np.array_equal(obs, masks.elements[split.test])
+    np.testing.assert_array_equal(sd.X_test[obs], sd.X_test_true[obs])
+    # Training labels are hidden by the label mask; test labels are complete.
+    assert np.array_equal(sd.y_train >= 0, masks.labels[split.train])
+    assert (sd.y_test >= 0).all()
+
+
+def test_unlabeled_pool_joins_training_rows():
+    ds = load_dataset("breast")
+    pool = dataclasses.replace(ds, X_unlabeled=ds.X[:7].copy())
+    masks = make_masks(pool, "mcar", 0.2, 0)
+    assert masks.elements.shape[0] == 569 + 7
+    split = make_splits(pool.y, n_repeats=1, folds=[0])[0]
+    sd = build_split(pool, masks, split)
+    assert len(sd.X_train) == len(split.train) + 7 and (sd.y_train[-7:] == -1).all()
+
+
+def test_run_reference_method_end_to_end(breast):
+    df = run(breast, "mean+logreg", n_repeats=1, n_folds=2)
+    assert set(df.metric) == {"f1", "macro_f1", "auroc", "auprc", "fit_seconds"}
+    assert len(df) == 2 * 5 and df.value.notna().all()
+    assert df[df.metric == "f1"].value.min() > 0.85
+    again = run(breast, "mean+logreg", n_repeats=1, n_folds=2)
+    np.testing.assert_array_equal(df[df.metric != "fit_seconds"].value, again[again.metric != "fit_seconds"].value)
+
+
+def test_unknown_method_and_param_are_clear_errors():
+    with pytest.raises(methods.MethodError, match="unknown method 'hexagn'"):
+        methods.create("hexagn")
+    with pytest.raises(methods.MethodError, match="no parameter"):
+        methods.create("mean+logreg", c=1.0)
+
+
+def test_registry_rejects_shadowing_and_missing_kind():
+    with pytest.raises(methods.MethodError, match="kind"):
+        methods.register("bad")(type("Bad", (), {}))
+    cls = type("Twin", (methods.BaseImputer,), {})
+    with pytest.raises(methods.MethodError, match="already registered"):
+        methods.register("mean+logreg")(cls)
