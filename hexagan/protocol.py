@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -229,6 +230,7 @@ def run(
     replicas: bool = True,
     train_rmse: bool = True,
     selection: str = "validation",
+    on_fit: Callable[[object, SplitData], None] | None = None,
 ) -> pd.DataFrame:
     """Run one job and return its tidy results: one row per (repeat, fold, metric).
 
@@ -236,6 +238,8 @@ def run(
     missing repeats are generated, giving the same masks as the saved ones.
     ``selection`` is recorded in every row; "test_fold" is the optimistic
     audit of the paper's protocol (see :func:`fit_method`).
+    ``on_fit(estimator, split_data)`` is called once per fitted split, before
+    scoring (the workflow reads learning curves and snapshots there).
     """
     params = dict(params or {})
     splits = make_splits(ds.y, n_repeats=n_repeats, n_folds=n_folds, val_fraction=val_fraction, seed=seed,
@@ -249,6 +253,8 @@ def run(
     fit_seconds = (time.perf_counter() - start) / len(data)
     rows = []
     for est, sd in zip(fitted, data):
+        if on_fit is not None:
+            on_fit(est, sd)
         scores = {**score(est, sd, train_rmse=train_rmse), "fit_seconds": fit_seconds}
         for metric, value in scores.items():
             rows.append(dict(dataset=ds.name, method=method, mechanism=mechanism, rate=rate,
