@@ -1,0 +1,268 @@
+"""HexaGAN's loss terms, one pure function per equation of the paper.
+
+Conventions shared by every function:
+
+* Tensors carry a leading replica axis: ``[K, B, ...]`` (K replicas, B rows).
+* ``m`` is the element mask, **1 where the entry is observed** (real), 0 where
+  it is missing (to be imputed, "fake").  ``m_y`` is the label mask: 1 for a
+  real label, 0 for a pseudo-label (unlabeled row) or a generated row.
+* Rows produced by G_CG -> G_MI are imputations of *every* element, so they
+  enter D_MI with ``m = 0`` and ``m_y = 0`` (Sec. 3.2: "the label of
+  (x̂c, yc) for D_MI is a (d+1)-dimensional zero vector").
+* Each loss is the expectation over the batch (a mean over rows, optionally
+  weighted by a 0/1 ``weight`` of shape [K, B] that drops padding rows) of a
+  **sum over elements**, as the equations are written; output shape [K].
+  The authors' code instead averages over elements (and normalises each
+  column by its observed fraction); we follow the paper.
+* Penalty weights are applied by the caller and contain no factor 1/2: the
+  paper's Eqs. (6) and (9) have none (unlike R1 as written by Mescheder et
+  al., where GAN_stability folds gamma/2 into ``reg_param``).
+
+Default weights of the paper are in :data:`WEIGHTS`.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+
+# The paper's weights (Secs. 3.1-3.3): lambda1 (Eq. 6), lambda2 (Eq. 9),
+# alpha1 (Eq. 5), alpha2 (Eq. 3 on generated rows), alpha3 (Eq. 10), alpha4 (Eq. 13).
+WEIGHTS = {"lambda1": 10.0, "lambda2": 10.0, "alpha1": 10.0, "alpha2": 1.0, "alpha3": 0.01, "alpha4": 0.1}
+
+Critic = Callable[[torch.Tensor], torch.Tensor]
+
+# Elements of one batched-VJP chunk in the element-wise penalties: bounds memory
+# (the chunk of gradients is [chunk, K, B, d]) for wide data such as madelon.
+MAX_CHUNK_ELEMENTS = 1 << 22
+
+
+def _mean_rows(values: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
+    """[K, B] -> [K]: plain mean over rows, or the mean over rows with weight 1."""
+    if weight is None:
+        return values.mean(dim=1)
+    return (values * weight).sum(dim=1) / weight.sum(dim=1).clamp_min(1.0)
+
+
+def _with_label_column(m: torch.Tensor, m_y: torch.Tensor | None) -> torch.Tensor:
+    """[K, B, d] element mask -> [K, B, d+1] with the label mask appended (Eq. 14 folded into Eq. 4)."""
+    return m if m_y is None else torch.cat([m, m_y[..., None].to(m.dtype)], dim=-1)
+
+
+def noise_fill(x: torch.Tensor, m: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """HexaGAN Eq. (1): x̃ = m ⊙ x + (1 - m) ⊙ z, with z ~ U(0, 1).  All [K, B, d]."""
+    return m * x + (1 - m) * z
+
+
+def combine(x: torch.Tensor, m: torch.Tensor, x_bar: torch.Tensor) -> torch.Tensor:
+    """HexaGAN Eq. (2): x̂ = m ⊙ x + (1 - m) ⊙ x̄ -- observed entries kept, missing ones generated."""
+    return m * x + (1 - m) * x_bar
+
+
+def loss_g_mi(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tensor | None = None,
+              weight: torch.Tensor | None = None) -> torch.Tensor:
+    """HexaGAN Eq. (3): L_GMI = -Σ_i E[(1 - m_i) D_MI(x̂, y)_i].
+
+    d_out: [K, B, d] critic scores (or [K, B, d+1] with ``m_y`` [K, B] for
+    the label column, as G_CG's generated rows use it); m: [K, B, d].
+    Returns [K].
+    """
+    mask = _with_label_column(m, m_y)
+    return -_mean_rows(((1 - mask) * d_out).sum(-1), weight)
+
+
+def loss_d_mi(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tensor | None = None,
+              weight: torch.Tensor | None = None) -> torch.Tensor:
+    """HexaGAN Eq. (4), plus Eq. (14) when ``m_y`` is given.
+
+    L_DMI = Σ_i E[(1 - m_i) D_MI(x̂, y)_i] - E[m_i D_MI(x̂, y)_i]: the critic
+    scores observed elements up and imputed ones down.  With ``m_y``, i runs
+    to d+1 and column d+1 is the label discriminator of Eq. (14): real labels
+    (m_y = 1) up, pseudo-labels and generated labels (m_y = 0) down.
+
+    d_out: [K, B, d] or [K, B, d+1]; m: [K, B, d]; m_y: [K, B] or None.
+    Returns [K].
+    """
+    mask = _with_label_column(m, m_y)
+    return _mean_rows(((1 - 2 * mask) * d_out).sum(-1), weight)
+
+
+def loss_recon(x: torch.Tensor, m: torch.Tensor, x_bar: torch.Tensor,
+               weight: torch.Tensor | None = None) -> torch.Tensor:
+    """HexaGAN Eq. (5): L_recon = E[Σ_i m_i (x_i - x̄_i)²] -- observed entries only.  Returns [K]."""
+    return _mean_rows((m * (x - x_bar) ** 2).sum(-1), weight)
+
+
+def _output_grad_sq_norms(critic: Critic, x: torch.Tensor, n_cols: int,
+                          max_chunk_elements: int = MAX_CHUNK_ELEMENTS) -> torch.Tensor:
+    """||∇_x critic(x)_i||² for every row and each of the first ``n_cols`` outputs, [K, B, n_cols].
+
+    Exact: one vector-Jacobian product per output column, batched with
+    ``is_grads_batched`` (a vmap over the backward pass) in chunks of columns
+    so that a chunk's gradients stay under ``max_chunk_elements`` numbers.
+    Rows and replicas never mix in the critic, so the gradient of the summed
+    column i with respect to x, read row by row, is each row's own gradient.
+    The graph is kept (``create_graph``) so the penalty trains the critic.
+    """
+    x = x.detach().requires_grad_(True)
+    out = critic(x)
+    k, b, d = x.shape
+    chunk = max(1, min(n_cols, max_chunk_elements // max(1, k * b * d)))
+    norms = []
+    for start in range(0, n_cols, chunk):
+        cols = torch.arange(start, min(n_cols, start + chunk), device=x.device)
+        selector = torch.zeros(len(cols), *out.shape, dtype=out.dtype, device=out.device)
+        selector[torch.arange(len(cols)), ..., cols] = 1.0
+        (grads,) = torch.autograd.grad(out, x, grad_outputs=selector, is_grads_batched=True, create_graph=True,
+                                       retain_graph=True)
+        norms.append(grads.pow(2).sum(-1).permute(1, 2, 0))
+    return torch.cat(norms, dim=-1)
+
+
+def penalty_zero_centred_elementwise(critic: Critic, x_hat: torch.Tensor, m: torch.Tensor,
+                                     max_chunk_elements: int = MAX_CHUNK_ELEMENTS) -> torch.Tensor:
+    """HexaGAN Eq. (6): L_GP_MI = Σ_{i=1..d} E_{x̂ ~ p_D(x_i)}[||∇_x̂ D_MI(x̂)_i||²].
+
+    For output i the expectation runs only over rows where feature i is
+    observed (m_i = 1, the "real" data of that element); rows where it is
+    missing contribute nothing to that output's term.  A column with no
+    observed row in the batch contributes 0.
+
+    The label column d+1 is **not** penalised: Eq. (6) sums i = 1..d, Eq. (14)
+    extends only Eq. (4) to d+1, and the authors' code does the same.  The
+    gradient is taken with respect to x̂ only (y is held fixed), as written.
+
+    critic: x̂ [K, B, d] -> scores [K, B, d or d+1] (bind y in a closure);
+    x_hat: [K, B, d], detached from the generator; m: [K, B, d].
+    Returns [K].
+    """
+    norms = _output_grad_sq_norms(critic, x_hat, m.shape[-1], max_chunk_elements)
+    return ((norms * m).sum(1) / m.sum(1).clamp_min(1.0)).sum(-1)
+
+
+def penalty_zero_centred(critic: Critic, h: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """HexaGAN Eq. (9): L_GP_CG = E_{h_l}[||∇_{h_l} D_CG(h_l, y_l)||²], on real (encoded labeled) rows.
+
+    critic: h [K, B, dh] -> [K, B, 1] (bind y_l in a closure).  Returns [K].
+    """
+    return _mean_rows(_output_grad_sq_norms(critic, h, 1)[..., 0], weight)
+
+
+def penalty_gradient(critic: Critic, x_real: torch.Tensor, x_fake: torch.Tensor, eps: torch.Tensor, n_cols: int,
+                     max_chunk_elements: int = MAX_CHUNK_ELEMENTS) -> torch.Tensor:
+    """Gulrajani et al.'s one-centred penalty, element-wise (the "GP" of appendix C.1).
+
+    Σ_i E[(||∇ D(x̌)_i|| - 1)²] on interpolates x̌ = eps ⊙ x_real + (1 - eps) ⊙ x_fake,
+    one term per output column i < ``n_cols`` (d for D_MI, leaving out the
+    label column as Eq. 6 does; 1 for D_CG).
+    Every interpolate counts for every column: it is neither real nor fake.
+    For D_MI the model pairs each x̂ with another row's x̂, so that feature i
+    is interpolated between an observed and an imputed value whenever the two
+    rows' masks differ there; for D_CG it pairs h_l with h_c.
+
+    x_real, x_fake: [K, B, n]; eps: [K, B, 1] in [0, 1].  Returns [K].
+    """
+    x_mix = eps * x_real.detach() + (1 - eps) * x_fake.detach()
+    norms = _output_grad_sq_norms(critic, x_mix, n_cols, max_chunk_elements)
+    return ((norms + 1e-12).sqrt() - 1).pow(2).mean(1).sum(-1)
+
+
+@torch.no_grad()
+def clip_weights_(module: nn.Module, bound: float = 0.01) -> None:
+    """Weight clipping (Arjovsky et al., the "WC" of appendix C.1): every parameter into [-bound, bound], in place."""
+    for p in module.parameters():
+        p.clamp_(-bound, bound)
+
+
+def loss_g_cg(d_fake: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """HexaGAN Eq. (7): L_GCG = -E[D_CG(h_c, y_c)].  d_fake: [K, B, 1].  Returns [K]."""
+    return -_mean_rows(d_fake[..., 0], weight)
+
+
+def loss_d_cg(d_fake: torch.Tensor, d_real: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """HexaGAN Eq. (8): L_DCG = E[D_CG(h_c, y_c)] - E[D_CG(h_l, y_l)].  [K, B, 1] each.  Returns [K]."""
+    return _mean_rows(d_fake[..., 0], weight) - _mean_rows(d_real[..., 0], weight)
+
+
+def _cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """-log softmax(logits)[y] per row: logits [K, B, n_classes], y long [K, B] -> [K, B]."""
+    return -torch.log_softmax(logits, dim=-1).gather(-1, y.clamp_min(0)[..., None])[..., 0]
+
+
+def loss_ce_generated(logits: torch.Tensor, y_c: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """HexaGAN Eq. (10): L_CE(x̂_c, y_c) = -E[Σ_k y_ck log C(x̂_c)_k].
+
+    logits: C's pre-softmax output [K, B, n_classes] on generated rows x̂_c;
+    y_c: long [K, B], the class each row was generated for.  Returns [K].
+    """
+    return _mean_rows(_cross_entropy(logits, y_c), weight)
+
+
+def loss_c_adversarial(d_label: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """HexaGAN Eq. (13): L_C = -E_{y_u ~ p_C(y | x̂_u)}[D_MI(x̂_u, y_u)_{d+1}].
+
+    d_label: [K, B] the label column of D_MI on unlabeled rows, where y_u is
+    C's class-probability vector (so the gradient reaches C).  Returns [K].
+    """
+    return -_mean_rows(d_label, weight)
+
+
+def loss_classifier(logits: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None,
+                    l_c: torch.Tensor | None = None, *, alpha4: float = WEIGHTS["alpha4"]) -> torch.Tensor:
+    """HexaGAN Eq. (15): L_CE(x̂_{l,c}, y_{l,c}) + alpha4 L_C.
+
+    logits, y, weight: C's logits [K, B, n_classes], labels and 0/1 row
+    weights [K, B] of the labeled rows and the class-balancing generated rows
+    together (see :func:`class_balance`); l_c: [K] the adversarial term of
+    Eq. (13) (:func:`loss_c_adversarial`), or None without the label
+    discriminator.  Returns [K].
+    """
+    loss = _mean_rows(_cross_entropy(logits, y), weight)
+    return loss if l_c is None else loss + alpha4 * l_c
+
+
+def class_balance(y: torch.Tensor, weight: torch.Tensor, n_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The generated rows that make a labeled batch class-balanced (Sec. 3.3.2).
+
+    Each minority class c receives (count of the majority class - count of c)
+    generated rows, so that every class then has the majority's count.  For
+    fixed shapes, n_classes x B slots are returned, class c in slots
+    c*B .. c*B + B - 1, the unused ones with weight 0.
+
+    y: long [K, B] labels of the labeled batch; weight: [K, B] 0/1 valid rows.
+    Returns (y_gen long [K, n_classes * B], weight_gen [K, n_classes * B]).
+    """
+    k, b = y.shape
+    counts = torch.zeros(k, n_classes, dtype=weight.dtype, device=y.device)
+    counts.scatter_add_(1, y.clamp_min(0), weight)
+    needed = counts.max(dim=1, keepdim=True).values - counts
+    slot = torch.arange(b, device=y.device, dtype=weight.dtype)
+    weight_gen = (slot[None, None, :] < needed[..., None]).to(weight.dtype).reshape(k, n_classes * b)
+    y_gen = torch.arange(n_classes, device=y.device).repeat_interleave(b).expand(k, -1)
+    return y_gen, weight_gen
+
+
+def loss_d_gain(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tensor | None = None,
+                weight: torch.Tensor | None = None) -> torch.Tensor:
+    """GAIN's discriminator loss (Yoon et al. 2018), for appendix C.1's comparison.
+
+    Element-wise sigmoid cross-entropy of D's logits against the mask:
+    -E[Σ_i m_i log σ(D_i) + (1 - m_i) log(1 - σ(D_i))], same shapes as
+    :func:`loss_d_mi` (GAIN's hint mechanism is not part of this loss).
+    """
+    mask = _with_label_column(m, m_y)
+    bce = nn.functional.binary_cross_entropy_with_logits(d_out, mask.expand_as(d_out), reduction="none")
+    return _mean_rows(bce.sum(-1), weight)
+
+
+def loss_g_gain(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tensor | None = None,
+                weight: torch.Tensor | None = None) -> torch.Tensor:
+    """GAIN's generator loss: -E[Σ_i (1 - m_i) log σ(D_i)], same shapes as :func:`loss_g_mi`."""
+    mask = _with_label_column(m, m_y)
+    return -_mean_rows(((1 - mask) * nn.functional.logsigmoid(d_out)).sum(-1), weight)
+
+
+def loss_c_gain(d_label: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Eq. (13) under GAIN's loss: -E[log σ(D_MI(x̂_u, y_u)_{d+1})] on unlabeled rows.  Returns [K]."""
+    return -_mean_rows(nn.functional.logsigmoid(d_label), weight)
