@@ -1,0 +1,448 @@
+"""scikit-learn estimators around HexaGAN: an imputer and a classifier.
+
+* :class:`HexaGANImputer` (registered ``"hexagan_imputer"``) trains the
+  imputation part alone (E, G_MI, D_MI; Algorithm 1 within Algorithm 2) and
+  ``transform`` returns x̂.
+* :class:`HexaGANClassifier` (registered ``"hexagan"``) trains all six
+  networks (Algorithm 2) on data with missing entries (NaN), missing labels
+  (-1) and imbalanced classes, and predicts with C on x̂.
+
+Both accept NaN (arrays or DataFrames), select their checkpoint on a
+validation part (``eval_set=(X_val, X_val_true, y_val)``, or one carved from
+the training rows), and train K independent replicas at once with
+:meth:`fit_replicas`.  With the same seed, results are identical on CPU.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from hexagan.methods import BaseClassifier, BaseImputer, FitTask, register
+from hexagan.model import EvalData, HexaGAN, HexaGANCore, TrainConfig
+from hexagan.training import ReplicaData
+
+_DEFAULTS = TrainConfig()
+# Share of the observed entries of the held-out rows hidden as validation
+# truth when the estimator carves its own validation part (the paper's rate).
+VALIDATION_HIDE_SHARE = 0.2
+_FORMAT = 1
+
+
+@dataclass
+class _Prepared:
+    """One task after validation: training rows, encoded labels, validation set."""
+
+    X: np.ndarray
+    y: np.ndarray | None
+    eval_set: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int | None):
+    """Run with ``n`` torch threads (None: leave the setting alone), restoring it afterwards."""
+    if n is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _seed_of(random_state) -> int:
+    """The replica seed: an int random_state is used as is (so fit == fit_replicas with that seed)."""
+    if isinstance(random_state, (int, np.integer)):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+def carve_validation(X: np.ndarray, y: np.ndarray, fraction: float, seed: int):
+    """Hold out ``fraction`` of the rows (per label group) as a validation part.
+
+    A ``VALIDATION_HIDE_SHARE`` of the held-out rows' observed entries is
+    hidden and becomes the RMSE truth.  Returns ``(X_train, y_train,
+    (X_val, X_val_true, y_val))``; the validation part is None when too few
+    rows exist to hold any out.  ``y`` uses -1 for a missing label and is
+    grouped by value, so every class keeps at least one training row.
+    """
+    rng = np.random.default_rng(seed)
+    held = np.concatenate([rng.choice(np.flatnonzero(y == g), int(math.floor(fraction * np.sum(y == g))),
+                                      replace=False) for g in np.unique(y)])
+    if len(held) == 0 or len(held) == len(X):
+        return X, y, None
+    keep = np.setdiff1d(np.arange(len(X)), held)
+    X_val_true = X[held]
+    X_val = X_val_true.copy()
+    X_val[~np.isnan(X_val) & (rng.random(X_val.shape) < VALIDATION_HIDE_SHARE)] = np.nan
+    return X[keep], y[keep], (X_val, X_val_true, y[held])
+
+
+class _HexaGANBase(BaseEstimator):
+    """What the imputer and the classifier share: data checks, training, saving."""
+
+    uses_validation = True
+
+    # -- parameters -> model and training configuration --------------------------------------
+    def _train_config(self) -> TrainConfig:
+        values = {f.name: getattr(self, f.name) for f in fields(TrainConfig) if hasattr(self, f.name)}
+        values["snapshot_steps"] = tuple(int(s) for s in (values.get("snapshot_steps") or ()))
+        return TrainConfig(**values)
+
+    def _model_kwargs(self) -> dict:
+        return dict(architecture=self.architecture)
+
+    def _device(self) -> torch.device:
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return torch.device(self.device)
+
+    # -- data -------------------------------------------------------------------------------
+    def _encode_labels(self, y, n: int) -> np.ndarray | None:
+        return None
+
+    def _prepare(self, task: FitTask) -> _Prepared:
+        """Validate one task, set the fitted input attributes, and carve validation rows if needed."""
+        X = validate_data(self, task.X, reset=True, ensure_all_finite="allow-nan", dtype=np.float64)
+        y = self._encode_labels(task.y, len(X))
+        groups = y if y is not None else np.zeros(len(X), dtype=np.int64)
+        if task.eval_set is not None:
+            X_val, X_val_true, y_val = task.eval_set
+            X_val = validate_data(self, X_val, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+            X_val_true = np.asarray(X_val_true, dtype=np.float64)
+            y_val = self._encode_eval_labels(y_val, len(X_val))
+            return _Prepared(X, y, (X_val, X_val_true, y_val))
+        if self.validation_fraction > 0:
+            X, groups, eval_set = carve_validation(X, groups, self.validation_fraction, task.seed)
+            return _Prepared(X, groups if y is not None else None, eval_set)
+        return _Prepared(X, y, None)
+
+    def _encode_eval_labels(self, y_val, n: int) -> np.ndarray:
+        return np.full(n, -1, dtype=np.int64)
+
+    # -- training ---------------------------------------------------------------------------
+    def _train(self, estimators: list["_HexaGANBase"], prepared: list[_Prepared], seeds: list[int]) -> None:
+        """Train one replica per estimator in one pass and give each its own replica."""
+        d = prepared[0].X.shape[1]
+        if any(p.X.shape[1] != d for p in prepared):
+            raise ValueError("every task must have the same number of features")
+        n_classes = len(getattr(estimators[0], "classes_", ()))
+        for est in estimators[1:]:
+            if not np.array_equal(getattr(est, "classes_", ()), getattr(estimators[0], "classes_", ())):
+                raise ValueError("every task must have the same classes to be trained together")
+        config = self._train_config()
+        model = HexaGAN(d=d, n_classes=n_classes, seeds=seeds, **self._model_kwargs())
+        data = ReplicaData.from_arrays([p.X for p in prepared], [p.y for p in prepared] if n_classes else None,
+                                       n_classes or None)
+        eval_data = None
+        if any(p.eval_set is not None for p in prepared):
+            eval_data = EvalData.from_sets([p.eval_set for p in prepared], d, seeds)
+        with _torch_threads(self.n_threads):
+            result = HexaGANCore(model, data, config, eval_data=eval_data, device=self._device()).fit()
+        for r, est in enumerate(estimators):
+            est.model_ = result.model.replica(r)
+            est.seed_ = seeds[r]
+            est.history_ = result.history[result.history.replica == r].drop(columns="replica").reset_index(drop=True)
+            est.snapshots_ = {step: {key: _replica_rows(key, t, r, snap) for key, t in snap.items()}
+                              for step, snap in result.snapshots.items()}
+            est.best_step_ = int(result.best_step[r]) if result.best_step is not None else None
+
+    def _fit_one(self, X, y, eval_set):
+        self._train([self], [self._prepare(FitTask(X=X, y=y, eval_set=eval_set, seed=_seed_of(self.random_state)))],
+                    [_seed_of(self.random_state)])
+        return self
+
+    def fit_replicas(self, tasks: list[FitTask]) -> list["_HexaGANBase"]:
+        """Fit one clone of this estimator per task, all trained at once as replicas.
+
+        Replica r is initialised and drawn from ``tasks[r].seed``; it gives the
+        same numbers as ``clone(est).set_params(random_state=seed).fit(...)``
+        on that task alone (up to float rounding).
+        """
+        estimators = [clone(self) for _ in tasks]
+        prepared = [est._prepare(task) for est, task in zip(estimators, tasks)]
+        self._train(estimators, prepared, [int(task.seed) for task in tasks])
+        return estimators
+
+    def _check_X(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+
+    # -- persistence -------------------------------------------------------------------------
+    def save(self, path) -> None:
+        """Write the parameters, weights, learning curves and snapshots (loadable with ``weights_only``)."""
+        check_is_fitted(self)
+        fitted = {"n_features_in_": int(self.n_features_in_), "seed_": int(self.seed_), "best_step_": self.best_step_}
+        if hasattr(self, "feature_names_in_"):
+            fitted["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
+        if hasattr(self, "classes_"):
+            fitted["classes_"] = self.classes_.tolist()
+        torch.save({
+            "format": _FORMAT,
+            "estimator": type(self).__name__,
+            "params": self.get_params(),
+            "model_config": self.model_.config,
+            "model_state": {k: v.detach().cpu() for k, v in self.model_.state_dict().items()},
+            "fitted": fitted,
+            "history": {c: self.history_[c].tolist() for c in self.history_.columns},
+            "snapshots": self.snapshots_,
+        }, path)
+
+    @classmethod
+    def load(cls, path) -> "_HexaGANBase":
+        """An estimator saved by :meth:`save` (tensors and plain values only: ``weights_only=True``)."""
+        import pandas as pd
+
+        payload = torch.load(path, weights_only=True, map_location="cpu")
+        if payload.get("estimator") != cls.__name__ or payload.get("format") != _FORMAT:
+            raise ValueError(f"{path} holds a {payload.get('estimator')} (format {payload.get('format')}), "
+                             f"not a {cls.__name__} (format {_FORMAT})")
+        est = cls(**payload["params"])
+        fitted = payload["fitted"]
+        model = HexaGAN(**payload["model_config"], seeds=[fitted["seed_"]])
+        model.load_state_dict(payload["model_state"])
+        est.model_ = model.to(est._device())
+        for key, value in fitted.items():
+            setattr(est, key, np.asarray(value, dtype=object if key == "feature_names_in_" else None)
+                    if key in ("classes_", "feature_names_in_") else value)
+        est.history_ = pd.DataFrame(payload["history"])
+        est.snapshots_ = payload["snapshots"]
+        return est
+
+
+def _replica_rows(key: str, t: torch.Tensor, r: int, snap: dict) -> torch.Tensor:
+    """Replica r of one snapshot tensor, without its padding rows."""
+    if key in ("h_l", "y_l", "h_c", "y_c"):
+        return t[r, :int(snap["n_hidden"][r])]
+    return t[r]
+
+
+@register("hexagan_imputer")
+class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
+    """HexaGAN's missing-data imputation (E, G_MI, D_MI), Sec. 3.1.
+
+    Parameters
+    ----------
+    lambda1 : float, weight of the element-wise zero-centred penalty (Eq. 6).
+    alpha1 : float, weight of the reconstruction loss (Eq. 5); 0 for the
+        learning-curve study of appendix C.1.
+    lr_gan : float, RMSProp learning rate of E, G_MI and D_MI.
+    decay : float, learning rates shrink by ``(1 - decay)`` per iteration.
+    batch_size : int, rows per batch.
+    n_critic : int, D_MI updates per E/G_MI update.
+    regularizer : {"zc", "gp", "wc"}, D_MI's regulariser (appendix C.1).
+    optimizer : {"rmsprop", "adam"}.
+    adversarial_loss : {"hexagan", "gain"}, Eqs. 3-4 or GAIN's cross-entropy.
+    max_steps : int, training iterations.
+    eval_every : int, iterations between validations.
+    warmup_epochs : float, epochs of discriminator-only updates first.
+    selection : {"validation", "last"}, keep the checkpoint with the best
+        validation RMSE (per replica) or the last one.
+    validation_fraction : float, share of rows held out for validation when
+        ``fit`` gets no ``eval_set`` (0: none, selection falls back to "last").
+    snapshot_steps : tuple of int, iterations at which to keep x̂, x̄ and h.
+    architecture : {"mlp", "conv"}, appendix B.3 or Table 2 (28x28 images).
+    device : "auto" (CUDA when available), "cpu", "cuda", ...
+    n_threads : int or None, torch threads while fitting and predicting
+        (None leaves torch's setting; 1 is fastest for small tables).
+    verbose : bool, show a progress bar.
+    random_state : int, RandomState or None.
+
+    Attributes
+    ----------
+    model_ : HexaGAN, the trained networks (one replica).
+    history_ : DataFrame (step, name, value, phase), learning curves.
+    snapshots_ : dict step -> {"x_hat", "x_bar", "h_l", ...} tensors.
+    best_step_ : int or None, the selected iteration.
+    seed_ : int, the replica's seed.
+    """
+
+    def __init__(self, *, lambda1=_DEFAULTS.lambda1, alpha1=_DEFAULTS.alpha1, lr_gan=_DEFAULTS.lr_gan,
+                 decay=_DEFAULTS.decay, batch_size=_DEFAULTS.batch_size, n_critic=_DEFAULTS.n_critic,
+                 regularizer=_DEFAULTS.regularizer, optimizer=_DEFAULTS.optimizer,
+                 adversarial_loss=_DEFAULTS.adversarial_loss, max_steps=_DEFAULTS.max_steps,
+                 eval_every=_DEFAULTS.eval_every, warmup_epochs=_DEFAULTS.warmup_epochs,
+                 selection=_DEFAULTS.selection, validation_fraction=0.1, snapshot_steps=(), architecture="mlp",
+                 device="auto", n_threads=None, verbose=False, random_state=None):
+        self.lambda1 = lambda1
+        self.alpha1 = alpha1
+        self.lr_gan = lr_gan
+        self.decay = decay
+        self.batch_size = batch_size
+        self.n_critic = n_critic
+        self.regularizer = regularizer
+        self.optimizer = optimizer
+        self.adversarial_loss = adversarial_loss
+        self.max_steps = max_steps
+        self.eval_every = eval_every
+        self.warmup_epochs = warmup_epochs
+        self.selection = selection
+        self.validation_fraction = validation_fraction
+        self.snapshot_steps = snapshot_steps
+        self.architecture = architecture
+        self.device = device
+        self.n_threads = n_threads
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    def fit(self, X, y=None, eval_set=None):
+        """Train on ``X`` (NaN = missing); ``y`` is ignored.
+
+        eval_set : (X_val, X_val_true, y_val) or None; the checkpoint with the
+            lowest RMSE on X_val's hidden entries is kept.
+        """
+        return self._fit_one(X, None, eval_set)
+
+    def transform(self, X) -> np.ndarray:
+        """x̂ (Eq. 2): observed entries exactly as given, missing ones from G_MI, float64."""
+        X = self._check_X(X)
+        with _torch_threads(self.n_threads):
+            return self.model_.impute(X, seed=self.seed_)
+
+
+@register("hexagan")
+class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
+    """HexaGAN (Algorithm 2): imputation, class-conditional generation, semi-supervised C.
+
+    Parameters
+    ----------
+    lambda1, lambda2 : float, penalty weights of Eqs. 6 and 9.
+    alpha1, alpha2, alpha3, alpha4 : float, weights of Eqs. 5, 3 (generated
+        rows), 10 and 13.
+    lr_gan, lr_c : float, RMSProp learning rates of the GAN networks and of C.
+    decay : float, learning rates shrink by ``(1 - decay)`` per iteration.
+    batch_size : int, labeled rows per batch (the unlabeled batch is scaled
+        by the unlabeled/labeled ratio).
+    n_critic : int, discriminator updates per generator update.
+    n_cg : int, conditional-generation rounds per iteration.
+    z_dim : int or None, G_CG's noise size (None: d, or 100 for "conv").
+    use_g_mi, use_g_cg, use_label_discriminator : bool, the ablations of
+        Table 2 (use_g_mi=False: an MLP on noise-filled data).
+    regularizer, optimizer, adversarial_loss : appendix C.1 variants, as in
+        :class:`HexaGANImputer`.
+    max_steps, eval_every, warmup_epochs, selection, validation_fraction,
+    snapshot_steps, architecture, device, n_threads, verbose, random_state :
+        as in :class:`HexaGANImputer`.
+    validation_metric : {"log_loss", "f1"}, what selection minimises (log-loss)
+        or maximises (F1 of class index 1 when binary, else macro-F1) on the
+        labeled validation rows.
+
+    Attributes
+    ----------
+    classes_ : ndarray, the labels; the model works with their indices.
+    model_, history_, snapshots_, best_step_, seed_ : as in :class:`HexaGANImputer`.
+    """
+
+    def __init__(self, *, lambda1=_DEFAULTS.lambda1, lambda2=_DEFAULTS.lambda2, alpha1=_DEFAULTS.alpha1,
+                 alpha2=_DEFAULTS.alpha2, alpha3=_DEFAULTS.alpha3, alpha4=_DEFAULTS.alpha4, lr_gan=_DEFAULTS.lr_gan,
+                 lr_c=_DEFAULTS.lr_c, decay=_DEFAULTS.decay, batch_size=_DEFAULTS.batch_size,
+                 n_critic=_DEFAULTS.n_critic, n_cg=_DEFAULTS.n_cg, z_dim=None, use_g_mi=True, use_g_cg=True,
+                 use_label_discriminator=True, regularizer=_DEFAULTS.regularizer, optimizer=_DEFAULTS.optimizer,
+                 adversarial_loss=_DEFAULTS.adversarial_loss, max_steps=_DEFAULTS.max_steps,
+                 eval_every=_DEFAULTS.eval_every, warmup_epochs=_DEFAULTS.warmup_epochs,
+                 selection=_DEFAULTS.selection, validation_metric=_DEFAULTS.validation_metric,
+                 validation_fraction=0.1, snapshot_steps=(), architecture="mlp", device="auto", n_threads=None,
+                 verbose=False, random_state=None):
+        self.lambda1 = lambda1
+        self.lambda2 = lambda2
+        self.alpha1 = alpha1
+        self.alpha2 = alpha2
+        self.alpha3 = alpha3
+        self.alpha4 = alpha4
+        self.lr_gan = lr_gan
+        self.lr_c = lr_c
+        self.decay = decay
+        self.batch_size = batch_size
+        self.n_critic = n_critic
+        self.n_cg = n_cg
+        self.z_dim = z_dim
+        self.use_g_mi = use_g_mi
+        self.use_g_cg = use_g_cg
+        self.use_label_discriminator = use_label_discriminator
+        self.regularizer = regularizer
+        self.optimizer = optimizer
+        self.adversarial_loss = adversarial_loss
+        self.max_steps = max_steps
+        self.eval_every = eval_every
+        self.warmup_epochs = warmup_epochs
+        self.selection = selection
+        self.validation_metric = validation_metric
+        self.validation_fraction = validation_fraction
+        self.snapshot_steps = snapshot_steps
+        self.architecture = architecture
+        self.device = device
+        self.n_threads = n_threads
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    def _model_kwargs(self) -> dict:
+        return dict(architecture=self.architecture, z_dim=self.z_dim, use_g_mi=self.use_g_mi,
+                    use_g_cg=self.use_g_cg, use_label_discriminator=self.use_label_discriminator)
+
+    def _encode_labels(self, y, n: int) -> np.ndarray:
+        """Labels -> indices into ``classes_`` (set here); -1 (numeric labels) = missing."""
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
+        y = column_or_1d(y, warn=True)
+        if len(y) != n:
+            raise ValueError(f"y has {len(y)} labels for {n} rows")
+        missing = (y == -1) if y.dtype.kind in "iuf" else np.zeros(n, dtype=bool)
+        check_classification_targets(y[~missing])
+        self.classes_ = np.unique(y[~missing])
+        if len(self.classes_) < 2:
+            raise ValueError(f"{type(self).__name__} needs labeled rows of at least two classes; "
+                             f"got {len(self.classes_)} class (label -1 marks a missing label)")
+        codes = np.full(n, -1, dtype=np.int64)
+        codes[~missing] = np.searchsorted(self.classes_, y[~missing])
+        return codes
+
+    def _encode_eval_labels(self, y_val, n: int) -> np.ndarray:
+        """Validation labels -> indices; -1 and labels not seen in training are left out (-1)."""
+        if y_val is None:
+            return np.full(n, -1, dtype=np.int64)
+        y_val = column_or_1d(y_val)
+        position = np.clip(np.searchsorted(self.classes_, y_val), 0, len(self.classes_) - 1)
+        return np.where(self.classes_[position] == y_val, position, -1).astype(np.int64)
+
+    def fit(self, X, y, eval_set=None):
+        """Train on ``X`` (NaN = missing entries) and ``y`` (-1 = missing label).
+
+        eval_set : (X_val, X_val_true, y_val) or None; the checkpoint with the
+            best ``validation_metric`` on the labeled validation rows is kept.
+        """
+        return self._fit_one(X, y, eval_set)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """C(x̂): class probabilities, shape (n, len(classes_))."""
+        X = self._check_X(X)
+        with _torch_threads(self.n_threads):
+            return self.model_.predict_proba(X, seed=self.seed_)
+
+    def predict(self, X) -> np.ndarray:
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def impute(self, X) -> np.ndarray:
+        """x̂ from the full model's E and G_MI (observed entries unchanged)."""
+        X = self._check_X(X)
+        with _torch_threads(self.n_threads):
+            return self.model_.impute(X, seed=self.seed_)
