@@ -471,8 +471,10 @@ class HexaGANCore:
         self.n_classes = model.n_classes
         self.batch = int(config.batch_size)
         labeled = data.n_labeled.clamp_min(1).double()
-        # The authors scale the unlabeled batch by the unlabeled/labeled ratio; shapes are
-        # shared by the replicas, so the largest ratio sets it (replicas of one job have ~equal ratios).
+        # The authors scale the unlabeled batch by the unlabeled/labeled ratio.  Shapes are shared
+        # by the replicas, so the largest ratio sets it; likewise the largest set sets the warm-up
+        # length.  A replica therefore equals its lone run when these round alike, as they do for
+        # the splits of one job (their sizes differ by a few rows).
         self.batch_unlabeled = int(round(self.batch * float((data.n_unlabeled / labeled).max()))) \
             if self.n_classes else 0
         epoch_rows = int((data.n_labeled if self.n_classes else data.n).max())

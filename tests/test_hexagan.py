@@ -1,0 +1,249 @@
+"""HexaGAN's estimators and training procedure, on tiny data (the whole file runs in well under a minute)."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.estimator_checks import check_estimator
+
+import hexagan
+from hexagan import methods, protocol
+from hexagan.data import load_dataset
+from hexagan.estimators import HexaGANClassifier, HexaGANImputer
+from hexagan.methods import FitTask
+from hexagan.model import HexaGAN, HexaGANCore, TrainConfig
+from hexagan.training import DivergenceError, ReplicaData
+
+# Few steps and short inner loops: the structure of Algorithm 2, at a fraction of its cost.
+FAST = dict(max_steps=6, eval_every=3, n_critic=2, batch_size=16, n_threads=1)
+FAST_C = dict(FAST, n_cg=2)
+
+
+def make_data(seed=0, n=60, d=5):
+    """Imbalanced binary data with 20 % MCAR entries and exactly 20 % missing labels (-1).
+
+    Equal label counts across seeds give equal unlabeled batch sizes, which
+    replica-exactness needs (see HexaGANCore).
+    """
+    rs = np.random.default_rng(seed)
+    X = rs.random((n, d))
+    y = (X[:, 0] + 0.3 * rs.random(n) > 0.8).astype(int)
+    X[rs.random(X.shape) < 0.2] = np.nan
+    y[rs.permutation(n)[:n // 5]] = -1
+    return X, y
+
+
+def eval_set(seed=1, n=20, d=5):
+    rs = np.random.default_rng(seed)
+    X_true = rs.random((n, d))
+    X_val = X_true.copy()
+    X_val[rs.random(X_val.shape) < 0.2] = np.nan
+    return X_val, X_true, (X_true[:, 0] > 0.5).astype(int)
+
+
+def test_imputer_shapes_and_observed_entries_unchanged():
+    X, _ = make_data()
+    imp = HexaGANImputer(**FAST, random_state=0).fit(X)
+    X_hat = imp.transform(X)
+    observed = ~np.isnan(X)
+    assert X_hat.shape == X.shape and X_hat.dtype == np.float64 and not np.isnan(X_hat).any()
+    assert np.array_equal(X_hat[observed], X[observed])
+    assert ((X_hat >= 0) & (X_hat <= 1))[~observed].all()  # G_MI's sigmoid
+
+
+def test_classifier_shapes_and_dataframe_input():
+    X, y = make_data()
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = HexaGANClassifier(**FAST_C, random_state=0).fit(frame, y)
+    proba = clf.predict_proba(frame)
+    assert proba.shape == (len(X), 2) and np.allclose(proba.sum(1), 1)
+    assert set(clf.predict(frame)) <= {0, 1}
+    assert list(clf.feature_names_in_) == list(frame.columns)
+    assert clf.impute(frame).shape == X.shape
+
+
+def test_string_labels():
+    X, y = make_data()
+    labels = np.array(["benign", "malignant"])[np.maximum(y, 0)]
+    clf = HexaGANClassifier(**FAST_C, random_state=0).fit(X, labels)
+    assert set(clf.classes_) == {"benign", "malignant"}
+    assert set(clf.predict(X)) <= set(clf.classes_)
+
+
+def test_same_seed_same_results():
+    X, y = make_data()
+    a = HexaGANClassifier(**FAST_C, random_state=3).fit(X, y)
+    b = HexaGANClassifier(**FAST_C, random_state=3).fit(X, y)
+    c = HexaGANClassifier(**FAST_C, random_state=4).fit(X, y)
+    assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
+    pd.testing.assert_frame_equal(a.history_, b.history_)
+    assert not np.array_equal(a.predict_proba(X), c.predict_proba(X))
+
+
+def test_replicas_equal_alone():
+    tasks = [FitTask(*make_data(seed), eval_set=eval_set(seed + 10), seed=100 + seed) for seed in range(3)]
+    together = HexaGANClassifier(**FAST_C).fit_replicas(tasks)
+    for task, est in zip(tasks, together):
+        alone = HexaGANClassifier(**FAST_C, random_state=task.seed).fit(task.X, task.y, eval_set=task.eval_set)
+        assert est.best_step_ == alone.best_step_
+        for name, t in alone.model_.state_dict().items():
+            torch.testing.assert_close(est.model_.state_dict()[name], t, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(est.predict_proba(task.X), alone.predict_proba(task.X), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(est.history_.value, alone.history_.value, rtol=1e-4, atol=1e-5)
+
+
+def test_imputer_replicas_equal_alone():
+    tasks = [FitTask(make_data(seed)[0], seed=seed) for seed in range(2)]
+    together = HexaGANImputer(**FAST).fit_replicas(tasks)
+    for task, est in zip(tasks, together):
+        alone = HexaGANImputer(**FAST, random_state=task.seed).fit(task.X)
+        np.testing.assert_allclose(est.transform(task.X), alone.transform(task.X), rtol=1e-5, atol=1e-6)
+
+
+ABLATIONS = {
+    "MLP": dict(use_g_mi=False),
+    "w/o G_CG & D_MI^(d+1)": dict(use_g_cg=False, use_label_discriminator=False),
+    "w/o G_CG": dict(use_g_cg=False),
+    "w/o D_MI^(d+1)": dict(use_label_discriminator=False),
+    "HexaGAN": dict(),
+}
+VARIANTS = [dict(regularizer="gp"), dict(regularizer="wc"), dict(optimizer="adam"), dict(adversarial_loss="gain"),
+            dict(warmup_epochs=1), dict(selection="last"), dict(validation_metric="f1"), dict(validation_fraction=0)]
+
+
+@pytest.mark.parametrize("flags", list(ABLATIONS.values()) + VARIANTS, ids=list(ABLATIONS) + [
+    "-".join(f"{k}={v}" for k, v in v.items()) for v in VARIANTS])
+def test_every_ablation_and_variant_trains(flags):
+    X, y = make_data()
+    clf = HexaGANClassifier(**{**FAST_C, "max_steps": 3, **flags}, random_state=0).fit(X, y)
+    assert np.isfinite(clf.predict_proba(X)).all()
+    built = set(clf.model_.nets)
+    if flags.get("use_g_mi") is False:
+        assert built == {"classifier"}
+    if flags.get("use_g_cg") is False or flags.get("use_g_mi") is False:
+        assert "g_cg" not in built
+    if "d_mi" in built:
+        assert clf.model_.nets["d_mi"].takes_label == flags.get("use_label_discriminator", True)
+
+
+@pytest.mark.parametrize("flags", [dict(regularizer="gp"), dict(regularizer="wc"), dict(adversarial_loss="gain"),
+                                   dict(optimizer="adam"), dict(alpha1=0.0), dict(warmup_epochs=1)])
+def test_imputer_variants_train(flags):
+    X, _ = make_data()
+    assert not np.isnan(HexaGANImputer(**{**FAST, "max_steps": 3, **flags}, random_state=0).fit(X).transform(X)).any()
+
+
+@pytest.mark.parametrize("param, value", [("regularizer", "r1"), ("optimizer", "sgd"), ("adversarial_loss", "wgan"),
+                                          ("selection", "test"), ("validation_metric", "auc")])
+def test_unknown_names_list_the_valid_ones(param, value):
+    X, y = make_data()
+    with pytest.raises(ValueError, match=rf"unknown {param} '{value}'; choose one of \["):
+        HexaGANClassifier(**{**FAST_C, param: value}).fit(X, y)
+
+
+def test_divergence_raises_a_clear_error():
+    X, y = make_data()
+    with pytest.raises(DivergenceError, match=r"became (nan|inf|-inf) at step \d+ \(replica 0\).*learning rate"):
+        HexaGANClassifier(**{**FAST_C, "max_steps": 30}, lr_gan=1e30, random_state=0).fit(X, y)
+
+
+def test_generator_step_leaves_the_discriminator_alone():
+    X, y = make_data()
+    core = HexaGANCore(HexaGAN(d=5, n_classes=2, seeds=[0]), ReplicaData.from_arrays([X], [y]), TrainConfig())
+    d_mi, classifier = core.model.nets["d_mi"], core.model.nets["classifier"]
+    before = {n: t.clone() for n, t in d_mi.state_dict().items()}
+    core._update("eg", core._eg_terms)  # Eq. (3) + alpha1 Eq. (5)
+    assert all(p.grad is None for p in d_mi.parameters())
+    assert all(torch.equal(t, before[n]) for n, t in d_mi.state_dict().items())
+    core._update("c", core._c_terms)  # Eq. (15) with Eq. (13): the label discriminator's signal reaches C
+    _, named = core._c_terms()
+    named["c_adversarial"].sum().backward()
+    assert sum(float(p.grad.abs().sum()) for p in classifier.parameters() if p.grad is not None) > 0
+
+
+def test_save_load_round_trip(tmp_path):
+    X, y = make_data()
+    clf = HexaGANClassifier(**FAST_C, snapshot_steps=(3,), random_state=0).fit(X, y)
+    clf.save(tmp_path / "clf.pt")
+    loaded = HexaGANClassifier.load(tmp_path / "clf.pt")
+    assert np.array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    assert loaded.get_params() == clf.get_params()
+    pd.testing.assert_frame_equal(loaded.history_, clf.history_)
+    torch.testing.assert_close(loaded.snapshots_[3]["h_l"], clf.snapshots_[3]["h_l"])
+    imp = HexaGANImputer(**FAST, random_state=0).fit(X)
+    imp.save(tmp_path / "imp.pt")
+    assert np.array_equal(HexaGANImputer.load(tmp_path / "imp.pt").transform(X), imp.transform(X))
+    with pytest.raises(ValueError, match="not a HexaGANImputer"):
+        HexaGANImputer.load(tmp_path / "clf.pt")
+
+
+def test_sklearn_api_clone_params_pipeline():
+    X, y = make_data()
+    clf = HexaGANClassifier(**FAST_C)
+    assert clone(clf).get_params() == clf.get_params()
+    assert clf.set_params(alpha4=0.5).alpha4 == 0.5
+    pipe = make_pipeline(FunctionTransformer(lambda a: a * 1.0), clf.set_params(random_state=0)).fit(X, y)
+    assert pipe.predict(X).shape == (len(X),)
+    imputing = make_pipeline(HexaGANImputer(**FAST, random_state=0), FunctionTransformer()).fit(X)
+    assert not np.isnan(imputing.transform(X)).any()
+
+
+def test_history_snapshots_and_model_api():
+    X, y = make_data()
+    clf = HexaGANClassifier(**FAST_C, snapshot_steps=(0, 6), random_state=0).fit(X, y, eval_set=eval_set())
+    names = set(clf.history_.name)
+    assert {"d_mi", "penalty_mi", "g_mi", "recon", "d_cg", "g_cg", "c", "val_rmse", "val_f1", "val_log_loss"} <= names
+    assert clf.best_step_ in (3, 6)
+    snap = clf.snapshots_[6]
+    assert snap["x_hat"].shape == snap["x_bar"].shape == (10, 5)
+    n_labeled = int((y >= 0).sum())  # with an eval_set, every training row is trained on
+    assert snap["h_l"].shape == snap["h_c"].shape == (n_labeled, 5)
+    assert not torch.equal(clf.snapshots_[0]["x_bar"], snap["x_bar"])
+    samples = clf.model_.sample(7, 1, seed=0)
+    assert samples.shape == (7, 5) and np.array_equal(samples, clf.model_.sample(7, 1, seed=0))
+    assert clf.model_.encode(X).shape == (len(X), 5)
+
+
+def test_conv_architecture_trains_on_images():
+    rs = np.random.default_rng(0)
+    X = rs.random((12, 784))
+    X[rs.random(X.shape) < 0.5] = np.nan
+    y = np.arange(12) % 3
+    # Weight clipping: the exact element-wise penalty costs one backward pass per pixel (see the report).
+    clf = HexaGANClassifier(max_steps=1, n_critic=1, n_cg=1, batch_size=4, architecture="conv", regularizer="wc",
+                            n_threads=1, validation_fraction=0, random_state=0).fit(X, y)
+    assert clf.predict_proba(X).shape == (12, 3)
+    assert clf.model_.encode(X).shape == (12, 128 * 4 * 4)
+
+
+def test_lazy_exports():
+    assert hexagan.HexaGANClassifier is HexaGANClassifier and hexagan.HexaGAN is HexaGAN
+    with pytest.raises(AttributeError):
+        hexagan.NoSuchThing
+
+
+def test_registry_and_protocol():
+    assert methods.kind_of("hexagan") == "classifier" and methods.kind_of("hexagan_imputer") == "imputer"
+    assert isinstance(methods.create("hexagan", max_steps=5), HexaGANClassifier)
+    table = protocol.run(load_dataset("breast"), "hexagan", dict(max_steps=5, n_critic=1, n_cg=1, n_threads=1),
+                         n_repeats=1, n_folds=2)
+    f1 = table[table.metric == "f1"]
+    assert len(f1) == 2 and f1.value.between(0, 1).all()
+
+
+FAST_CHECKS = dict(max_steps=2, eval_every=1, n_critic=1, batch_size=16, n_threads=1)
+
+
+@pytest.mark.parametrize("estimator", [HexaGANImputer(**FAST_CHECKS), HexaGANClassifier(**FAST_CHECKS, n_cg=1)],
+                         ids=["imputer", "classifier"])
+def test_scikit_learn_estimator_checks(estimator):
+    expected = {}
+    if isinstance(estimator, HexaGANClassifier):
+        expected = {
+            "check_classifiers_train": "two training iterations cannot reach the checks' accuracy threshold",
+            "check_classifiers_classes": "-1 marks a missing label (scikit-learn's semi-supervised convention), "
+                                         "so labels {-1, 1} hold a single class",
+        }
+    check_estimator(estimator, expected_failed_checks=expected, on_skip=None)
