@@ -114,8 +114,12 @@ def _output_grad_sq_norms(critic: Critic, x: torch.Tensor, n_cols: int,
         cols = torch.arange(start, min(n_cols, start + chunk), device=x.device)
         selector = torch.zeros(len(cols), *out.shape, dtype=out.dtype, device=out.device)
         selector[torch.arange(len(cols)), ..., cols] = 1.0
-        (grads,) = torch.autograd.grad(out, x, grad_outputs=selector, is_grads_batched=True, create_graph=True,
-                                       retain_graph=True)
+        if len(cols) == 1:  # one plain backward pass is cheaper than a vmap over one
+            (grads,) = torch.autograd.grad(out, x, grad_outputs=selector[0], create_graph=True, retain_graph=True)
+            grads = grads[None]
+        else:
+            (grads,) = torch.autograd.grad(out, x, grad_outputs=selector, is_grads_batched=True, create_graph=True,
+                                           retain_graph=True)
         norms.append(grads.pow(2).sum(-1).permute(1, 2, 0))
     return torch.cat(norms, dim=-1)
 
