@@ -133,9 +133,10 @@ def penalty_zero_centred_elementwise(critic: Critic, x_hat: torch.Tensor, m: tor
     missing contribute nothing to that output's term.  A column with no
     observed row in the batch contributes 0.
 
-    The label column d+1 is **not** penalised: Eq. (6) sums i = 1..d, Eq. (14)
-    extends only Eq. (4) to d+1, and the authors' code does the same.  The
-    gradient is taken with respect to x̂ only (y is held fixed), as written.
+    The label column d+1 is not penalised here: Eq. (6) sums i = 1..d and
+    Eq. (14) extends only Eq. (4) to d+1 (so does the authors' code); the
+    model adds :func:`penalty_zero_centred_label` for it.  The gradient is
+    taken with respect to x̂ only (y is held fixed), as written.
 
     critic: x̂ [K, B, d] -> scores [K, B, d or d+1] (bind y in a closure);
     x_hat: [K, B, d], detached from the generator; m: [K, B, d].
@@ -143,6 +144,26 @@ def penalty_zero_centred_elementwise(critic: Critic, x_hat: torch.Tensor, m: tor
     """
     norms = _output_grad_sq_norms(critic, x_hat, m.shape[-1], max_chunk_elements)
     return ((norms * m).sum(1) / m.sum(1).clamp_min(1.0)).sum(-1)
+
+
+def penalty_zero_centred_label(critic: Critic, x_hat: torch.Tensor, y: torch.Tensor, m_y: torch.Tensor,
+                               weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Our extension of Eq. (6) to D_MI's label column: E_{m_y = 1}[||∇_{(x̂, y)} D_MI(x̂, y)_{d+1}||²].
+
+    Not in the paper (Eq. 6 stops at d).  Without it the label column is an
+    unregularised Wasserstein critic whose scale grows without bound, and
+    with it C's gradient from Eq. (13) (the authors' code never meets this:
+    its C gets no gradient from Eq. 13).  Real data for this column are the
+    rows with a real label (m_y = 1); the gradient is taken with respect to
+    the pair (x̂, y), since y is what the label column judges.
+
+    critic: (x̂ [K, B, d], y [K, B, n_classes]) -> label scores [K, B];
+    m_y: [K, B].  Returns [K].
+    """
+    d = x_hat.shape[-1]
+    pair = torch.cat([x_hat, y], dim=-1)
+    norms = _output_grad_sq_norms(lambda v: critic(v[..., :d], v[..., d:])[..., None], pair, 1)[..., 0]
+    return _mean_rows(norms, m_y if weight is None else m_y * weight)
 
 
 def penalty_zero_centred(critic: Critic, h: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:

@@ -5,7 +5,8 @@ operations (impute, encode, classify, sample); :class:`HexaGANCore` trains
 them.  One iteration (``HexaGANCore.step``) is:
 
 1. missing-data imputation: ``n_critic`` updates of D_MI on
-   L_DMI + L_DMI^{d+1} + lambda1 L_GP_MI (Eqs. 4, 14, 6), then one update of
+   L_DMI + L_DMI^{d+1} + lambda1 L_GP_MI (Eqs. 4, 14, 6; plus the label
+   column's penalty, below), then one update of
    E and G_MI on L_GMI + alpha1 L_recon (Eqs. 3, 5);
 2. conditional generation, ``n_cg`` times: ``n_critic`` updates of D_CG on
    L_DCG + lambda2 L_GP_CG (Eqs. 8, 9), then one of G_CG on
@@ -23,13 +24,22 @@ for G_CG's rows are those of a labeled batch (so D_CG compares h_l and h_c
 under the same label mix); D_MI's update also sees one generated row per
 labeled row, all of whose d+1 elements are fake.
 
-Two deliberate departures from that code:
+Departures from the paper's letter and from that code, each for a reason:
 
 * **Pseudo-labels are C's probabilities.**  The authors feed
   ``round(C(x̂_u))`` to D_MI, whose gradient with respect to C is zero, so
   their C never receives Eq. (13) and the label discriminator cannot improve
   the classifier as Theorem 2 describes.  We feed the probability vector,
   so Eq. (13) reaches C (``tests/test_losses.py`` checks both).
+* **The label column is regularised.**  Once Eq. (13) reaches C, the label
+  column of D_MI is a Wasserstein critic of C's output, and Eq. (6) (which
+  stops at d) leaves it unregularised: its scale, and C's adversarial loss
+  with it, grew without bound (0.03 -> 6.5 within 300 iterations on breast).
+  We add the same zero-centred penalty on the labeled rows, with respect to
+  (x̂, y) (:func:`hexagan.losses.penalty_zero_centred_label`), weighted by
+  lambda1 ("gp" and "wc" treat the column alike).
+* **D_CG's losses use its pre-sigmoid score**, as the authors' code does:
+  see :class:`hexagan.networks.ConditionalDiscriminator`.
 * **Warm-up.**  The authors first train only the discriminators for 60
   epochs, on the gradient penalties alone at 10x the learning rate.  Our
   ``warmup_epochs`` (in epochs of the labeled rows; 0 by default, as in
@@ -574,7 +584,14 @@ class HexaGANCore:
         eps = self._uniform(x_hat.shape[1], 1) if self.regularizer.interpolates else None
         penalty = self.regularizer.elementwise(lambda v: d_mi(v, y_in), x_hat, x_hat.roll(1, dims=1),
                                                b.m * b.weight[..., None], eps)
-        return adversarial + self.config.lambda1 * penalty, {"d_mi": adversarial, "penalty_mi": penalty}
+        named = {"d_mi": adversarial, "penalty_mi": penalty}
+        if cfg["use_label_discriminator"]:
+            pair = torch.cat([x_hat, y_in], dim=-1)
+            named["penalty_label"] = self.regularizer.single(
+                lambda v: d_mi(v[..., :cfg["d"]], v[..., cfg["d"]:])[..., -1:], pair, pair.roll(1, dims=1),
+                (b.m_y * b.weight)[..., None], eps)
+            penalty = penalty + named["penalty_label"]
+        return adversarial + self.config.lambda1 * penalty, named
 
     def _eg_terms(self):
         """Eqs. (3) + alpha1 (5), for E and G_MI."""
@@ -596,7 +613,7 @@ class HexaGANCore:
         d_cg = self.model.nets["d_cg"]
 
         def critic(h):
-            return d_cg(h, y_onehot)
+            return d_cg.logits(h, y_onehot)
 
         adversarial = losses.loss_d_cg(critic(h_c), critic(h_l), b.weight)
         eps = self._uniform(self.batch, 1) if self.regularizer.interpolates else None
@@ -607,7 +624,7 @@ class HexaGANCore:
         """Eqs. (7) + alpha2 (3) + alpha3 (10); the generated rows' d+1 labels for D_MI are all 0."""
         y_c = self._draw_labels()
         h_c, x_c, y_onehot = self._generated(y_c)
-        adversarial = losses.loss_g_cg(self.model.nets["d_cg"](h_c, y_onehot))
+        adversarial = losses.loss_g_cg(self.model.nets["d_cg"].logits(h_c, y_onehot))
         d_mi = self.model.nets["d_mi"]
         fake = torch.zeros_like(x_c)
         label_mask = fake[..., 0] if self.cfg["use_label_discriminator"] else None

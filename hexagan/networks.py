@@ -209,12 +209,14 @@ class ConditionalGenerator(nn.Module):
 
 
 class ConditionalDiscriminator(nn.Module):
-    """D_CG: (h, y) -> score in (0, 1).
+    """D_CG: (h, y) -> score in (0, 1) (sigmoid), and :meth:`logits`, the score before it.
 
-    The sigmoid output follows appendix B.3 and Table 2, although Eqs. 7-8
-    are Wasserstein losses (an unbounded critic would be the usual choice);
-    the bounded output only saturates the critic, it does not change which
-    side it favours.  h: [K, B, hidden]; y: [K, B, n_classes]; output [K, B, 1].
+    The sigmoid output follows appendix B.3 and Table 2.  The Wasserstein
+    losses (Eqs. 7-9) are computed on :meth:`logits`, as the authors' code
+    does: on the sigmoid they saturate (we saw D_CG reach 1 on real and 0 on
+    generated h within 100 iterations on breast, leaving G_CG and the
+    penalty without gradient).  h: [K, B, hidden]; y: [K, B, n_classes];
+    output [K, B, 1].
     """
 
     def __init__(self, *, d: int, n_classes: int, seeds: Sequence[int], architecture: str = "mlp"):
@@ -222,13 +224,16 @@ class ConditionalDiscriminator(nn.Module):
         _check_architecture(architecture, d)
         hidden = hidden_size(d, architecture)
         if architecture == "conv":
-            self.net = ReplicaMLP([hidden + n_classes, 1024, 512, 1], ["relu", "relu", "sigmoid"],
+            self.net = ReplicaMLP([hidden + n_classes, 1024, 512, 1], ["relu", "relu", "none"],
                                   replica_generators(seeds, _SALTS["d_cg"]))
         else:
-            self.net = _mlp(d, hidden + n_classes, 1, "sigmoid", seeds, "d_cg")
+            self.net = _mlp(d, hidden + n_classes, 1, "none", seeds, "d_cg")
+
+    def logits(self, h: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.net(torch.cat([h, y], dim=-1))
 
     def forward(self, h: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self.net(torch.cat([h, y], dim=-1))
+        return torch.sigmoid(self.logits(h, y))
 
 
 class Classifier(nn.Module):

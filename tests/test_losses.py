@@ -84,6 +84,17 @@ def test_zero_centred_penalty_replicas_do_not_mix():
         torch.testing.assert_close(both[k], losses.penalty_zero_centred_elementwise(critic, x[k:k + 1], m[k:k + 1])[0])
 
 
+def test_label_column_penalty_on_labeled_rows_wrt_x_and_y():
+    y = torch.tensor([[[1.0, 0.0], [0.5, 0.5]]])
+    m_y = torch.tensor([[1.0, 0.0]])  # only row 1 has a real label
+
+    def label_critic(x, y):  # ||x||² + ||y||²  ->  ||∇_(x,y)||² = 4 (||x||² + ||y||²)
+        return (x ** 2).sum(-1) + (y ** 2).sum(-1)
+
+    # row 1: 4 * (0.04 + 0.16 + 0.36 + 1) = 6.24; row 2 (pseudo-label) is not penalised
+    close(losses.penalty_zero_centred_label(label_critic, X, y, m_y), [6.24])
+
+
 def test_zero_centred_penalty_on_h():
     h = torch.tensor([[[1.0, 2.0], [0.0, 1.0]]])
     # D = ||h||² -> ||∇||² = 4 ||h||²: 20 and 4, mean 12
