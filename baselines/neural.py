@@ -1,0 +1,319 @@
+"""What the neural baselines share: replica fitting, per-replica state, device, batched inference.
+
+The neural methods of the suite (``gain``, ``autoencoder``, ``triplegan``,
+``cs``, ``smote``) train one *replica* per (repeat, fold) split in a single
+pass (:mod:`hexagan.replica`, :mod:`hexagan.training`).  This module holds,
+once, everything around that pass that is not specific to a method:
+
+* :class:`ReplicaEstimator` -- the scikit-learn face of a replica-trained
+  model.  ``fit(X[, y], eval_set=None)`` is ``fit_replicas`` of one task;
+  ``fit_replicas(tasks)`` turns the tasks into one :class:`ReplicaData`,
+  trains all replicas through the subclass's ``_train`` (which must run
+  :func:`hexagan.training.train_loop`), then slices every network's state
+  per replica and returns one fitted estimator per task.  Replica ``r`` is
+  seeded with ``tasks[r].seed`` and its estimator gets
+  ``random_state = tasks[r].seed``, so it equals (up to float rounding) a
+  lone ``fit`` with that ``random_state``.
+* :func:`resolve_device`, :func:`data_to` -- ``device="auto"`` picks CUDA
+  when present; the replica RNG streams stay on the CPU (same numbers on any
+  device) and their draws are moved.
+* :class:`ValidationSet` -- the K validation parts padded into tensors, with
+  the pooled RMSE of an imputation per replica (checkpoint selection).
+* :func:`seed_of` -- the integer seed of a ``random_state``.
+
+A subclass provides
+
+``_build(n_features, n_classes, seeds)``
+    its networks, ``{name: replica module}``, one replica per seed (also
+    called with one dummy seed to rebuild a fitted replica for inference);
+``_train(nets, data, tasks, seeds, device)``
+    trains them in place through ``train_loop`` and returns
+    ``(curves DataFrame, per-replica dict of extra fitted attributes)``;
+``_prepare(tasks)`` (optional)
+    turns the checked tasks into the arrays the networks see (e.g. GAIN's
+    own min-max normalisation) and returns ``(tasks, per-replica extras)``.
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import fields, replace
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from hexagan.methods import FitTask, check_X, check_y
+from hexagan.replica import replica_state, stack_states
+from hexagan.training import ReplicaData, batched
+
+__all__ = [
+    "DEVICES",
+    "ReplicaEstimator",
+    "ValidationSet",
+    "check_tasks",
+    "data_to",
+    "resolve_device",
+    "seed_of",
+]
+
+#: Valid values of the ``device`` parameter besides explicit torch device strings.
+DEVICES = ("auto", "cpu", "cuda")
+
+#: Rows per forward pass at inference (keeps memory flat on large tables).
+INFERENCE_BATCH = 8192
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """The torch device of a ``device`` parameter: ``"auto"`` = CUDA when available, else CPU."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' but no CUDA device is available; use device='auto' or 'cpu'")
+    return dev
+
+
+def seed_of(random_state) -> int:
+    """An integer seed from ``random_state`` (int, numpy Generator/RandomState, or None = fresh entropy)."""
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1)[0])
+    if isinstance(random_state, numbers.Integral):
+        if int(random_state) < 0:
+            raise ValueError(f"random_state must be >= 0, got {random_state}")
+        return int(random_state)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2**31 - 1))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**31 - 1))
+    raise ValueError(f"random_state must be an int, a numpy RandomState/Generator or None, got {random_state!r}")
+
+
+def data_to(data: ReplicaData, device: torch.device) -> ReplicaData:
+    """The same :class:`ReplicaData` with every tensor on ``device``."""
+    if device.type == "cpu":
+        return data
+    moved = {}
+    for f in fields(data):
+        value = getattr(data, f.name)
+        if isinstance(value, torch.Tensor):
+            moved[f.name] = value.to(device)
+        elif f.name == "by_class":
+            moved[f.name] = [(i.to(device), c.to(device)) for i, c in value]
+    return replace(data, **moved)
+
+
+def check_tasks(tasks: Sequence[FitTask], kind: str) -> list[FitTask]:
+    """Validated copies of the tasks: float64 X (NaN = missing), int labels for classifiers.
+
+    All tasks must have the same number of columns (the replicas share one
+    architecture).
+    """
+    tasks = list(tasks)
+    if not tasks:
+        raise ValueError("fit_replicas needs at least one task")
+    out = []
+    for task in tasks:
+        X = check_X(task.X)
+        if X.shape[0] == 0:
+            raise ValueError("every task needs at least one row")
+        y = check_y(task.y, len(X)) if kind == "classifier" else None
+        out.append(replace(task, X=X, y=y))
+    if len({t.X.shape[1] for t in out}) != 1:
+        raise ValueError(f"tasks have different numbers of columns: {sorted({t.X.shape[1] for t in out})}")
+    return out
+
+
+class ValidationSet:
+    """The K validation parts of the tasks, padded into tensors, for per-replica imputation RMSE.
+
+    Attributes
+    ----------
+    x : float tensor of shape (K, n_max, d)
+        The validation rows, 0 where an entry is missing (and in padding rows).
+    m : float tensor of shape (K, n_max, d)
+        1 where observed; padding rows are all 1 so they never count as missing.
+    truth : float tensor of shape (K, n_max, d)
+        The complete values (0 in padding rows).
+    """
+
+    def __init__(self, x: torch.Tensor, m: torch.Tensor, truth: torch.Tensor):
+        self.x, self.m, self.truth = x, m, truth
+
+    @classmethod
+    def from_tasks(cls, tasks: Sequence[FitTask], device: torch.device, transform=None) -> "ValidationSet | None":
+        """Pad the ``eval_set`` of every task; None when any task has none.
+
+        transform : optional callable ``(r, X) -> X`` applied to both the
+            incomplete and the complete validation rows of replica ``r`` (e.g.
+            GAIN's normalisation), so the RMSE is in the networks' units.
+        """
+        if any(t.eval_set is None for t in tasks):
+            return None
+        parts = []
+        for r, t in enumerate(tasks):
+            X_val, X_true = check_X(t.eval_set[0], name="X_val"), check_X(t.eval_set[1], name="X_val_true")
+            if X_val.shape != X_true.shape:
+                raise ValueError(f"eval_set: X_val {X_val.shape} and X_val_true {X_true.shape} differ in shape")
+            if transform is not None:
+                X_val, X_true = transform(r, X_val), transform(r, X_true)
+            parts.append((X_val, X_true))
+        k, d = len(parts), parts[0][0].shape[1]
+        n_max = max(1, max(len(p[0]) for p in parts))
+        x, m, truth = torch.zeros(k, n_max, d), torch.ones(k, n_max, d), torch.zeros(k, n_max, d)
+        for r, (X_val, X_true) in enumerate(parts):
+            observed = ~np.isnan(X_val)
+            x[r, :len(X_val)] = torch.from_numpy(np.where(observed, X_val, 0.0)).float()
+            m[r, :len(X_val)] = torch.from_numpy(observed).float()
+            truth[r, :len(X_val)] = torch.from_numpy(np.nan_to_num(X_true)).float()
+        return cls(x.to(device), m.to(device), truth.to(device))
+
+    def rmse(self, imputed: torch.Tensor) -> torch.Tensor:
+        """Pooled RMSE over the missing entries per replica, shape (K,); NaN for a replica with none.
+
+        imputed : float tensor of shape (K, n_max, d), the networks' imputation
+            of :attr:`x` (only its entries where ``m == 0`` are read).
+        """
+        missing = 1.0 - self.m
+        sq = ((imputed - self.truth) ** 2 * missing).sum(dim=(1, 2))
+        n = missing.sum(dim=(1, 2))
+        return torch.where(n > 0, torch.sqrt(sq / n.clamp_min(1.0)), torch.full_like(n, float("nan")))
+
+
+class ReplicaEstimator(BaseEstimator):
+    """Base of the replica-trained neural estimators (see the module docstring).
+
+    Fitted attributes (set on every estimator returned by ``fit_replicas``)
+    -----------------------------------------------------------------------
+    n_features_in_ : int
+        Columns ``d`` of the training data.
+    n_classes_ : int
+        Classes (0 for an imputer).
+    state_ : dict of str to dict of str to Tensor
+        Per network, the CPU state dict of this replica (no replica axis).
+    seed_ : int
+        The integer seed this replica was trained with.
+    curves_ : pandas.DataFrame
+        Learning curves, columns step, name, value (losses every
+        ``log_every`` steps; validation metrics when evaluated).
+    """
+
+    #: "imputer" or "classifier" (set by the BaseImputer / BaseClassifier mixin).
+    kind: str
+
+    # -- hooks -----------------------------------------------------------
+    def _build(self, n_features: int, n_classes: int, seeds: Sequence[int]) -> dict[str, nn.Module]:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _prepare(self, tasks: list[FitTask]) -> tuple[list[FitTask], list[dict]]:
+        return tasks, [{} for _ in tasks]
+
+    def _train(self, nets: dict[str, nn.Module], data: ReplicaData, tasks: list[FitTask], seeds: list[int],
+               device: torch.device) -> tuple[pd.DataFrame, list[dict]]:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    # -- fitting -----------------------------------------------------------
+    def fit_replicas(self, tasks: Sequence[FitTask]) -> list["ReplicaEstimator"]:
+        """Train one independent replica per task at once; return one fitted estimator per task.
+
+        Parameters
+        ----------
+        tasks : sequence of FitTask
+            ``X`` of shape (n_r, d) with NaN for missing entries; ``y`` of
+            shape (n_r,) with -1 for a missing label (classifiers);
+            ``eval_set`` used when the class sets ``uses_validation``;
+            ``seed`` seeds replica ``r``.
+
+        Returns
+        -------
+        list of estimators
+            Clones of ``self`` with ``random_state = tasks[r].seed``, fitted.
+        """
+        tasks = check_tasks(tasks, self.kind)
+        if not getattr(self, "uses_validation", False):
+            tasks = [replace(t, eval_set=None) for t in tasks]
+        seeds = [seed_of(t.seed) for t in tasks]
+        device = resolve_device(self.device)
+        tasks, extras = self._prepare(tasks)
+        n_classes = 0
+        if self.kind == "classifier":
+            n_classes = int(max(int(t.y.max()) for t in tasks)) + 1
+        data = ReplicaData.from_arrays([t.X for t in tasks], [t.y for t in tasks] if self.kind == "classifier"
+                                       else None, n_classes=n_classes if self.kind == "classifier" else None)
+        nets = {name: net.to(device) for name, net in self._build(tasks[0].X.shape[1], n_classes, seeds).items()}
+        curves, more = self._train(nets, data_to(data, device), tasks, seeds, device)
+        fitted = []
+        for r, seed in enumerate(seeds):
+            est = clone(self).set_params(random_state=seed)
+            est.n_features_in_ = tasks[0].X.shape[1]
+            est.n_classes_ = n_classes
+            est.seed_ = seed
+            est.state_ = {name: {p: t.cpu() for p, t in replica_state(net, r).items()} for name, net in nets.items()}
+            mine = curves[curves.replica == r].drop(columns="replica").reset_index(drop=True)
+            est.curves_ = mine
+            for key, value in {**extras[r], **more[r]}.items():
+                setattr(est, key, value)
+            fitted.append(est)
+        return fitted
+
+    def _fit_one(self, X, y=None, eval_set=None):
+        seed = seed_of(self.random_state)
+        fitted = self.fit_replicas([FitTask(X=X, y=y, eval_set=eval_set, seed=seed)])[0]
+        self.__dict__.update({k: v for k, v in vars(fitted).items() if k.endswith("_") and not k.startswith("__")})
+        self.__dict__.pop("_modules_cache", None)
+        return self
+
+    # -- inference -----------------------------------------------------------
+    def _module(self, name: str) -> nn.Module:
+        """The fitted replica's network ``name`` as a one-replica module on the device (cached)."""
+        check_is_fitted(self, "state_")
+        cache = self.__dict__.setdefault("_modules_cache", {})
+        if name not in cache:
+            net = self._build(self.n_features_in_, self.n_classes_, [0])[name]
+            net.load_state_dict(stack_states([self.state_[name]]))
+            net.eval()
+            cache[name] = net.to(resolve_device(self.device))
+        return cache[name]
+
+    def _apply(self, fn, *arrays: np.ndarray) -> np.ndarray:
+        """``fn(*tensors)`` over row chunks of ``arrays`` (each (m, ...)), without gradients.
+
+        ``fn`` receives float32 tensors of shape (1, chunk, ...) on the device
+        and returns (1, chunk, out); the result is float64 of shape (m, out).
+        """
+        device = resolve_device(self.device)
+        n = len(arrays[0])
+        outs = []
+        with torch.no_grad():
+            for rows in batched(n, INFERENCE_BATCH):
+                tensors = [torch.as_tensor(a[rows], dtype=torch.float32, device=device)[None] for a in arrays]
+                outs.append(fn(*tensors)[0].double().cpu().numpy())
+        if not outs:
+            return np.zeros((0, 0))
+        return np.concatenate(outs)
+
+    def _check_X_fitted(self, X) -> np.ndarray:
+        check_is_fitted(self, "state_")
+        X = check_X(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} columns; {type(self).__name__} was fitted on {self.n_features_in_}")
+        return X
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_modules_cache", None)
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.non_deterministic = self.random_state is None
+        return tags
