@@ -117,12 +117,15 @@ def create(name: str, **params: Any):
     through ``set_params`` only).
     """
     cls = _load(name)
-    valid = set(cls().get_params(deep=False)) if hasattr(cls, "get_params") else None
+    # deep=True also lists nested parameters ("imputer__max_steps" of a pipeline), set via set_params.
+    valid = set(cls().get_params(deep=True)) if hasattr(cls, "get_params") else None
     if valid is not None:
         unknown = sorted(set(params) - valid)
         if unknown:
             raise MethodError(f"method {name!r} has no parameter(s) {unknown}; valid: {sorted(valid)}")
-    return cls(**params)
+    nested = {k: v for k, v in params.items() if "__" in k}
+    est = cls(**{k: v for k, v in params.items() if "__" not in k})
+    return est.set_params(**nested) if nested else est
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,511 @@
+"""Class-imbalance classifiers (``cs``, ``smote``) and the cascades of the paper's Table 3.
+
+Two registered classifiers, both HexaGAN's C (:class:`hexagan.networks.Classifier`)
+trained supervised on the labeled rows (a missing entry filled with 0 --
+impute first, e.g. in a :class:`Cascade`):
+
+``cs``
+    cost-sensitive cross-entropy: each labeled row weighted by its class's
+    inverse frequency (:func:`baselines.balancing.inverse_frequency_weights`).
+``smote``
+    plain cross-entropy on the labeled rows after SMOTE
+    (:func:`baselines.balancing.smote_resample`) has grown every class to the
+    majority count.
+
+SMOTE runs **once per fit**, on the (imputed) labeled rows, not per batch.
+The paper says it "oversampled the minority class in a batch using SMOTE";
+per batch, the few minority rows of a 128-row batch give SMOTE almost no
+neighbours to interpolate between, and resampling the whole table at every
+step costs a nearest-neighbour search per step -- for credit (30 000 rows)
+that is heavy in time and memory.  One resampling per fit gives the same
+expected class balance in every batch with neighbours drawn from the whole
+class.
+
+:class:`Cascade` composes any imputer, a balancing step and any classifier::
+
+    imputer (fitted on all training rows, labeled and unlabeled)
+      -> balancing: "cs"    = the classifier's class_weight="balanced"
+                    "smote" = the labeled rows SMOTE-resampled, the
+                              unlabeled rows appended unchanged
+                    None    = nothing
+      -> classifier (fitted on the imputed, balanced rows)
+
+Nested parameters use scikit-learn's ``imputer__<param>`` and
+``classifier__<param>`` prefixes (``get_params(deep=True)``, ``set_params``,
+and :func:`hexagan.methods.create`).  :func:`register_cascade` registers one
+under ``"<imputer>+<balancing>+<classifier>"``; the paper's four are
+registered here: ``mice+cs+triplegan``, ``gain+cs+triplegan``,
+``mice+smote+triplegan``, ``gain+smote+triplegan``.  A user's imputer gets
+the same pipelines by one call, e.g. ``register_cascade("myimputer", "smote")``.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.validation import check_is_fitted
+
+from baselines.balancing import smote_resample
+from baselines.neural import ReplicaEstimator
+from baselines.triplegan import class_weights, labeled_validation, loss_weighted_ce
+from hexagan import methods
+from hexagan.methods import BaseClassifier, FitTask, check_X, check_y, register
+from hexagan.networks import Classifier
+from hexagan.replica import BestState, ReplicaRNG
+from hexagan.training import ReplicaData, make_optimizer, optimizer_step, train_loop
+
+__all__ = ["BALANCINGS", "Cascade", "CostSensitiveClassifier", "SmoteClassifier", "balance", "cascade_name",
+           "register_cascade"]
+
+#: Balancing steps of a cascade ("none" or None: no balancing).
+BALANCINGS = ("cs", "smote", "none", None)
+
+
+def _seed(seed: int, salt: int) -> int:
+    return int(np.random.SeedSequence([int(seed), salt]).generate_state(1)[0])
+
+
+# ---------------------------------------------------------------------------
+# cs / smote: HexaGAN's C, supervised, with a balancing step
+# ---------------------------------------------------------------------------
+class _SupervisedC(BaseClassifier, ClassifierMixin, ReplicaEstimator):
+    """HexaGAN's C trained with (weighted) cross-entropy on labeled rows; subclasses pick the balancing.
+
+    Shared parameters (see the subclasses): max_steps, batch_size,
+    learning_rate (Adam, 2e-3 as Triple-GAN's C), validation, eval_every,
+    log_every, random_state, device.
+    """
+
+    uses_validation = True
+    _class_weight: str | None = None
+
+    def _build(self, n_features, n_classes, seeds):
+        return {"classifier": Classifier(d=n_features, n_classes=n_classes, seeds=seeds)}
+
+    def _labeled_tasks(self, tasks):
+        """Keep the labeled rows, NaN filled with 0."""
+        out = []
+        for t in tasks:
+            keep = t.y >= 0
+            out.append(replace(t, X=np.nan_to_num(t.X[keep], nan=0.0), y=t.y[keep]))
+        return out
+
+    def _train(self, nets, data: ReplicaData, tasks, seeds, device):
+        if min(int(self.max_steps), int(self.batch_size), int(self.eval_every), int(self.log_every)) < 1:
+            raise ValueError(f"{self.method_name} needs max_steps, batch_size, eval_every and log_every >= 1")
+        C = nets["classifier"]
+        weights = class_weights(self._class_weight, [t.y for t in tasks], data.n_classes)
+        w_dev = weights.to(device) if weights is not None else None
+        opt, _ = make_optimizer("adam", C.parameters(), self.learning_rate)
+        rng = ReplicaRNG(seeds)
+        batch = int(self.batch_size)
+
+        def step(s):
+            x, _, y = data.gather(data.rows(rng, batch, data.labeled, data.n_labeled).to(device))
+            loss = loss_weighted_ce(C.logits(x), y, w_dev)
+            optimizer_step(loss.sum(), opt)
+            return {"ce": loss.detach()}
+
+        val = labeled_validation(tasks, device) if self.validation else None
+        evaluate = best = None
+        if val is not None:
+            x_val, y_val, valid = val
+            best = BestState({"classifier": C}, data.k)
+
+            def evaluate():
+                return {"val_ce": loss_weighted_ce(C.logits(x_val), y_val, w_dev, valid)}
+
+        curves = train_loop(step, int(self.max_steps), evaluate=evaluate, eval_every=int(self.eval_every),
+                            select_on="val_ce" if val is not None else None, best=best,
+                            log_every=int(self.log_every), description=self.method_name)
+        best_steps = best.best_step.tolist() if best is not None else [-1] * data.k
+        return curves, [{"classes_": np.arange(data.n_classes), "best_step_": int(best_steps[r]),
+                         "class_weight_": None if weights is None else weights[r].double().numpy()}
+                        for r in range(data.k)]
+
+    def fit(self, X, y, eval_set=None):
+        """Train C on the labeled rows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d)
+            Features; NaN is filled with 0.
+        y : array-like of shape (n,)
+            Labels 0..k-1, -1 for a missing label (those rows are not used).
+        eval_set : tuple (X_val, X_val_true, y_val) or None
+            For checkpoint selection on the validation CE (``validation=True``).
+
+        Returns
+        -------
+        self
+        """
+        return self._fit_one(X, y, eval_set)
+
+    def predict_proba(self, X):
+        """C's class probabilities; X (m, d) with NaN filled with 0 -> ndarray (m, n_classes)."""
+        X = np.nan_to_num(self._check_X_fitted(X), nan=0.0)
+        return self._apply(self._module("classifier"), X)
+
+    def predict(self, X):
+        """Most probable class per row; ndarray of int64, shape (m,)."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+@register("cs")
+class CostSensitiveClassifier(_SupervisedC):
+    """HexaGAN's C with a cost-sensitive (inverse class frequency) cross-entropy on the labeled rows.
+
+    Parameters
+    ----------
+    max_steps : int, default 5000
+    batch_size : int, default 128
+    learning_rate : float, default 2e-3
+        Adam's learning rate (Triple-GAN's C).
+    validation : bool, default True
+        Keep the checkpoint with the lowest (weighted) validation CE when ``eval_set`` is given.
+    eval_every, log_every : int, default 100
+    random_state : int or None, default None
+    device : str, default "auto"
+
+    Fitted attributes
+    -----------------
+    classes_, class_weight_ (ndarray (n_classes,)), best_step_, state_, curves_.
+    """
+
+    _class_weight = "balanced"
+
+    def __init__(self, *, max_steps: int = 5000, batch_size: int = 128, learning_rate: float = 2e-3,
+                 validation: bool = True, eval_every: int = 100, log_every: int = 100, random_state=None,
+                 device: str = "auto"):
+        self.max_steps = max_steps
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation = validation
+        self.eval_every = eval_every
+        self.log_every = log_every
+        self.random_state = random_state
+        self.device = device
+
+    def _prepare(self, tasks):
+        return self._labeled_tasks(tasks), [{} for _ in tasks]
+
+
+@register("smote")
+class SmoteClassifier(_SupervisedC):
+    """HexaGAN's C trained on the labeled rows after SMOTE (once per fit; see the module docstring).
+
+    Parameters
+    ----------
+    k_neighbors : int, default 5
+        SMOTE's neighbours (reduced for a class with fewer rows).
+    max_steps : int, default 5000
+    batch_size : int, default 128
+    learning_rate : float, default 2e-3
+    validation : bool, default True
+    eval_every, log_every : int, default 100
+    random_state : int or None, default None
+        Also seeds SMOTE.
+    device : str, default "auto"
+
+    Fitted attributes
+    -----------------
+    classes_, best_step_, state_, curves_, n_resampled_ (rows C was trained on).
+    """
+
+    def __init__(self, *, k_neighbors: int = 5, max_steps: int = 5000, batch_size: int = 128,
+                 learning_rate: float = 2e-3, validation: bool = True, eval_every: int = 100,
+                 log_every: int = 100, random_state=None, device: str = "auto"):
+        self.k_neighbors = k_neighbors
+        self.max_steps = max_steps
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation = validation
+        self.eval_every = eval_every
+        self.log_every = log_every
+        self.random_state = random_state
+        self.device = device
+
+    def _prepare(self, tasks):
+        out = []
+        for t in self._labeled_tasks(tasks):
+            X, y = smote_resample(t.X, t.y, k_neighbors=int(self.k_neighbors), random_state=_seed(t.seed, 2))
+            out.append(replace(t, X=X, y=y))
+        return out, [{"n_resampled_": len(t.y)} for t in out]
+
+
+# ---------------------------------------------------------------------------
+# Cascade: imputer -> balancing -> classifier
+# ---------------------------------------------------------------------------
+def balance(X: np.ndarray, y: np.ndarray, balancing: str | None, *, k_neighbors: int = 5,
+            random_state: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows a cascade's classifier is trained on.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d), imputed (complete).
+    y : ndarray of shape (n,), labels, -1 = missing.
+    balancing : "cs", "smote" or None.  Only "smote" changes the rows: the
+        labeled rows are SMOTE-resampled and the unlabeled rows appended
+        unchanged; "cs" acts through the classifier's class weights.
+
+    Returns
+    -------
+    (X_fit (n', d), y_fit (n',)).
+    """
+    if balancing not in BALANCINGS:
+        raise ValueError(f"unknown balancing {balancing!r}; choose one of {BALANCINGS}")
+    if balancing != "smote":
+        return X, y
+    X_l, y_l = smote_resample(X, y, k_neighbors=k_neighbors, random_state=random_state)
+    unlabeled = y < 0
+    return np.vstack([X_l, X[unlabeled]]), np.concatenate([y_l, y[unlabeled]])
+
+
+def _fit_stage(est, tasks: list[FitTask], seeded: bool) -> list:
+    """Fit ``est`` on every task: all at once when it trains replicas, else one clone per task.
+
+    With ``seeded``, replica / clone r gets ``random_state = tasks[r].seed``;
+    without, every clone keeps ``est``'s own ``random_state``.
+    """
+    if seeded and hasattr(est, "fit_replicas"):
+        return est.fit_replicas(tasks)
+    out = []
+    for t in tasks:
+        one = clone(est)
+        if seeded and "random_state" in one.get_params(deep=False):
+            one.set_params(random_state=t.seed)
+        out.append(methods.fit_task(one, t))
+    return out
+
+
+class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
+    """imputer -> balancing -> classifier, a classifier of rows with missing entries and labels.
+
+    Parameters
+    ----------
+    imputer : estimator, registered imputer name, or None
+        Fitted on all training rows (labeled and unlabeled).  None = the
+        class's ``default_imputer`` (set by :func:`register_cascade`).
+    balancing : {"cs", "smote", "none"} or None, default None
+        "cs" sets the classifier's ``class_weight="balanced"``; "smote"
+        resamples the imputed labeled rows (see :func:`balance`); "none"
+        does nothing.  None = the class's ``default_balancing`` (no balancing
+        for a plain Cascade).
+    classifier : estimator, registered classifier name, or None
+        Takes labels -1 for unlabeled rows.  None = ``default_classifier``.
+    k_neighbors : int, default 5
+        SMOTE's neighbours.
+    random_state : int or None, default None
+        When set, seeds every stage (imputer, SMOTE, classifier get distinct
+        seeds derived from it, overriding their own ``random_state``).
+    device : str or None, default None
+        When set, passed to every stage that has a ``device`` parameter.
+
+    Fitted attributes
+    -----------------
+    imputer_ : the fitted imputer.
+    classifier_ : the fitted classifier.
+    classes_ : ndarray of shape (n_classes,).
+    n_features_in_ : int.
+    """
+
+    default_imputer: str | None = None
+    default_balancing: str | None = None
+    default_classifier: str | None = None
+
+    def __init__(self, *, imputer=None, balancing=None, classifier=None, k_neighbors: int = 5,
+                 random_state=None, device=None):
+        self.imputer = imputer
+        self.balancing = balancing
+        self.classifier = classifier
+        self.k_neighbors = k_neighbors
+        self.random_state = random_state
+        self.device = device
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    # -- components ------------------------------------------------------------
+    def _component(self, key: str):
+        """The imputer or classifier as an (unfitted) estimator: the parameter, resolved."""
+        value = getattr(self, key)
+        if value is None:
+            value = getattr(self, f"default_{key}")
+            if value is None:
+                raise ValueError(f"{type(self).__name__} needs an {key}")
+        return methods.create(value) if isinstance(value, str) else value
+
+    def _balancing(self) -> str | None:
+        b = self.balancing if self.balancing is not None else self.default_balancing
+        if b not in BALANCINGS:
+            raise ValueError(f"unknown balancing {b!r}; choose one of {BALANCINGS}")
+        return None if b == "none" else b
+
+    def get_params(self, deep: bool = True) -> dict:
+        """Parameters; with ``deep``, also the components' as ``imputer__<p>`` and ``classifier__<p>``.
+
+        A component given by name or left to its default shows the
+        parameters of a freshly built one.
+        """
+        out = super().get_params(deep=False)
+        if deep:
+            for key in ("imputer", "classifier"):
+                try:
+                    comp = self._component(key)
+                except ValueError:
+                    continue
+                for name, value in comp.get_params(deep=True).items():
+                    out[f"{key}__{name}"] = value
+        return out
+
+    def set_params(self, **params):
+        """Set parameters; ``imputer__<p>`` / ``classifier__<p>`` first turns a named or default component into an estimator."""
+        nested = {k: v for k, v in params.items() if "__" in k}
+        plain = {k: v for k, v in params.items() if "__" not in k}
+        super().set_params(**plain)
+        for key in ("imputer", "classifier"):
+            mine = {k.split("__", 1)[1]: v for k, v in nested.items() if k.split("__", 1)[0] == key}
+            if mine:
+                comp = self._component(key)
+                if comp is getattr(self, key):
+                    comp = clone(comp)  # never mutate an estimator the caller passed in
+                setattr(self, key, comp.set_params(**mine))
+        unknown = {k for k in nested if k.split("__", 1)[0] not in ("imputer", "classifier")}
+        if unknown:
+            raise ValueError(f"invalid parameter(s) {sorted(unknown)} for {type(self).__name__}")
+        return self
+
+    def _stages(self):
+        """Fresh (imputer, classifier) with the cascade's device and balancing applied."""
+        imputer, classifier = clone(self._component("imputer")), clone(self._component("classifier"))
+        if imputer.kind != "imputer" or classifier.kind != "classifier":
+            raise ValueError("a Cascade needs an imputer (kind 'imputer') and a classifier (kind 'classifier')")
+        for est in (imputer, classifier):
+            if self.device is not None and "device" in est.get_params(deep=False):
+                est.set_params(device=self.device)
+        if self._balancing() == "cs":
+            if "class_weight" not in classifier.get_params(deep=False):
+                raise ValueError(f"balancing='cs' needs a classifier with a class_weight parameter, "
+                                 f"not {type(classifier).__name__}")
+            classifier.set_params(class_weight="balanced")
+        return imputer, classifier
+
+    # -- fitting -----------------------------------------------------------------
+    def fit(self, X, y, eval_set=None):
+        """Fit the imputer on all rows, balance, then fit the classifier.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d), NaN for a missing entry.
+        y : array-like of shape (n,), labels 0..k-1, -1 for a missing label.
+        eval_set : tuple (X_val, X_val_true, y_val) or None
+            Passed to each stage that uses validation (to the classifier with
+            ``X_val`` imputed by the fitted imputer).
+
+        Returns
+        -------
+        self
+        """
+        seed = None if self.random_state is None else int(self.random_state)
+        task = FitTask(X=X, y=y, eval_set=eval_set, seed=0 if seed is None else seed)
+        fitted = self._fit_tasks([task], seeded=seed is not None)[0]
+        self.__dict__.update({k: v for k, v in vars(fitted).items() if k.endswith("_")})
+        return self
+
+    def fit_replicas(self, tasks) -> list["Cascade"]:
+        """Fit one cascade per task, stage by stage; a stage that trains replicas trains all tasks at once.
+
+        Parameters
+        ----------
+        tasks : sequence of FitTask (X (n_r, d) with NaN, y (n_r,) with -1, eval_set, seed).
+
+        Returns
+        -------
+        list of fitted Cascade, with ``random_state = tasks[r].seed``.
+        """
+        return self._fit_tasks(list(tasks), seeded=True)
+
+    def _fit_tasks(self, tasks: list[FitTask], seeded: bool) -> list["Cascade"]:
+        checked = []
+        for t in tasks:
+            X = check_X(t.X)
+            checked.append(replace(t, X=X, y=check_y(t.y, len(X))))
+        tasks = checked
+        imputer, classifier = self._stages()
+        balancing = self._balancing()
+        imp_uses_val = getattr(imputer, "uses_validation", False)
+        clf_uses_val = getattr(classifier, "uses_validation", False)
+        seeds = [t.seed for t in tasks]
+        imputers = _fit_stage(imputer, [FitTask(X=t.X, eval_set=t.eval_set if imp_uses_val else None,
+                                                seed=_seed(s, 1)) for t, s in zip(tasks, seeds)], seeded)
+        clf_tasks = []
+        for t, s, imp in zip(tasks, seeds, imputers):
+            X_fit, y_fit = balance(imp.transform(t.X), t.y, balancing, k_neighbors=int(self.k_neighbors),
+                                   random_state=_seed(s, 2))
+            eval_set = None
+            if clf_uses_val and t.eval_set is not None:
+                X_val, X_val_true, y_val = t.eval_set
+                eval_set = (imp.transform(X_val), X_val_true, y_val)
+            clf_tasks.append(FitTask(X=X_fit, y=y_fit, eval_set=eval_set, seed=_seed(s, 3)))
+        classifiers = _fit_stage(classifier, clf_tasks, seeded)
+        out = []
+        for t, imp, clf in zip(tasks, imputers, classifiers):
+            one = clone(self)
+            if seeded:
+                one.set_params(random_state=t.seed)
+            one.imputer_, one.classifier_ = imp, clf
+            one.classes_ = clf.classes_
+            one.n_features_in_ = t.X.shape[1]
+            out.append(one)
+        return out
+
+    # -- prediction ---------------------------------------------------------------
+    def predict_proba(self, X):
+        """Class probabilities of the classifier on the imputed rows; X (m, d) -> ndarray (m, n_classes)."""
+        check_is_fitted(self, "classifier_")
+        return self.classifier_.predict_proba(self.imputer_.transform(check_X(X)))
+
+    def predict(self, X):
+        """Most probable class per row; ndarray of shape (m,)."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+def cascade_name(imputer: str, balancing: str | None, classifier: str = "triplegan") -> str:
+    """The registry name of a cascade: ``"<imputer>+<balancing>+<classifier>"`` (no balancing: two parts)."""
+    return "+".join(p for p in (imputer, balancing, classifier) if p)
+
+
+def register_cascade(imputer: str, balancing: str | None, classifier: str = "triplegan") -> type:
+    """Register ``Cascade(imputer, balancing, classifier)`` under :func:`cascade_name` and return its class.
+
+    ``imputer`` and ``classifier`` are registered method names; they are built
+    when the cascade is fitted, so registering costs nothing.  The class uses
+    a validation part (``uses_validation``) when either stage does.
+
+    Example: ``register_cascade("myimputer", "smote")`` makes
+    ``methods.create("myimputer+smote+triplegan", imputer__max_steps=100)``.
+    """
+    if balancing not in BALANCINGS:
+        raise ValueError(f"unknown balancing {balancing!r}; choose one of {BALANCINGS}")
+    name = cascade_name(imputer, balancing, classifier)
+    uses_val = bool(getattr(methods.get(imputer), "uses_validation", False)
+                    or getattr(methods.get(classifier), "uses_validation", False))
+    qualname = "Cascade_" + "_".join(p.replace("-", "_") for p in name.split("+"))
+    cls = type(qualname, (Cascade,), {
+        "__doc__": f"Cascade {imputer} -> {balancing or 'no balancing'} -> {classifier} (see :class:`Cascade`).",
+        "__module__": __name__,
+        "default_imputer": imputer,
+        "default_balancing": balancing,
+        "default_classifier": classifier,
+        "uses_validation": uses_val,
+    })
+    globals()[qualname] = cls  # importable by name, so fitted cascades pickle
+    return register(name)(cls)
+
+
+for _imputer, _balancing in (("mice", "cs"), ("gain", "cs"), ("mice", "smote"), ("gain", "smote")):
+    register_cascade(_imputer, _balancing)
