@@ -36,7 +36,7 @@ A subclass provides
 from __future__ import annotations
 
 import numbers
-from dataclasses import fields, replace
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
@@ -98,17 +98,16 @@ def seed_of(random_state) -> int:
 
 
 def data_to(data: ReplicaData, device: torch.device) -> ReplicaData:
-    """The same :class:`ReplicaData` with every tensor on ``device``."""
+    """The same :class:`ReplicaData` with its values (``x``, ``m``, ``y``) on ``device``.
+
+    The row counts and index tensors stay on the CPU, beside the
+    :class:`~hexagan.replica.ReplicaRNG` draws they combine with in
+    ``ReplicaData.rows``; move the drawn rows to the device before
+    ``ReplicaData.gather`` (``data.gather(data.rows(rng, b).to(device))``).
+    """
     if device.type == "cpu":
         return data
-    moved = {}
-    for f in fields(data):
-        value = getattr(data, f.name)
-        if isinstance(value, torch.Tensor):
-            moved[f.name] = value.to(device)
-        elif f.name == "by_class":
-            moved[f.name] = [(i.to(device), c.to(device)) for i, c in value]
-    return replace(data, **moved)
+    return replace(data, x=data.x.to(device), m=data.m.to(device), y=data.y.to(device))
 
 
 def check_tasks(tasks: Sequence[FitTask], kind: str) -> list[FitTask]:
@@ -177,7 +176,7 @@ class ValidationSet:
         return cls(x.to(device), m.to(device), truth.to(device))
 
     def rmse(self, imputed: torch.Tensor) -> torch.Tensor:
-        """Pooled RMSE over the missing entries per replica, shape (K,); NaN for a replica with none.
+        """Pooled RMSE over the missing entries per replica, shape (K,), on the CPU; NaN for a replica with none.
 
         imputed : float tensor of shape (K, n_max, d), the networks' imputation
             of :attr:`x` (only its entries where ``m == 0`` are read).
@@ -185,7 +184,8 @@ class ValidationSet:
         missing = 1.0 - self.m
         sq = ((imputed - self.truth) ** 2 * missing).sum(dim=(1, 2))
         n = missing.sum(dim=(1, 2))
-        return torch.where(n > 0, torch.sqrt(sq / n.clamp_min(1.0)), torch.full_like(n, float("nan")))
+        out = torch.where(n > 0, torch.sqrt(sq / n.clamp_min(1.0)), torch.full_like(n, float("nan")))
+        return out.cpu()  # BestState keeps its scores on the CPU
 
 
 class ReplicaEstimator(BaseEstimator):

@@ -43,7 +43,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
@@ -115,7 +114,7 @@ class _SupervisedC(BaseClassifier, ClassifierMixin, ReplicaEstimator):
             best = BestState({"classifier": C}, data.k)
 
             def evaluate():
-                return {"val_ce": loss_weighted_ce(C.logits(x_val), y_val, w_dev, valid)}
+                return {"val_ce": loss_weighted_ce(C.logits(x_val), y_val, w_dev, valid).cpu()}
 
         curves = train_loop(step, int(self.max_steps), evaluate=evaluate, eval_every=int(self.eval_every),
                             select_on="val_ce" if val is not None else None, best=best,
@@ -363,7 +362,11 @@ class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
         return out
 
     def set_params(self, **params):
-        """Set parameters; ``imputer__<p>`` / ``classifier__<p>`` first turns a named or default component into an estimator."""
+        """Set parameters; ``imputer__<p>`` / ``classifier__<p>`` first make a named or default component an estimator.
+
+        A component the caller passed in is cloned before its parameters
+        change, so the caller's object is never modified.
+        """
         nested = {k: v for k, v in params.items() if "__" in k}
         plain = {k: v for k, v in params.items() if "__" not in k}
         super().set_params(**plain)

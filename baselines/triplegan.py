@@ -337,7 +337,7 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
             best = BestState({"classifier": C}, k)
 
             def evaluate():
-                return {"val_ce": loss_weighted_ce(C.logits(x_val), y_val, w_dev, valid)}
+                return {"val_ce": loss_weighted_ce(C.logits(x_val), y_val, w_dev, valid).cpu()}
 
         curves = train_loop(step, int(self.max_steps), evaluate=evaluate, eval_every=int(self.eval_every),
                             select_on="val_ce" if val is not None else None, best=best,
