@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass, fields
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.utils import check_random_state
@@ -114,17 +115,17 @@ class _HexaGANBase(BaseEstimator):
         """Validate one task, set the fitted input attributes, and carve validation rows if needed."""
         X = validate_data(self, task.X, reset=True, ensure_all_finite="allow-nan", dtype=np.float64)
         y = self._encode_labels(task.y, len(X))
-        groups = y if y is not None else np.zeros(len(X), dtype=np.int64)
         if task.eval_set is not None:
             X_val, X_val_true, y_val = task.eval_set
             X_val = validate_data(self, X_val, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
             X_val_true = np.asarray(X_val_true, dtype=np.float64)
-            y_val = self._encode_eval_labels(y_val, len(X_val))
-            return _Prepared(X, y, (X_val, X_val_true, y_val))
-        if self.validation_fraction > 0:
-            X, groups, eval_set = carve_validation(X, groups, self.validation_fraction, task.seed)
-            return _Prepared(X, groups if y is not None else None, eval_set)
-        return _Prepared(X, y, None)
+            return _Prepared(X, y, (X_val, X_val_true, self._encode_eval_labels(y_val, len(X_val))))
+        if self.validation_fraction <= 0:
+            return _Prepared(X, y, None)
+        # The imputer has no labels: all rows form one group (-1, "unlabeled").
+        labels = y if y is not None else np.full(len(X), -1, dtype=np.int64)
+        X, labels, eval_set = carve_validation(X, labels, self.validation_fraction, task.seed)
+        return _Prepared(X, labels if y is not None else None, eval_set)
 
     def _encode_eval_labels(self, y_val, n: int) -> np.ndarray:
         return np.full(n, -1, dtype=np.int64)
@@ -200,8 +201,6 @@ class _HexaGANBase(BaseEstimator):
     @classmethod
     def load(cls, path) -> "_HexaGANBase":
         """An estimator saved by :meth:`save` (tensors and plain values only: ``weights_only=True``)."""
-        import pandas as pd
-
         payload = torch.load(path, weights_only=True, map_location="cpu")
         if payload.get("estimator") != cls.__name__ or payload.get("format") != _FORMAT:
             raise ValueError(f"{path} holds a {payload.get('estimator')} (format {payload.get('format')}), "
@@ -211,9 +210,11 @@ class _HexaGANBase(BaseEstimator):
         model = HexaGAN(**payload["model_config"], seeds=[fitted["seed_"]])
         model.load_state_dict(payload["model_state"])
         est.model_ = model.to(est._device())
-        for key, value in fitted.items():
-            setattr(est, key, np.asarray(value, dtype=object if key == "feature_names_in_" else None)
-                    if key in ("classes_", "feature_names_in_") else value)
+        est.n_features_in_, est.seed_, est.best_step_ = fitted["n_features_in_"], fitted["seed_"], fitted["best_step_"]
+        if "feature_names_in_" in fitted:
+            est.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+        if "classes_" in fitted:
+            est.classes_ = np.asarray(fitted["classes_"])
         est.history_ = pd.DataFrame(payload["history"])
         est.snapshots_ = payload["snapshots"]
         return est
@@ -253,7 +254,10 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
     architecture : {"mlp", "conv"}, appendix B.3 or Table 2 (28x28 images).
     device : "auto" (CUDA when available), "cpu", "cuda", ...
     n_threads : int or None, torch threads while fitting and predicting
-        (None leaves torch's setting; 1 is fastest for small tables).
+        (restored afterwards; None leaves torch's setting).  The networks are
+        small, so one thread is the fastest; on a busy 2-core machine two
+        threads made an iteration up to 100x slower (spinning OpenMP workers).
+        Raise it for the conv networks.
     verbose : bool, show a progress bar.
     random_state : int, RandomState or None.
 
@@ -272,7 +276,7 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
                  adversarial_loss=_DEFAULTS.adversarial_loss, max_steps=_DEFAULTS.max_steps,
                  eval_every=_DEFAULTS.eval_every, warmup_epochs=_DEFAULTS.warmup_epochs,
                  selection=_DEFAULTS.selection, validation_fraction=0.1, snapshot_steps=(), architecture="mlp",
-                 device="auto", n_threads=None, verbose=False, random_state=None):
+                 device="auto", n_threads=1, verbose=False, random_state=None):
         self.lambda1 = lambda1
         self.alpha1 = alpha1
         self.lr_gan = lr_gan
@@ -355,7 +359,7 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
                  adversarial_loss=_DEFAULTS.adversarial_loss, max_steps=_DEFAULTS.max_steps,
                  eval_every=_DEFAULTS.eval_every, warmup_epochs=_DEFAULTS.warmup_epochs,
                  selection=_DEFAULTS.selection, validation_metric=_DEFAULTS.validation_metric,
-                 validation_fraction=0.1, snapshot_steps=(), architecture="mlp", device="auto", n_threads=None,
+                 validation_fraction=0.1, snapshot_steps=(), architecture="mlp", device="auto", n_threads=1,
                  verbose=False, random_state=None):
         self.lambda1 = lambda1
         self.lambda2 = lambda2

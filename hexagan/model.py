@@ -471,7 +471,7 @@ class HexaGANCore:
         self.model = model.to(self.device)
         self.data = _data_to(data, self.device)
         self.config = config
-        self.cfg = model.config
+        self.net_config = model.config
         self.k = model.k
         self.rng = ReplicaRNG(model.seeds)
         self.snapshot_rng = _side_stream(model.seeds, _SNAPSHOT_SALT)
@@ -511,7 +511,7 @@ class HexaGANCore:
         if not self.n_classes:
             x, m, y = data.gather(data.rows(self.rng, self.batch))
             weight = torch.ones(self.k, self.batch, device=self.device)
-            return Batch(x, m, y, None, weight, self._uniform(self.batch, self.cfg["d"]), 0)
+            return Batch(x, m, y, None, weight, self._uniform(self.batch, self.net_config["d"]), 0)
         parts = [(data.labeled, data.n_labeled, self.batch)]
         if not labeled_only and self.batch_unlabeled:
             parts.append((data.unlabeled, data.n_unlabeled, self.batch_unlabeled))
@@ -520,7 +520,7 @@ class HexaGANCore:
         x, m, y = data.gather(rows)
         m_y = torch.zeros_like(weight)
         m_y[:, :self.batch] = 1.0
-        return Batch(x, m, y, m_y, weight, self._uniform(rows.shape[1], self.cfg["d"]), self.batch)
+        return Batch(x, m, y, m_y, weight, self._uniform(rows.shape[1], self.net_config["d"]), self.batch)
 
     def _draw_labels(self) -> torch.Tensor:
         """Labels of a labeled batch, [K, B]: the classes G_CG generates for."""
@@ -529,7 +529,7 @@ class HexaGANCore:
 
     def _critic_labels(self, batch: Batch, x_hat: torch.Tensor) -> torch.Tensor | None:
         """D_MI's label input: one-hot real labels, C's probabilities as pseudo-labels (Sec. 3.3.1)."""
-        if not self.cfg["use_label_discriminator"]:
+        if not self.net_config["use_label_discriminator"]:
             return None
         y = _one_hot(batch.y[:, :batch.n_labeled], self.n_classes)
         if x_hat.shape[1] == batch.n_labeled:
@@ -539,7 +539,7 @@ class HexaGANCore:
     def _generated(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(h_c, x̂_c, one-hot y_c) for labels y [K, G], from fresh noise."""
         y_onehot = _one_hot(y, self.n_classes)
-        h_c, x_c = self.model.generate_tensors(self._uniform(y.shape[1], self.cfg["z_dim"]), y_onehot)
+        h_c, x_c = self.model.generate_tensors(self._uniform(y.shape[1], self.net_config["z_dim"]), y_onehot)
         return h_c, x_c, y_onehot
 
     # -- the update pattern shared by every network ----------------------------------------
@@ -563,13 +563,13 @@ class HexaGANCore:
     # -- the terms of each update (Algorithm 2) --------------------------------------------
     def _d_mi_terms(self):
         """Eqs. (4) + (14) + lambda1 (6), on real rows and (with G_CG) generated rows."""
-        cfg, d_mi = self.cfg, self.model.nets["d_mi"]
+        built, d_mi = self.net_config, self.model.nets["d_mi"]
         b = self._draw()
         with torch.no_grad():
             x_hat, _ = self.model.impute_tensors(b.x, b.m, b.z)
             y_in = self._critic_labels(b, x_hat)
             x_all, m_all, m_y_all, y_all, w_all = x_hat, b.m, b.m_y, y_in, b.weight
-            if cfg["use_g_cg"]:
+            if built["use_g_cg"]:
                 labeled = b.y[:, :b.n_labeled]
                 _, x_c, y_c = self._generated(labeled)
                 gen_w = b.weight[:, :b.n_labeled]
@@ -579,16 +579,16 @@ class HexaGANCore:
                 if y_in is not None:
                     y_all = torch.cat([y_in, y_c], 1)
                     m_y_all = torch.cat([b.m_y, torch.zeros_like(gen_w)], 1)
-        label_mask = m_y_all if cfg["use_label_discriminator"] else None
+        label_mask = m_y_all if built["use_label_discriminator"] else None
         adversarial = self.adversarial.critic(d_mi(x_all, y_all), m_all, label_mask, w_all)
         eps = self._uniform(x_hat.shape[1], 1) if self.regularizer.interpolates else None
         penalty = self.regularizer.elementwise(lambda v: d_mi(v, y_in), x_hat, x_hat.roll(1, dims=1),
                                                b.m * b.weight[..., None], eps)
         named = {"d_mi": adversarial, "penalty_mi": penalty}
-        if cfg["use_label_discriminator"]:
+        if built["use_label_discriminator"]:
             pair = torch.cat([x_hat, y_in], dim=-1)
             named["penalty_label"] = self.regularizer.single(
-                lambda v: d_mi(v[..., :cfg["d"]], v[..., cfg["d"]:])[..., -1:], pair, pair.roll(1, dims=1),
+                lambda v: d_mi(v[..., :built["d"]], v[..., built["d"]:])[..., -1:], pair, pair.roll(1, dims=1),
                 (b.m_y * b.weight)[..., None], eps)
             penalty = penalty + named["penalty_label"]
         return adversarial + self.config.lambda1 * penalty, named
@@ -599,7 +599,7 @@ class HexaGANCore:
         x_hat, x_bar = self.model.impute_tensors(b.x, b.m, b.z)
         with torch.no_grad():
             y_in = self._critic_labels(b, x_hat)
-        scores = self.model.nets["d_mi"](x_hat, y_in)[..., :self.cfg["d"]]
+        scores = self.model.nets["d_mi"](x_hat, y_in)[..., :self.net_config["d"]]
         adversarial = self.adversarial.generator(scores, b.m, None, b.weight)
         recon = losses.loss_recon(b.x, b.m, x_bar, b.weight)
         return adversarial + self.config.alpha1 * recon, {"g_mi": adversarial, "recon": recon}
@@ -627,7 +627,7 @@ class HexaGANCore:
         adversarial = losses.loss_g_cg(self.model.nets["d_cg"].logits(h_c, y_onehot))
         d_mi = self.model.nets["d_mi"]
         fake = torch.zeros_like(x_c)
-        label_mask = fake[..., 0] if self.cfg["use_label_discriminator"] else None
+        label_mask = fake[..., 0] if self.net_config["use_label_discriminator"] else None
         imputation = self.adversarial.generator(d_mi(x_c, y_onehot if d_mi.takes_label else None), fake, label_mask)
         ce = losses.loss_ce_generated(self.model.nets["classifier"].logits(x_c), y_c)
         total = adversarial + self.config.alpha2 * imputation + self.config.alpha3 * ce
@@ -635,19 +635,19 @@ class HexaGANCore:
 
     def _c_terms(self):
         """Eq. (15): CE over labeled (+ class-balancing generated) rows + alpha4 Eq. (13)."""
-        cfg, classifier = self.cfg, self.model.nets["classifier"]
-        b = self._draw(labeled_only=not cfg["use_label_discriminator"])
+        built, classifier = self.net_config, self.model.nets["classifier"]
+        b = self._draw(labeled_only=not built["use_label_discriminator"])
         n_l = b.n_labeled
         with torch.no_grad():
             x_in = self.model.classifier_input(b.x, b.m, b.z)
             x_rows, y_rows, w_rows = x_in[:, :n_l], b.y[:, :n_l], b.weight[:, :n_l]
-            if cfg["use_g_cg"]:
+            if built["use_g_cg"]:
                 y_gen, w_gen = losses.class_balance(y_rows, w_rows, self.n_classes)
                 _, x_gen, _ = self._generated(y_gen)
                 x_rows, y_rows, w_rows = (torch.cat(p, 1) for p in ((x_rows, x_gen), (y_rows, y_gen), (w_rows, w_gen)))
         named = {}
         l_c = None
-        if cfg["use_label_discriminator"] and x_in.shape[1] > n_l:
+        if built["use_label_discriminator"] and x_in.shape[1] > n_l:
             x_u = x_in[:, n_l:]
             l_c = self.adversarial.classifier(self.model.nets["d_mi"](x_u, classifier(x_u))[..., -1], b.weight[:, n_l:])
             named["c_adversarial"] = l_c
@@ -658,12 +658,12 @@ class HexaGANCore:
     # -- iterations ----------------------------------------------------------------------
     def step(self, s: int) -> dict[str, torch.Tensor]:
         """One iteration of Algorithm 2; returns the last value of each loss term, [K] each."""
-        cfg, logs = self.cfg, {}
-        if cfg["use_g_mi"]:
+        built, logs = self.net_config, {}
+        if built["use_g_mi"]:
             for _ in range(self.config.n_critic):
                 logs |= self._update("d_mi", self._d_mi_terms)
             logs |= self._update("eg", self._eg_terms)
-        if cfg["use_g_cg"]:
+        if built["use_g_cg"]:
             for _ in range(self.config.n_cg):
                 for _ in range(self.config.n_critic):
                     logs |= self._update("d_cg", self._d_cg_terms)
@@ -698,7 +698,7 @@ class HexaGANCore:
         ev, model = self.eval_data, self.model
         out = {}
         x_in = model.classifier_input(ev.x, ev.m, ev.z)
-        if self.cfg["use_g_mi"]:
+        if self.net_config["use_g_mi"]:
             hidden = ev.truth_mask.sum((1, 2))
             sq = ((x_in - ev.truth) ** 2 * ev.truth_mask).sum((1, 2))
             out["val_rmse"] = torch.where(hidden > 0, (sq / hidden.clamp_min(1)).sqrt(), torch.nan)
@@ -717,7 +717,7 @@ class HexaGANCore:
 
     def _snapshot_inputs(self) -> dict[str, torch.Tensor]:
         """Fixed inputs of the snapshots: the first training rows and up to 500 labeled (or any) rows."""
-        data, d = self.data, self.cfg["d"]
+        data, d = self.data, self.net_config["d"]
         probe = torch.arange(SNAPSHOT_PROBE_ROWS, device=self.device).expand(self.k, -1)
         probe = torch.minimum(probe, (data.n - 1)[:, None])
         if self.n_classes:
@@ -729,18 +729,18 @@ class HexaGANCore:
         xh, mh, yh = data.gather(index)
         return dict(x=x, m=m, z=self.snapshot_rng.uniform(probe.shape[1], d).to(self.device), x_h=xh, m_h=mh, y_h=yh,
                     z_h=self.snapshot_rng.uniform(index.shape[1], d).to(self.device),
-                    z_c=self.snapshot_rng.uniform(index.shape[1], self.cfg["z_dim"]).to(self.device), n_h=counts)
+                    z_c=self.snapshot_rng.uniform(index.shape[1], self.net_config["z_dim"]).to(self.device), n_h=counts)
 
     @torch.no_grad()
     def _snapshot(self, s: int) -> None:
         """Store x̂ and x̄ of the probe rows, h_l of the kept rows and h_c generated for their labels."""
         p, model = self._probe, self.model
         snap = {"n_hidden": p["n_h"].cpu()}
-        if self.cfg["use_g_mi"]:
+        if self.net_config["use_g_mi"]:
             x_hat, x_bar = model.impute_tensors(p["x"], p["m"], p["z"])
             snap |= {"x_hat": x_hat, "x_bar": x_bar, "h_l": model.encode_tensors(p["x_h"], p["m_h"], p["z_h"]),
                      "y_l": p["y_h"]}
-        if self.cfg["use_g_cg"]:
+        if self.net_config["use_g_cg"]:
             snap["h_c"] = model.generate_tensors(p["z_c"], _one_hot(p["y_h"], self.n_classes))[0]
             snap["y_c"] = p["y_h"]
         self.snapshots[s] = {key: t.cpu() for key, t in snap.items()}
@@ -748,19 +748,19 @@ class HexaGANCore:
     # -- the whole run ---------------------------------------------------------------------
     def fit(self) -> FitResult:
         """Warm-up, then ``max_steps`` iterations with validation and checkpoint selection."""
-        cfg = self.config
+        config = self.config
         curves = []
         if self.warmup_steps:
-            curves.append(train_loop(self.warmup_step, self.warmup_steps, log_every=LOG_EVERY, progress=cfg.verbose,
+            curves.append(train_loop(self.warmup_step, self.warmup_steps, log_every=LOG_EVERY, progress=config.verbose,
                                      description="HexaGAN warm-up").assign(phase="warmup"))
         if 0 in self.snapshot_steps:
             self._snapshot(0)
         evaluate = self.evaluate if self.eval_data is not None and self.eval_data.x.shape[1] else None
-        best = BestState(dict(self.model.nets), self.k) if evaluate and cfg.selection == "validation" else None
-        if cfg.max_steps:
-            curves.append(train_loop(self.step, cfg.max_steps, evaluate=evaluate, eval_every=cfg.eval_every,
+        best = BestState(dict(self.model.nets), self.k) if evaluate and config.selection == "validation" else None
+        if config.max_steps:
+            curves.append(train_loop(self.step, config.max_steps, evaluate=evaluate, eval_every=config.eval_every,
                                      select_on="selection_score" if best else None, best=best, log_every=LOG_EVERY,
-                                     progress=cfg.verbose, description="HexaGAN").assign(phase="train"))
+                                     progress=config.verbose, description="HexaGAN").assign(phase="train"))
         history = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
             columns=["step", "replica", "name", "value", "phase"])
         for net in self.model.nets.values():

@@ -55,7 +55,8 @@ def _check_architecture(architecture: str, d: int) -> None:
     if architecture not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {architecture!r}; choose one of {ARCHITECTURES}")
     if architecture == "conv" and d != IMAGE_SIDE * IMAGE_SIDE:
-        raise ValueError(f"architecture='conv' expects {IMAGE_SIDE}x{IMAGE_SIDE} images (d={IMAGE_SIDE ** 2}), got d={d}")
+        raise ValueError(f"architecture='conv' expects {IMAGE_SIDE}x{IMAGE_SIDE} images "
+                         f"(d={IMAGE_SIDE ** 2}), got d={d}")
 
 
 def _mlp(d: int, n_in: int, n_out: int, output: str, seeds: Sequence[int], salt: str) -> ReplicaMLP:

@@ -17,7 +17,7 @@ from hexagan.model import HexaGAN, HexaGANCore, TrainConfig
 from hexagan.training import DivergenceError, ReplicaData
 
 # Few steps and short inner loops: the structure of Algorithm 2, at a fraction of its cost.
-FAST = dict(max_steps=6, eval_every=3, n_critic=2, batch_size=16, n_threads=1)
+FAST = dict(max_steps=6, eval_every=3, n_critic=2, batch_size=16)
 FAST_C = dict(FAST, n_cg=2)
 
 
@@ -213,7 +213,7 @@ def test_conv_architecture_trains_on_images():
     y = np.arange(12) % 3
     # Weight clipping: the exact element-wise penalty costs one backward pass per pixel (see the report).
     clf = HexaGANClassifier(max_steps=1, n_critic=1, n_cg=1, batch_size=4, architecture="conv", regularizer="wc",
-                            n_threads=1, validation_fraction=0, random_state=0).fit(X, y)
+                            validation_fraction=0, random_state=0).fit(X, y)
     assert clf.predict_proba(X).shape == (12, 3)
     assert clf.model_.encode(X).shape == (12, 128 * 4 * 4)
 
@@ -227,13 +227,12 @@ def test_lazy_exports():
 def test_registry_and_protocol():
     assert methods.kind_of("hexagan") == "classifier" and methods.kind_of("hexagan_imputer") == "imputer"
     assert isinstance(methods.create("hexagan", max_steps=5), HexaGANClassifier)
-    table = protocol.run(load_dataset("breast"), "hexagan", dict(max_steps=5, n_critic=1, n_cg=1, n_threads=1),
-                         n_repeats=1, n_folds=2)
+    table = protocol.run(load_dataset("breast"), "hexagan", dict(max_steps=5), n_repeats=1, n_folds=2)
     f1 = table[table.metric == "f1"]
     assert len(f1) == 2 and f1.value.between(0, 1).all()
 
 
-FAST_CHECKS = dict(max_steps=2, eval_every=1, n_critic=1, batch_size=16, n_threads=1)
+FAST_CHECKS = dict(max_steps=2, eval_every=1, n_critic=1, batch_size=16)
 
 
 @pytest.mark.parametrize("estimator", [HexaGANImputer(**FAST_CHECKS), HexaGANClassifier(**FAST_CHECKS, n_cg=1)],
