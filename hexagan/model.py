@@ -421,9 +421,8 @@ class EvalData:
 
 
 def _data_to(data: ReplicaData, device) -> ReplicaData:
-    moved = {f.name: getattr(data, f.name).to(device) for f in dataclasses.fields(data)
-             if isinstance(getattr(data, f.name), torch.Tensor)}
-    return dataclasses.replace(data, **moved, by_class=[(i.to(device), c.to(device)) for i, c in data.by_class])
+    """Values (x, m, y) on ``device``; row counts and indices stay on the CPU beside the RNG draws."""
+    return dataclasses.replace(data, x=data.x.to(device), m=data.m.to(device), y=data.y.to(device))
 
 
 def _f1(pred: torch.Tensor, y: torch.Tensor, n_classes: int) -> torch.Tensor:
@@ -509,7 +508,7 @@ class HexaGANCore:
         """A training batch: for a classifier, labeled rows then unlabeled rows; else any rows."""
         data = self.data
         if not self.n_classes:
-            x, m, y = data.gather(data.rows(self.rng, self.batch))
+            x, m, y = data.gather(data.rows(self.rng, self.batch).to(self.device))
             weight = torch.ones(self.k, self.batch, device=self.device)
             return Batch(x, m, y, None, weight, self._uniform(self.batch, self.net_config["d"]), 0)
         parts = [(data.labeled, data.n_labeled, self.batch)]
@@ -517,7 +516,8 @@ class HexaGANCore:
             parts.append((data.unlabeled, data.n_unlabeled, self.batch_unlabeled))
         rows = torch.cat([data.rows(self.rng, size, index, counts) for index, counts, size in parts], dim=1)
         weight = torch.cat([(counts > 0).float()[:, None].expand(-1, size) for _, counts, size in parts], dim=1)
-        x, m, y = data.gather(rows)
+        weight = weight.to(self.device)
+        x, m, y = data.gather(rows.to(self.device))
         m_y = torch.zeros_like(weight)
         m_y[:, :self.batch] = 1.0
         return Batch(x, m, y, m_y, weight, self._uniform(rows.shape[1], self.net_config["d"]), self.batch)
@@ -525,7 +525,7 @@ class HexaGANCore:
     def _draw_labels(self) -> torch.Tensor:
         """Labels of a labeled batch, [K, B]: the classes G_CG generates for."""
         rows = self.data.rows(self.rng, self.batch, self.data.labeled, self.data.n_labeled)
-        return torch.gather(self.data.y, 1, rows)
+        return torch.gather(self.data.y, 1, rows.to(self.device))
 
     def _critic_labels(self, batch: Batch, x_hat: torch.Tensor) -> torch.Tensor | None:
         """D_MI's label input: one-hot real labels, C's probabilities as pseudo-labels (Sec. 3.3.1)."""
@@ -713,20 +713,19 @@ class HexaGANCore:
         else:
             score = out["val_rmse"]
         out["selection_score"] = score
-        return out
+        return {name: value.cpu() for name, value in out.items()}  # BestState keeps its scores on the CPU
 
     def _snapshot_inputs(self) -> dict[str, torch.Tensor]:
         """Fixed inputs of the snapshots: the first training rows and up to 500 labeled (or any) rows."""
         data, d = self.data, self.net_config["d"]
-        probe = torch.arange(SNAPSHOT_PROBE_ROWS, device=self.device).expand(self.k, -1)
-        probe = torch.minimum(probe, (data.n - 1)[:, None])
+        probe = torch.minimum(torch.arange(SNAPSHOT_PROBE_ROWS).expand(self.k, -1), (data.n - 1)[:, None])
         if self.n_classes:
             index, counts = data.labeled[:, :SNAPSHOT_HIDDEN_ROWS], data.n_labeled.clamp_max(SNAPSHOT_HIDDEN_ROWS)
         else:
             width = min(SNAPSHOT_HIDDEN_ROWS, data.x.shape[1])
-            index, counts = torch.arange(width, device=self.device).expand(self.k, -1), data.n.clamp_max(width)
-        x, m, _ = data.gather(probe)
-        xh, mh, yh = data.gather(index)
+            index, counts = torch.arange(width).expand(self.k, -1), data.n.clamp_max(width)
+        x, m, _ = data.gather(probe.to(self.device))
+        xh, mh, yh = data.gather(index.to(self.device))
         return dict(x=x, m=m, z=self.snapshot_rng.uniform(probe.shape[1], d).to(self.device), x_h=xh, m_h=mh, y_h=yh,
                     z_h=self.snapshot_rng.uniform(index.shape[1], d).to(self.device),
                     z_c=self.snapshot_rng.uniform(index.shape[1], self.net_config["z_dim"]).to(self.device), n_h=counts)
