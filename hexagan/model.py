@@ -40,6 +40,8 @@ Departures from the paper's letter and from that code, each for a reason:
   lambda1 ("gp" and "wc" treat the column alike).
 * **D_CG's losses use its pre-sigmoid score**, as the authors' code does:
   see :class:`hexagan.networks.ConditionalDiscriminator`.
+* **E and G_MI take one joint step** on their common loss; Algorithm 2 (and
+  the authors' code) step E, then G_MI on a loss recomputed after E's step.
 * **Warm-up.**  The authors first train only the discriminators for 60
   epochs, on the gradient penalties alone at 10x the learning rate.  Our
   ``warmup_epochs`` (in epochs of the labeled rows; 0 by default, as in
@@ -69,7 +71,6 @@ from hexagan.networks import (
     Encoder,
     ImputationDiscriminator,
     ImputationGenerator,
-    hidden_size,
 )
 from hexagan.replica import BestState, ReplicaRNG
 from hexagan.training import ReplicaData, batched, make_optimizer, optimizer_step, train_loop
