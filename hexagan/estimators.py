@@ -241,6 +241,10 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
     batch_size : int, rows per batch.
     n_critic : int, D_MI updates per E/G_MI update.
     regularizer : {"zc", "gp", "wc"}, D_MI's regulariser (appendix C.1).
+    penalty_columns : "auto", None or int, D_MI output columns whose Eq. (6)
+        terms each update computes ("zc" only): None all (exact), an int n
+        that many drawn per step and replica, scaled by d / n (unbiased; n
+        backward passes instead of d), "auto" exact when d <= 64 else 32.
     optimizer : {"rmsprop", "adam"}.
     adversarial_loss : {"hexagan", "gain"}, Eqs. 3-4 or GAIN's cross-entropy.
     max_steps : int, training iterations.
@@ -272,11 +276,12 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
 
     def __init__(self, *, lambda1=_DEFAULTS.lambda1, alpha1=_DEFAULTS.alpha1, lr_gan=_DEFAULTS.lr_gan,
                  decay=_DEFAULTS.decay, batch_size=_DEFAULTS.batch_size, n_critic=_DEFAULTS.n_critic,
-                 regularizer=_DEFAULTS.regularizer, optimizer=_DEFAULTS.optimizer,
-                 adversarial_loss=_DEFAULTS.adversarial_loss, max_steps=_DEFAULTS.max_steps,
-                 eval_every=_DEFAULTS.eval_every, warmup_epochs=_DEFAULTS.warmup_epochs,
-                 selection=_DEFAULTS.selection, validation_fraction=0.1, snapshot_steps=(), architecture="mlp",
-                 device="auto", n_threads=1, verbose=False, random_state=None):
+                 regularizer=_DEFAULTS.regularizer, penalty_columns=_DEFAULTS.penalty_columns,
+                 optimizer=_DEFAULTS.optimizer, adversarial_loss=_DEFAULTS.adversarial_loss,
+                 max_steps=_DEFAULTS.max_steps, eval_every=_DEFAULTS.eval_every,
+                 warmup_epochs=_DEFAULTS.warmup_epochs, selection=_DEFAULTS.selection, validation_fraction=0.1,
+                 snapshot_steps=(), architecture="mlp", device="auto", n_threads=1, verbose=False,
+                 random_state=None):
         self.lambda1 = lambda1
         self.alpha1 = alpha1
         self.lr_gan = lr_gan
@@ -284,6 +289,7 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
         self.batch_size = batch_size
         self.n_critic = n_critic
         self.regularizer = regularizer
+        self.penalty_columns = penalty_columns
         self.optimizer = optimizer
         self.adversarial_loss = adversarial_loss
         self.max_steps = max_steps
@@ -327,6 +333,8 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
     lambda1, lambda2 : float, penalty weights of Eqs. 6 and 9.
     alpha1, alpha2, alpha3, alpha4 : float, weights of Eqs. 5, 3 (generated
         rows), 10 and 13.
+    c_l2 : float, L2 penalty on C's weights, c_l2 * ||θ_C||² / 2 added to
+        Eq. (15) (the authors' code: 0.001).
     lr_gan, lr_c : float, RMSProp learning rates of the GAN networks and of C.
     decay : float, learning rates shrink by ``(1 - decay)`` per iteration.
     batch_size : int, labeled rows per batch (the unlabeled batch is scaled
@@ -336,9 +344,12 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
     z_dim : int or None, G_CG's noise size (None: d, or 100 for "conv").
     use_g_mi, use_g_cg, use_label_discriminator : bool, the ablations of
         Table 2 (use_g_mi=False: an MLP on noise-filled data).
-    regularizer, optimizer, adversarial_loss : appendix C.1 variants, as in
-        :class:`HexaGANImputer`.
-    max_steps, eval_every, warmup_epochs, selection, validation_fraction,
+    regularizer, penalty_columns, optimizer, adversarial_loss : as in
+        :class:`HexaGANImputer` (appendix C.1 variants; Eq. 6's cost).
+    selection : {"validation", "per_network", "last"}: every network at the
+        best ``validation_metric``; or C there and E, G_MI, D_MI, G_CG, D_CG
+        at their best validation RMSE; or the last step.
+    max_steps, eval_every, warmup_epochs, validation_fraction,
     snapshot_steps, architecture, device, n_threads, verbose, random_state :
         as in :class:`HexaGANImputer`.
     validation_metric : {"log_loss", "f1"}, what selection minimises (log-loss)
@@ -352,10 +363,11 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
     """
 
     def __init__(self, *, lambda1=_DEFAULTS.lambda1, lambda2=_DEFAULTS.lambda2, alpha1=_DEFAULTS.alpha1,
-                 alpha2=_DEFAULTS.alpha2, alpha3=_DEFAULTS.alpha3, alpha4=_DEFAULTS.alpha4, lr_gan=_DEFAULTS.lr_gan,
-                 lr_c=_DEFAULTS.lr_c, decay=_DEFAULTS.decay, batch_size=_DEFAULTS.batch_size,
+                 alpha2=_DEFAULTS.alpha2, alpha3=_DEFAULTS.alpha3, alpha4=_DEFAULTS.alpha4, c_l2=_DEFAULTS.c_l2,
+                 lr_gan=_DEFAULTS.lr_gan, lr_c=_DEFAULTS.lr_c, decay=_DEFAULTS.decay, batch_size=_DEFAULTS.batch_size,
                  n_critic=_DEFAULTS.n_critic, n_cg=_DEFAULTS.n_cg, z_dim=None, use_g_mi=True, use_g_cg=True,
-                 use_label_discriminator=True, regularizer=_DEFAULTS.regularizer, optimizer=_DEFAULTS.optimizer,
+                 use_label_discriminator=True, regularizer=_DEFAULTS.regularizer,
+                 penalty_columns=_DEFAULTS.penalty_columns, optimizer=_DEFAULTS.optimizer,
                  adversarial_loss=_DEFAULTS.adversarial_loss, max_steps=_DEFAULTS.max_steps,
                  eval_every=_DEFAULTS.eval_every, warmup_epochs=_DEFAULTS.warmup_epochs,
                  selection=_DEFAULTS.selection, validation_metric=_DEFAULTS.validation_metric,
@@ -367,6 +379,7 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
         self.alpha2 = alpha2
         self.alpha3 = alpha3
         self.alpha4 = alpha4
+        self.c_l2 = c_l2
         self.lr_gan = lr_gan
         self.lr_c = lr_c
         self.decay = decay
@@ -378,6 +391,7 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
         self.use_g_cg = use_g_cg
         self.use_label_discriminator = use_label_discriminator
         self.regularizer = regularizer
+        self.penalty_columns = penalty_columns
         self.optimizer = optimizer
         self.adversarial_loss = adversarial_loss
         self.max_steps = max_steps

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -36,6 +37,9 @@ Critic = Callable[[torch.Tensor], torch.Tensor]
 # Elements of one batched-VJP chunk in the element-wise penalties: bounds memory
 # (the chunk of gradients is [chunk, K, B, d]) for wide data such as madelon.
 MAX_CHUNK_ELEMENTS = 1 << 22
+# penalty_columns="auto": the exact Eq. (6) up to this many features, else this many sampled columns per step.
+AUTO_EXACT_MAX_D = 64
+AUTO_PENALTY_COLUMNS = 32
 
 
 def _mean_rows(values: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
@@ -95,8 +99,13 @@ def loss_recon(x: torch.Tensor, m: torch.Tensor, x_bar: torch.Tensor,
 
 
 def _output_grad_sq_norms(critic: Critic, x: torch.Tensor, n_cols: int,
-                          max_chunk_elements: int = MAX_CHUNK_ELEMENTS) -> torch.Tensor:
-    """||∇_x critic(x)_i||² for every row and each of the first ``n_cols`` outputs, [K, B, n_cols].
+                          max_chunk_elements: int = MAX_CHUNK_ELEMENTS,
+                          columns: torch.Tensor | None = None) -> torch.Tensor:
+    """||∇_x critic(x)_i||² for every row and each output i, [K, B, n].
+
+    The outputs are the first ``n_cols`` ones (n = n_cols), or with
+    ``columns`` (long [K, n]) replica r's outputs ``columns[r]``, so that
+    each replica may use its own subset of columns.
 
     Exact: one vector-Jacobian product per output column, batched with
     ``is_grads_batched`` (a vmap over the backward pass) in chunks of columns
@@ -108,13 +117,21 @@ def _output_grad_sq_norms(critic: Critic, x: torch.Tensor, n_cols: int,
     x = x.detach().requires_grad_(True)
     out = critic(x)
     k, b, d = x.shape
-    chunk = max(1, min(n_cols, max_chunk_elements // max(1, k * b * d)))
+    if columns is None:
+        columns = torch.arange(n_cols, device=out.device).expand(k, -1)
+    columns = columns.to(out.device)
+    n = columns.shape[1]
+    chunk = max(1, min(n, max_chunk_elements // max(1, k * b * d)))
+    replicas = torch.arange(k, device=out.device)
     norms = []
-    for start in range(0, n_cols, chunk):
-        cols = torch.arange(start, min(n_cols, start + chunk), device=x.device)
-        selector = torch.zeros(len(cols), *out.shape, dtype=out.dtype, device=out.device)
-        selector[torch.arange(len(cols)), ..., cols] = 1.0
-        if len(cols) == 1:  # one plain backward pass is cheaper than a vmap over one
+    for start in range(0, n, chunk):
+        cols = columns[:, start:start + chunk]  # [K, c]
+        c = cols.shape[1]
+        selector = torch.zeros(c, *out.shape, dtype=out.dtype, device=out.device)
+        # selector[j, r, :, cols[r, j]] = 1: chunk member j picks replica r's column cols[r, j]
+        j_idx = torch.arange(c, device=out.device)[:, None].expand(c, k)
+        selector[j_idx, replicas[None, :].expand(c, k), :, cols.T] = 1.0
+        if c == 1:  # one plain backward pass is cheaper than a vmap over one
             (grads,) = torch.autograd.grad(out, x, grad_outputs=selector[0], create_graph=True, retain_graph=True)
             grads = grads[None]
         else:
@@ -125,7 +142,8 @@ def _output_grad_sq_norms(critic: Critic, x: torch.Tensor, n_cols: int,
 
 
 def penalty_zero_centred_elementwise(critic: Critic, x_hat: torch.Tensor, m: torch.Tensor,
-                                     max_chunk_elements: int = MAX_CHUNK_ELEMENTS) -> torch.Tensor:
+                                     max_chunk_elements: int = MAX_CHUNK_ELEMENTS,
+                                     columns: torch.Tensor | None = None) -> torch.Tensor:
     """HexaGAN Eq. (6): L_GP_MI = Σ_{i=1..d} E_{x̂ ~ p_D(x_i)}[||∇_x̂ D_MI(x̂)_i||²].
 
     For output i the expectation runs only over rows where feature i is
@@ -138,12 +156,46 @@ def penalty_zero_centred_elementwise(critic: Critic, x_hat: torch.Tensor, m: tor
     model adds :func:`penalty_zero_centred_label` for it.  The gradient is
     taken with respect to x̂ only (y is held fixed), as written.
 
+    ``columns`` (long [K, n], distinct columns per replica, drawn uniformly
+    without replacement, e.g. by :func:`sample_columns`) estimates the sum
+    over i from those n terms scaled by d / n: unbiased, and n backward
+    passes instead of d (for wide data, where the exact sum dominates an
+    iteration).  None: the exact sum.
+
     critic: x̂ [K, B, d] -> scores [K, B, d or d+1] (bind y in a closure);
     x_hat: [K, B, d], detached from the generator; m: [K, B, d].
     Returns [K].
     """
-    norms = _output_grad_sq_norms(critic, x_hat, m.shape[-1], max_chunk_elements)
-    return ((norms * m).sum(1) / m.sum(1).clamp_min(1.0)).sum(-1)
+    d = m.shape[-1]
+    norms = _output_grad_sq_norms(critic, x_hat, d, max_chunk_elements, columns)
+    if columns is not None:
+        m = torch.gather(m, 2, columns.to(m.device)[:, None, :].expand(-1, m.shape[1], -1))
+    terms = ((norms * m).sum(1) / m.sum(1).clamp_min(1.0)).sum(-1)
+    return terms if columns is None else terms * (d / columns.shape[1])
+
+
+def sample_columns(uniform: torch.Tensor, n: int) -> torch.Tensor:
+    """n distinct column indices per replica, uniformly without replacement, from U(0, 1) draws [K, d].
+
+    The first n entries of the permutation that sorts the draws; long [K, n].
+    """
+    return torch.argsort(uniform, dim=-1)[:, :n]
+
+
+def resolve_penalty_columns(setting, d: int) -> int | None:
+    """How many output columns Eq. (6) samples per step: None for the exact sum.
+
+    ``setting``: "auto" (exact when d <= :data:`AUTO_EXACT_MAX_D`, else
+    :data:`AUTO_PENALTY_COLUMNS` sampled columns), None (exact) or an int
+    n >= 1 (exact when n >= d).
+    """
+    if setting == "auto":
+        return None if d <= AUTO_EXACT_MAX_D else AUTO_PENALTY_COLUMNS
+    if setting is None:
+        return None
+    if isinstance(setting, bool) or not isinstance(setting, (int, np.integer)) or setting < 1:
+        raise ValueError(f"penalty_columns must be 'auto', None or an int >= 1, got {setting!r}")
+    return None if setting >= d else int(setting)
 
 
 def penalty_zero_centred_label(critic: Critic, x_hat: torch.Tensor, y: torch.Tensor, m_y: torch.Tensor,

@@ -113,37 +113,42 @@ ADVERSARIAL_LOSSES = {
 class Regularizer:
     """A discriminator regulariser of appendix C.1.
 
-    ``elementwise(critic, real, fake, mask, eps)`` regularises D_MI and
-    ``single(...)`` D_CG (both return [K]); ``clip`` is the weight-clipping
-    bound applied after each discriminator update; ``interpolates`` says
-    whether ``eps`` ~ U(0, 1) must be drawn.
+    ``elementwise(critic, real, fake, mask, eps, columns)`` regularises D_MI
+    and ``single(critic, real, fake, mask, eps)`` D_CG (both return [K]);
+    ``clip`` is the weight-clipping bound applied after each discriminator
+    update; ``interpolates`` says whether ``eps`` ~ U(0, 1) must be drawn;
+    ``samples_columns`` whether ``elementwise`` can estimate its sum over
+    output columns from sampled ``columns`` (``penalty_columns``).
     """
 
     elementwise: Callable[..., torch.Tensor]
     single: Callable[..., torch.Tensor]
     clip: float | None = None
     interpolates: bool = False
+    samples_columns: bool = False
 
 
-def _no_penalty(critic, real, fake, mask, eps):
+def _no_penalty(critic, real, fake, mask, eps, columns=None):
     return torch.zeros(real.shape[0], device=real.device)
 
 
 REGULARIZERS = {
     "zc": Regularizer(
-        elementwise=lambda critic, real, fake, mask, eps: losses.penalty_zero_centred_elementwise(critic, real, mask),
+        elementwise=lambda critic, real, fake, mask, eps, columns=None: losses.penalty_zero_centred_elementwise(
+            critic, real, mask, columns=columns),
         single=lambda critic, real, fake, mask, eps: losses.penalty_zero_centred(critic, real, mask[..., 0]),
+        samples_columns=True,
     ),
     "gp": Regularizer(
-        elementwise=lambda critic, real, fake, mask, eps: losses.penalty_gradient(critic, real, fake, eps,
-                                                                                   mask.shape[-1]),
+        elementwise=lambda critic, real, fake, mask, eps, columns=None: losses.penalty_gradient(
+            critic, real, fake, eps, mask.shape[-1]),
         single=lambda critic, real, fake, mask, eps: losses.penalty_gradient(critic, real, fake, eps, 1),
         interpolates=True,
     ),
     "wc": Regularizer(elementwise=_no_penalty, single=_no_penalty, clip=0.01),
 }
 
-SELECTIONS = ("validation", "last")
+SELECTIONS = ("validation", "per_network", "last")
 VALIDATION_METRICS = ("log_loss", "f1")
 
 
@@ -164,6 +169,17 @@ class TrainConfig:
     (Eq. 13); no penalty weight includes R1's 1/2.  ``max_steps`` counts
     iterations of Algorithm 2 after ``warmup_epochs`` epochs (of the labeled
     rows; of all rows for the imputer) of discriminator-only updates.
+
+    ``c_l2``: weight of an L2 penalty on C's parameters, c_l2 * ||θ_C||² / 2
+    (``tf.nn.l2_loss``), added to Eq. (15) as the authors' code does with
+    0.001.  ``penalty_columns``: output columns of D_MI whose Eq. (6) terms
+    are computed per D_MI update, "auto" (all when d <= 64, else 32), None
+    (all: exact) or an int (sampled per step and replica, scaled by d / n:
+    an unbiased estimate; see :func:`hexagan.losses.resolve_penalty_columns`).
+    ``selection``: "validation" keeps every network at the step of the best
+    validation score; "per_network" keeps C at its best ``validation_metric``
+    and the imputation networks (E, G_MI, D_MI, with G_CG, D_CG) at their
+    best validation RMSE; "last" keeps the final step.
     """
 
     lambda1: float = losses.WEIGHTS["lambda1"]
@@ -172,6 +188,7 @@ class TrainConfig:
     alpha2: float = losses.WEIGHTS["alpha2"]
     alpha3: float = losses.WEIGHTS["alpha3"]
     alpha4: float = losses.WEIGHTS["alpha4"]
+    c_l2: float = 0.0
     lr_gan: float = 2e-4
     lr_c: float = 2e-3
     decay: float = 1e-5
@@ -179,6 +196,7 @@ class TrainConfig:
     n_critic: int = 5
     n_cg: int = 10
     regularizer: str = "zc"
+    penalty_columns: int | str | None = "auto"
     optimizer: str = "rmsprop"
     adversarial_loss: str = "hexagan"
     max_steps: int = 2000
@@ -199,6 +217,9 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.max_steps < 0 or self.warmup_epochs < 0:
             raise ValueError("max_steps and warmup_epochs must be >= 0")
+        if self.c_l2 < 0:
+            raise ValueError(f"c_l2 must be >= 0, got {self.c_l2}")
+        losses.resolve_penalty_columns(self.penalty_columns, 1)  # validates the setting
 
 
 def _one_hot(y: torch.Tensor, n_classes: int) -> torch.Tensor:
@@ -446,6 +467,7 @@ class FitResult:
     history: pd.DataFrame
     snapshots: dict[int, dict[str, torch.Tensor]] = field(default_factory=dict)
     best_step: torch.Tensor | None = None
+    best_step_imputation: torch.Tensor | None = None  # selection="per_network": the imputation networks' steps
 
 
 class HexaGANCore:
@@ -480,6 +502,8 @@ class HexaGANCore:
         self.regularizer = lookup(REGULARIZERS, config.regularizer, "regularizer")
         self.n_classes = model.n_classes
         self.batch = int(config.batch_size)
+        self.penalty_columns = (losses.resolve_penalty_columns(config.penalty_columns, model.d)
+                                if self.regularizer.samples_columns else None)
         labeled = data.n_labeled.clamp_min(1).double()
         # The authors scale the unlabeled batch by the unlabeled/labeled ratio.  Shapes are shared
         # by the replicas, so the largest ratio sets it; likewise the largest set sets the warm-up
@@ -583,8 +607,11 @@ class HexaGANCore:
         label_mask = m_y_all if built["use_label_discriminator"] else None
         adversarial = self.adversarial.critic(d_mi(x_all, y_all), m_all, label_mask, w_all)
         eps = self._uniform(x_hat.shape[1], 1) if self.regularizer.interpolates else None
+        columns = None
+        if self.penalty_columns is not None:  # drawn per replica from its own stream
+            columns = losses.sample_columns(self._uniform(built["d"]), self.penalty_columns)
         penalty = self.regularizer.elementwise(lambda v: d_mi(v, y_in), x_hat, x_hat.roll(1, dims=1),
-                                               b.m * b.weight[..., None], eps)
+                                               b.m * b.weight[..., None], eps, columns)
         named = {"d_mi": adversarial, "penalty_mi": penalty}
         if built["use_label_discriminator"]:
             pair = torch.cat([x_hat, y_in], dim=-1)
@@ -654,12 +681,17 @@ class HexaGANCore:
             named["c_adversarial"] = l_c
         total = losses.loss_classifier(classifier.logits(x_rows), y_rows, w_rows, l_c, alpha4=self.config.alpha4)
         named["c"] = total
+        if self.config.c_l2:
+            l2 = sum(p.pow(2).flatten(1).sum(1) for p in classifier.parameters()) / 2
+            named["c_l2"] = l2
+            total = total + self.config.c_l2 * l2
         return total, named
 
     # -- iterations ----------------------------------------------------------------------
     def step(self, s: int) -> dict[str, torch.Tensor]:
         """One iteration of Algorithm 2; returns the last value of each loss term, [K] each."""
         built, logs = self.net_config, {}
+        self._step = s
         if built["use_g_mi"]:
             for _ in range(self.config.n_critic):
                 logs |= self._update("d_mi", self._d_mi_terms)
@@ -756,13 +788,29 @@ class HexaGANCore:
         if 0 in self.snapshot_steps:
             self._snapshot(0)
         evaluate = self.evaluate if self.eval_data is not None and self.eval_data.x.shape[1] else None
-        best = BestState(dict(self.model.nets), self.k) if evaluate and config.selection == "validation" else None
+        best = best_imputation = None
+        if evaluate and config.selection != "last":
+            nets = dict(self.model.nets)
+            if config.selection == "per_network" and self.n_classes and self.net_config["use_g_mi"]:
+                # C on its validation metric (through train_loop), the rest on the validation RMSE (here)
+                best = BestState({"classifier": nets.pop("classifier")}, self.k)
+                best_imputation = BestState(nets, self.k)
+
+                def evaluate():
+                    metrics = self.evaluate()
+                    best_imputation.update(metrics["val_rmse"], self._step)
+                    return metrics
+            else:
+                best = BestState(nets, self.k)
         if config.max_steps:
             curves.append(train_loop(self.step, config.max_steps, evaluate=evaluate, eval_every=config.eval_every,
                                      select_on="selection_score" if best else None, best=best, log_every=LOG_EVERY,
                                      progress=config.verbose, description="HexaGAN").assign(phase="train"))
+        if best_imputation is not None:
+            best_imputation.restore()
         history = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
             columns=["step", "replica", "name", "value", "phase"])
         for net in self.model.nets.values():
             net.requires_grad_(True)
-        return FitResult(self.model, history, self.snapshots, best.best_step.clone() if best else None)
+        return FitResult(self.model, history, self.snapshots, best.best_step.clone() if best else None,
+                         best_imputation.best_step.clone() if best_imputation is not None else None)

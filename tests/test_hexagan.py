@@ -82,11 +82,14 @@ def test_same_seed_same_results():
     assert not np.array_equal(a.predict_proba(X), c.predict_proba(X))
 
 
-def test_replicas_equal_alone():
+@pytest.mark.parametrize("extra", [{}, dict(penalty_columns=2, c_l2=1e-3, selection="per_network")],
+                         ids=["defaults", "sampled-columns-l2-per-network"])
+def test_replicas_equal_alone(extra):
     tasks = [FitTask(*make_data(seed), eval_set=eval_set(seed + 10), seed=100 + seed) for seed in range(3)]
-    together = HexaGANClassifier(**FAST_C).fit_replicas(tasks)
+    together = HexaGANClassifier(**FAST_C, **extra).fit_replicas(tasks)
     for task, est in zip(tasks, together):
-        alone = HexaGANClassifier(**FAST_C, random_state=task.seed).fit(task.X, task.y, eval_set=task.eval_set)
+        alone = HexaGANClassifier(**FAST_C, **extra, random_state=task.seed).fit(task.X, task.y,
+                                                                                 eval_set=task.eval_set)
         assert est.best_step_ == alone.best_step_
         for name, t in alone.model_.state_dict().items():
             torch.testing.assert_close(est.model_.state_dict()[name], t, rtol=1e-4, atol=1e-5)
@@ -110,7 +113,8 @@ ABLATIONS = {
     "HexaGAN": dict(),
 }
 VARIANTS = [dict(regularizer="gp"), dict(regularizer="wc"), dict(optimizer="adam"), dict(adversarial_loss="gain"),
-            dict(warmup_epochs=1), dict(selection="last"), dict(validation_metric="f1"), dict(validation_fraction=0)]
+            dict(warmup_epochs=1), dict(selection="last"), dict(validation_metric="f1"), dict(validation_fraction=0),
+            dict(selection="per_network"), dict(c_l2=1e-3), dict(penalty_columns=2), dict(penalty_columns=None)]
 
 
 @pytest.mark.parametrize("flags", list(ABLATIONS.values()) + VARIANTS, ids=list(ABLATIONS) + [
@@ -246,3 +250,43 @@ def test_scikit_learn_estimator_checks(estimator):
                                          "so labels {-1, 1} hold a single class",
         }
     check_estimator(estimator, expected_failed_checks=expected, on_skip=None)
+
+
+def _core(d=5, **config):
+    X, y = make_data(d=d)
+    data = ReplicaData.from_arrays([X], [np.where(y < 0, -1, y)], 2)
+    X_val, X_true, y_val = eval_set(d=d)
+    from hexagan.model import EvalData
+    ev = EvalData.from_sets([(X_val, X_true, y_val)], d, [0])
+    return HexaGANCore(HexaGAN(d=d, n_classes=2, seeds=[0]), data, TrainConfig(**{**FAST_C, **config}), eval_data=ev)
+
+
+def test_c_l2_adds_half_the_squared_weights_to_eq15():
+    core = _core(c_l2=0.5)
+    for net in core.model.nets.values():
+        net.requires_grad_(False)
+    core.model.nets["classifier"].requires_grad_(True)
+    total, named = core._c_terms()
+    l2 = sum(p.detach().pow(2).sum() for p in core.model.nets["classifier"].parameters()) / 2
+    torch.testing.assert_close(named["c_l2"], l2[None])
+    torch.testing.assert_close(total, named["c"] + 0.5 * l2[None])
+
+
+def test_per_network_selection_keeps_the_imputer_at_its_best_rmse():
+    core = _core(selection="per_network", max_steps=9)
+    result = core.fit()
+    rmse = result.history[result.history.name == "val_rmse"]
+    best = rmse.loc[rmse.value.idxmin()]
+    assert int(result.best_step_imputation[0]) == best.step
+    torch.testing.assert_close(core.evaluate()["val_rmse"], torch.tensor([best.value], dtype=torch.float32), rtol=1e-5, atol=1e-6)
+    loss = result.history[result.history.name == "val_log_loss"]
+    assert int(result.best_step[0]) == loss.loc[loss.value.idxmin()].step
+
+
+def test_penalty_columns_auto_keeps_narrow_data_exact():
+    assert _core(d=5).penalty_columns is None
+    assert _core(d=5, penalty_columns=2).penalty_columns == 2
+    assert _core(d=5, penalty_columns=2, regularizer="gp").penalty_columns is None  # only Eq. (6) samples
+    # narrow data draw nothing extra: "auto" and None give the same run
+    a, b = _core(d=5).fit(), _core(d=5, penalty_columns=None).fit()
+    pd.testing.assert_frame_equal(a.history, b.history)

@@ -1,4 +1,5 @@
 """Every loss of hexagan.losses against a value computed by hand on a 2x3 batch."""
+import itertools
 import math
 
 import pytest
@@ -185,3 +186,48 @@ def test_eq13_reaches_the_classifier_only_through_probabilities(rounded):
     reached = sum(float(p.grad.abs().sum()) for p in classifier.parameters())
     assert (reached == 0) == rounded
     assert all(p.grad is None for p in critic.parameters())
+
+
+def _wide_critic(d, k=2):
+    torch.manual_seed(0)
+    w1, w2 = torch.randn(k, d, 7), torch.randn(k, 7, d + 1)
+    return lambda v: torch.tanh(v @ w1) @ w2  # replicas never mix; one extra (label) column left out
+
+
+def test_sampled_penalty_columns_all_columns_equal_the_exact_sum():
+    d, k = 5, 2
+    critic, x = _wide_critic(d, k), torch.rand(k, 4, d)
+    m = (torch.rand(k, 4, d) < 0.7).float()
+    exact = losses.penalty_zero_centred_elementwise(critic, x, m)
+    perm = losses.sample_columns(torch.rand(k, d), d)  # every column, in a different order per replica
+    torch.testing.assert_close(losses.penalty_zero_centred_elementwise(critic, x, m, columns=perm), exact)
+    torch.testing.assert_close(losses.penalty_zero_centred_elementwise(critic, x, m, max_chunk_elements=1,
+                                                                       columns=perm), exact)
+
+
+def test_sampled_penalty_columns_are_unbiased():
+    d, k, n = 6, 2, 2
+    critic, x = _wide_critic(d, k), torch.rand(k, 3, d)
+    m = (torch.rand(k, 3, d) < 0.7).float()
+    exact = losses.penalty_zero_centred_elementwise(critic, x, m)
+    # the expectation over every n-subset of columns, each equally likely under sample_columns
+    subsets = list(itertools.combinations(range(d), n))
+    mean = sum(losses.penalty_zero_centred_elementwise(critic, x, m, columns=torch.tensor(c).expand(k, -1))
+               for c in subsets) / len(subsets)
+    torch.testing.assert_close(mean, exact)
+    # sample_columns draws distinct columns, each with probability n / d
+    draws = losses.sample_columns(torch.rand(4000, d), n)
+    assert all(len(set(row)) == n for row in draws.tolist())
+    freq = torch.bincount(draws.flatten(), minlength=d) / draws.numel()
+    torch.testing.assert_close(freq, torch.full((d,), 1 / d), atol=0.02, rtol=0)
+
+
+def test_resolve_penalty_columns():
+    assert losses.resolve_penalty_columns("auto", 64) is None
+    assert losses.resolve_penalty_columns("auto", 500) == 32
+    assert losses.resolve_penalty_columns(None, 500) is None
+    assert losses.resolve_penalty_columns(10, 500) == 10
+    assert losses.resolve_penalty_columns(10, 8) is None
+    for bad in (0, "all", 2.5, True):
+        with pytest.raises(ValueError):
+            losses.resolve_penalty_columns(bad, 10)
