@@ -1,0 +1,97 @@
+"""Table formatting (mean ± std, best in bold, direction by metric) and the paper-vs-ours comparison."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from hexagan import report
+from hexagan.experiments import summarize
+
+
+def _values():
+    """A synthetic tidy frame: two methods, two datasets, two metrics, three splits each."""
+    rows = []
+    table = {("A", "breast"): (0.10, 0.90), ("B", "breast"): (0.20, 0.95),
+             ("A", "credit"): (0.30, 0.40), ("B", "credit"): (0.25, 0.30)}
+    for (row, dataset), (rmse, f1) in table.items():
+        for split, noise in enumerate((-0.01, 0.0, 0.01)):
+            rows.append(dict(row=row, dataset=dataset, rate=0.2, metric="rmse_rowmean", value=rmse + noise, fold=split))
+            rows.append(dict(row=row, dataset=dataset, rate=0.2, metric="f1", value=f1 + noise, fold=split))
+    return pd.DataFrame(rows)
+
+
+def test_summarize_mean_std_n():
+    s = summarize(_values())
+    cell = s[(s["row"] == "A") & (s["dataset"] == "breast") & (s["metric"] == "rmse_rowmean")].iloc[0]
+    assert cell["mean"] == pytest.approx(0.10)
+    assert cell["std"] == pytest.approx(0.01)  # sample SD of (-0.01, 0, 0.01)
+    assert cell["n"] == 3
+
+
+def test_format_cell():
+    assert report.format_cell(0.12345, 0.0012) == "0.1235 ± 0.0012"
+    assert report.format_cell(0.1, None) == "0.1000"
+    assert report.format_cell(0.1, 0.02, bold=True, style="md") == "**0.1000 ± 0.0200**"
+    assert report.format_cell(0.1, 0.02, bold=True, style="tex") == r"\textbf{0.1000 $\pm$ 0.0200}"
+    assert report.format_cell(float("nan"), 0.1) == "–"
+
+
+def _table(metric, style="md"):
+    s = summarize(_values()).rename(columns={"dataset": "column"})
+    means, stds = report.layout(s, metric, rows=["A", "B"])
+    return report.format_table(means, stds, lower=report.lower_is_better(metric), style=style)
+
+
+def test_rmse_best_is_lowest_per_column():
+    t = _table("rmse_rowmean")
+    assert t.loc["A", "breast"] == "**0.1000 ± 0.0100**"
+    assert t.loc["B", "breast"] == "0.2000 ± 0.0100"
+    assert t.loc["B", "credit"] == "**0.2500 ± 0.0100**"
+    assert not t.loc["A", "credit"].startswith("**")
+
+
+def test_f1_best_is_highest_per_column():
+    t = _table("f1")
+    assert t.loc["B", "breast"].startswith("**") and not t.loc["A", "breast"].startswith("**")
+    assert t.loc["A", "credit"].startswith("**") and not t.loc["B", "credit"].startswith("**")
+
+
+def test_ties_at_shown_precision_are_all_bold():
+    means = pd.DataFrame({"x": [0.10001, 0.10004, 0.2]}, index=["a", "b", "c"])
+    t = report.format_table(means, lower=True, style="md")
+    assert t.loc["a", "x"].startswith("**") and t.loc["b", "x"].startswith("**") and not t.loc["c", "x"].startswith("**")
+
+
+def test_best_along_rows():
+    means = pd.DataFrame({"v=0": [0.2], "v=1": [0.1]}, index=["alpha1"])
+    t = report.format_table(means, lower=True, style="plain", axis=1)
+    bold = report.best_mask(means, lower=True, axis=1)
+    assert bold.loc["alpha1"].tolist() == [False, True]
+    assert t.loc["alpha1", "v=1"] == "0.1000"
+
+
+def test_markdown_and_latex():
+    md = report.to_markdown(_table("f1"), index_name="method")
+    assert md.splitlines()[0].startswith("| method") and "**0.9500 ± 0.0100**" in md
+    tex = report.to_latex(_table("f1", style="tex"), caption="F1 & more", label="tab:x", index_name="method")
+    assert r"\begin{tabular}{lrr}" in tex and r"\textbf{0.9500 $\pm$ 0.0100}" in tex
+    assert r"\caption{F1 \& more}" in tex and tex.rstrip().endswith(r"\end{table}")
+
+
+def test_unknown_style():
+    with pytest.raises(ValueError, match="unknown style"):
+        report.format_table(pd.DataFrame({"x": [1.0]}), lower=True, style="html")
+
+
+def test_comparison_with_the_paper():
+    ours = pd.DataFrame([
+        dict(row="Zeros", paper_row="Zeros", dataset="breast", rate=0.2, metric="rmse_rowmean", mean=0.27, std=0.01,
+             n=2, setting=np.nan, param=np.nan),
+        dict(row="Zeros", paper_row="Zeros", dataset="breast", rate=0.2, metric="rmse", mean=0.30, std=0.01, n=2,
+             setting=np.nan, param=np.nan),
+    ])
+    cmp = report.comparison_frame(ours, "table1")
+    cell = cmp[(cmp["row"] == "Zeros") & (cmp["column"] == "breast")].iloc[0]
+    assert cell["paper"] == 0.2699 and cell["ours"] == 0.27
+    assert cell["difference"] == pytest.approx(0.27 - 0.2699)
+    assert cell["ours_pooled_rmse"] == 0.30
+    assert np.isnan(cmp[(cmp["row"] == "HexaGAN") & (cmp["column"] == "mnist")]["ours"].iloc[0])

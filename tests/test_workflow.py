@@ -1,0 +1,203 @@
+"""The Snakemake workflow: config validation, the job grid, and an end-to-end run of a small slice."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from hexagan import experiments as X
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEFILE = ROOT / "workflow" / "Snakefile"
+DATA = Path(os.environ.get("HEXAGAN_DATA") or ROOT.parent / "shared" / "data")
+needs_files = pytest.mark.skipif(not DATA.is_dir(), reason=f"dataset files not found in {DATA}")
+
+
+def snakemake(*args, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    """Run the workflow's Snakefile with the given arguments in working directory ``cwd``."""
+    env = {**os.environ, "HEXAGAN_DATA": str(DATA)}
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--directory", str(cwd), *args]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
+    return result
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """The 'Job stats' table of a Snakemake run or dry-run: rule -> number of jobs."""
+    block = output.split("Job stats:")[-1]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", block, re.MULTILINE)}
+
+
+@pytest.fixture(scope="module")
+def full_config():
+    return X.load_config()
+
+
+@pytest.fixture(scope="module")
+def full_plan(full_config):
+    return X.Plan(full_config, check_data=False)
+
+
+# -- configuration --------------------------------------------------------------------------------
+
+
+def test_configs_validate(full_plan):
+    quick = X.Plan(X.load_config(ROOT / "config" / "quick.yaml"), check_data=False)
+    assert quick.out == "quick" and full_plan.out == "."
+    assert set(quick.jobs) == set(full_plan.jobs)  # the same DAG, other budgets
+    assert quick.protocol["repeats"] == [0] and quick.protocol["folds"] == [0, 1]
+
+
+def test_every_registry_method_is_in_the_catalogue(full_config):
+    from hexagan import methods
+
+    assert set(methods.available()) <= {v["method"] for v in full_config["methods"].values() if "method" in v}
+
+
+def test_typo_in_a_method_name_is_a_clear_error(full_config):
+    config = X.merge(full_config, {"methods": {"gain": {"method": "gian"}}})
+    with pytest.raises(X.ConfigError, match=r"methods\.gain\.method: unknown method 'gian'; did you mean 'gain'\?"):
+        X.Plan(config, check_data=False)
+
+
+def test_typo_in_a_label_is_a_clear_error(full_config):
+    config = X.merge(full_config, {"experiments": {"table3": {"methods": ["hexagan", "mice+cs+triplgan"]}}})
+    with pytest.raises(X.ConfigError, match=r"experiments\.table3\.methods: unknown method label 'mice\+cs\+triplgan'; "
+                                            r"did you mean 'mice\+cs\+triplegan'\?"):
+        X.Plan(config, check_data=False)
+
+
+def test_schema_rejects_an_unknown_key():
+    with pytest.raises(Exception, match="protocl"):
+        X.load_config(overrides={"protocl": {"n_folds": 3}})
+
+
+def test_extends_and_dataset_params(full_plan):
+    mlp = full_plan.variants["mlp"]
+    assert mlp.method == "hexagan"
+    assert mlp.params["alpha3"] == 0.01 and mlp.params["use_g_cg"] is False
+    conv = full_plan.variants["hexagan_imputer_conv"]
+    assert conv.params == {"lambda1": 10, "alpha1": 10, "architecture": "conv"}
+
+
+# -- the job grid ---------------------------------------------------------------------------------
+
+
+def test_shared_jobs_run_once(full_plan):
+    fig6 = {(c.dataset, c.rate, c.row): c.job for c in full_plan.experiments["figure6"].cells}
+    table2 = {(c.dataset, c.rate, c.label): c.job for c in full_plan.experiments["table2"].cells}
+    assert fig6[("credit", "0.2", "HexaGAN")] == table2[("credit", "0.2", "hexagan")] == "hexagan"
+    sens = {(c.param, c.setting): c.job for c in full_plan.experiments["appendix_table3"].cells}
+    assert sens[("alpha1", 10)] == "hexagan_imputer" and sens[("alpha3", 0.01)] == "hexagan"
+    assert sens[("alpha1", 0)] == "hexagan_imputer__alpha1-0"
+    labels = [job.label for job in full_plan.jobs.values()]
+    assert "hexagan_imputer__alpha1-10" not in labels
+    assert len(full_plan.jobs) == len({(j.dataset, j.mechanism, j.rate, j.method, X.canonical_json(j.params))
+                                        for j in full_plan.jobs.values()})
+
+
+def test_changing_one_variant_changes_only_its_jobs(full_config, full_plan):
+    changed = X.Plan(X.merge(full_config, {"methods": {"gain": {"params": {"hint_rate": 0.8}}}}), check_data=False)
+    before = {k: X.canonical_json(full_plan.job_spec(j)) for k, j in full_plan.jobs.items()}
+    after = {k: X.canonical_json(changed.job_spec(j)) for k, j in changed.jobs.items()}
+    assert before.keys() == after.keys()
+    differ = {k[3] for k in before if before[k] != after[k]}
+    assert differ == {"gain"}
+
+
+def test_resources(full_config, full_plan):
+    job = full_plan.job("mnist", "mcar", "0.5", "hexagan_mnist")
+    assert full_plan.resources(job)["gpu"] == 0  # local default: CPU
+    gpu = X.Plan(X.merge(full_config, {"request_gpus": True}), check_data=False)
+    assert gpu.resources(job)["gpu"] == 1
+    assert gpu.resources(gpu.job("breast", "mcar", "0.2", "knn"))["gpu"] == 0
+    assert full_plan.resources(job)["mem_mb"] == full_config["resources"]["datasets"]["mnist"]["mem_mb"]
+
+
+def test_celeba_runs_only_with_its_data(full_config):
+    plan = X.Plan(full_config)  # looks for the files
+    assert not plan.experiments["celeba"].enabled
+    assert "data absent" in plan.experiments["celeba"].skipped_because
+    assert not any(job.dataset.startswith("celeba") for job in plan.jobs.values())
+
+
+@needs_files
+def test_dry_run_lists_the_full_grid(tmp_path, full_config, full_plan):
+    result = snakemake("--dry-run", "--quiet", "rules", "--cores", "2", cwd=tmp_path)
+    counts = job_counts(result.stdout)
+    # CelebA (appendix Table 4) adds 40 attributes x 2 methods where its files are present.
+    celeba = [job for job in full_plan.jobs.values() if job.dataset.startswith("celeba.")]
+    assert len(celeba) == 80
+    # 207 training jobs: Table 1 (35), its MAR and MNAR versions (64), the library (12), Table 2 (20), Table 3
+    # (16 beyond Table 2's HexaGAN), the classification floor (16), Figure 6 and appendix Figure 2 (24 beyond
+    # the 20 % points), the sensitivity sweeps (12 beyond the defaults), the learning curves (6), the MNIST
+    # conv imputer (1) and the MNIST snapshots (1).
+    assert counts["run"] == len(X.Plan(full_config).jobs) == len(full_plan.jobs) - len(celeba) == 207
+    assert counts["masks"] == 170  # (4 UCI x 3 mechanisms + credit x 4 more rates + MNIST) x 10 repeats
+    assert counts["table"] == 9 and counts["figure"] == 6 and counts["stats"] == 1 and counts["report"] == 1
+
+
+@needs_files
+def test_typo_reaches_the_command_line(tmp_path):
+    config = tmp_path / "typo.yaml"
+    config.write_text(yaml.safe_dump({"methods": {"knn": {"method": "kn"}}}))
+    result = snakemake("--dry-run", "--cores", "1", "--configfile", str(config), cwd=tmp_path, check=False)
+    assert result.returncode != 0
+    assert "methods.knn.method: unknown method 'kn'; did you mean 'knn'?" in result.stdout + result.stderr
+
+
+# -- end to end -----------------------------------------------------------------------------------
+
+SMOKE = {
+    "output_dir": "out",
+    "run_experiments": ["smoke_rmse", "smoke_f1", "stats"],
+    "protocol": {"repeats": [0], "folds": [0, 1]},
+    "threads": 1,
+    "experiments": {
+        "smoke_rmse": {"kind": "table", "paper_table": "table1", "metric": "rmse_rowmean", "secondary": ["rmse"],
+                       "datasets": ["breast"], "mechanism": "mcar", "rates": [0.2],
+                       "methods": {"zeros": "Zeros", "mean": "Column mean"}},
+        "smoke_f1": {"kind": "table", "metric": "f1", "datasets": ["breast"], "mechanism": "mcar", "rates": [0.2],
+                     "methods": ["mean+logreg"]},
+        "stats": {"reference": {"smoke_rmse": "mean"}},
+    },
+}
+
+
+@needs_files
+def test_end_to_end_slice(tmp_path):
+    config = tmp_path / "smoke.yaml"
+    config.write_text(yaml.safe_dump(SMOKE))
+    out = tmp_path / "out"
+    first = snakemake("--cores", "2", "--configfile", str(config), cwd=tmp_path)
+    assert job_counts(first.stdout + first.stderr)["run"] == 3
+
+    for ext in ("csv", "md", "tex"):
+        assert (out / "results" / "tables" / f"smoke_rmse.{ext}").is_file()
+    runs = pd.read_csv(out / "results" / "runs" / "breast" / "mcar_0.2" / "zeros.tsv", sep="\t")
+    assert {"config_hash", "git_commit", "torch", "numpy", "sklearn", "seed", "wall_seconds", "device"} <= set(runs)
+    assert set(runs["fold"]) == {0, 1} and set(runs["label"]) == {"zeros"}
+    assert (out / "results" / "benchmarks" / "breast" / "mcar_0.2" / "zeros.tsv").is_file()
+    table = (out / "results" / "tables" / "smoke_rmse.md").read_text()
+    assert "**" in table and " ± " in table
+    stats = pd.read_csv(out / "results" / "tables" / "stats.csv")
+    assert set(stats["competitor"]) == {"Zeros"} and set(stats["correction"]) == {"holm"}
+    report = (out / "results" / "report.md").read_text()
+    assert "Reduced budget" in report and "| Zeros" in report and "HexaGAN has the lowest RMSE" in report
+
+    again = snakemake("--dry-run", "--cores", "2", "--configfile", str(config), cwd=tmp_path)
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump({"methods": {"mean+logreg": {"params": {"C": 0.5}}}}))
+    rerun = snakemake("--dry-run", "--cores", "2", "--configfile", str(config), str(changed), cwd=tmp_path)
+    counts = job_counts(rerun.stdout)
+    assert counts["run"] == 1 and "masks" not in counts
+    assert "mean+logreg.tsv" in rerun.stdout and "zeros.tsv" not in rerun.stdout.split("Job stats:")[0].split("rule run")[0]

@@ -1,0 +1,17 @@
+# The paper-vs-ours report: every cell beside the paper's number, the paper's claims checked, C.5.
+
+
+rule report:
+    input:
+        summaries=[PLAN.outputs(name)["csv"] for name in PLAN.enabled() if name not in PLAN.enabled(("stats",))],
+        stats=[PLAN.outputs(name)["csv"] for name in PLAN.enabled(("stats",))],
+        runs=sorted({PLAN.run_path(job) for name in PLAN.enabled() for job in PLAN.experiment_jobs(name)}),
+        code=RENDER_CODE,
+    output:
+        report(PLAN.path(X.REPORT_PATH), caption="../report/report.rst", category="Report"),
+    params:
+        spec=X.canonical_json(PLAN.report_spec()),
+    log:
+        PLAN.path("logs/render/report.log"),
+    script:
+        "../scripts/write_report.py"

@@ -1,0 +1,22 @@
+# One job per (dataset, label, mechanism, rate): every split of the protocol, tidy rows with provenance.
+
+
+rule run:
+    input:
+        masks=lambda wildcards: PLAN.mask_paths(wildcards.dataset, wildcards.mechanism, wildcards.rate),
+    output:
+        tsv=PLAN.path(X.RUN_PATH),
+        extras=PLAN.path(X.EXTRAS_PATH),
+    params:
+        spec=job_spec,
+    log:
+        PLAN.path(X.JOB_LOG_PATH),
+    benchmark:
+        PLAN.path(X.BENCHMARK_PATH)
+    threads: config["threads"]
+    resources:
+        mem_mb=job_resource("mem_mb"),
+        runtime=job_resource("runtime"),
+        gpu=job_resource("gpu"),
+    script:
+        "../scripts/run_job.py"

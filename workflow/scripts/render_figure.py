@@ -1,0 +1,8 @@
+"""Rule figure: one figure (PDF, PNG) and the CSV of the numbers it shows."""
+import json
+
+from hexagan import experiments as X
+from hexagan import report as R
+
+with X.script_log(snakemake.log[0]):
+    R.render_figure_files(json.loads(snakemake.params.spec), **dict(snakemake.output))

@@ -1,0 +1,8 @@
+"""Rule table: an experiment's tidy summary (CSV) and its table (Markdown, LaTeX)."""
+import json
+
+from hexagan import experiments as X
+from hexagan import report as R
+
+with X.script_log(snakemake.log[0]):
+    R.render_table_files(json.loads(snakemake.params.spec), **dict(snakemake.output))

@@ -1,0 +1,10 @@
+"""Rule run: train every split of one (dataset, label, mechanism, rate); tidy rows with provenance."""
+import json
+
+from hexagan import experiments as X
+
+with X.script_log(snakemake.log[0]):
+    spec = json.loads(snakemake.params.spec)
+    spec.update(data_dir=snakemake.config.get("data_dir"), plugins=snakemake.config.get("plugins") or [])
+    X.run_job_to_files(spec, list(snakemake.input.masks), snakemake.output.tsv, snakemake.output.extras,
+                       threads=snakemake.threads)
