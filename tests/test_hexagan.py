@@ -13,7 +13,7 @@ from hexagan import methods, protocol
 from hexagan.data import load_dataset
 from hexagan.estimators import HexaGANClassifier, HexaGANImputer
 from hexagan.methods import FitTask
-from hexagan.model import HexaGAN, HexaGANCore, TrainConfig
+from hexagan.model import EvalData, HexaGAN, HexaGANCore, TrainConfig
 from hexagan.training import DivergenceError, ReplicaData
 
 # Few steps and short inner loops: the structure of Algorithm 2, at a fraction of its cost.
@@ -236,6 +236,24 @@ def test_registry_and_protocol():
     assert len(f1) == 2 and f1.value.between(0, 1).all()
 
 
+def test_protocol_gives_the_classifier_the_splits_validation_part(monkeypatch):
+    # the classifier selects on each split's validation part, trained on the training rows only
+    from hexagan import estimators
+    from hexagan.splits import make_splits
+    assert HexaGANClassifier.uses_validation
+    seen = []
+    original, original_sets = estimators.ReplicaData.from_arrays, estimators.EvalData.from_sets
+    monkeypatch.setattr(estimators.ReplicaData, "from_arrays",
+                        lambda Xs, *a: seen.append([len(X) for X in Xs]) or original(Xs, *a))
+    monkeypatch.setattr(estimators.EvalData, "from_sets", classmethod(
+        lambda cls, sets, d, seeds: seen.append([len(s[0]) for s in sets]) or original_sets(sets, d, seeds)))
+    ds = load_dataset("breast")
+    data = [protocol.build_split(ds, protocol.make_masks(ds, "mcar", 0.2, 0), s)
+            for s in make_splits(ds.y, n_repeats=1, n_folds=2, val_fraction=0.1, seed=0)]
+    protocol.fit_method("hexagan", dict(max_steps=1, n_cg=1, n_critic=1), data)
+    assert seen == [[len(sd.X_train) for sd in data], [len(sd.X_val) for sd in data]]
+
+
 FAST_CHECKS = dict(max_steps=2, eval_every=1, n_critic=1, batch_size=16)
 
 
@@ -256,7 +274,6 @@ def _core(d=5, **config):
     X, y = make_data(d=d)
     data = ReplicaData.from_arrays([X], [np.where(y < 0, -1, y)], 2)
     X_val, X_true, y_val = eval_set(d=d)
-    from hexagan.model import EvalData
     ev = EvalData.from_sets([(X_val, X_true, y_val)], d, [0])
     return HexaGANCore(HexaGAN(d=d, n_classes=2, seeds=[0]), data, TrainConfig(**{**FAST_C, **config}), eval_data=ev)
 
