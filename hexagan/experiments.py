@@ -187,15 +187,28 @@ def resolve_variants(catalogue: dict, *, known: list[str] | None = None) -> dict
 
 
 def unavailable_methods(names) -> dict[str, str]:
-    """Registry names whose implementation cannot be imported yet: name -> why."""
+    """Registry names whose built-in module is not there (yet): name -> why.
+
+    Cheap (no method module is imported, so no torch): it only looks the
+    module up.  A module that exists but fails to import fails its jobs with
+    the import error (:func:`run_job`).
+    """
+    import importlib.util
+
+    modules = getattr(registry, "_BUILTIN_MODULES", {})
     missing = {}
     for name in sorted(set(names)):
+        module = modules.get(name)
+        if module is None:
+            continue  # registered by a plugin: already imported
         try:
-            registry.get(name)
+            found = importlib.util.find_spec(module) is not None
         except ImportError as err:
-            missing[name] = f"{type(err).__name__}: {err}"
-        except registry.MethodError as err:
-            missing[name] = str(err)
+            found, why = False, str(err)
+        else:
+            why = f"module {module} not found"
+        if not found:
+            missing[name] = why
     return missing
 
 
@@ -760,6 +773,8 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
     valid = cls().get_params(deep=False) if hasattr(cls, "get_params") else {}
     if "device" in valid and "device" not in params:
         params["device"] = spec.get("device", "auto")
+    if "n_threads" in valid and params.get("n_threads") is None:
+        params["n_threads"] = max(1, int(threads))  # not in the spec: threads do not change results
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(max(1, int(threads)))
     ds = load(spec["dataset"], data_dir=spec.get("data_dir"), options=spec.get("options"), n=spec.get("subsample"),

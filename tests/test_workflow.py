@@ -58,7 +58,8 @@ def test_configs_validate(full_plan):
 def test_every_registry_method_is_in_the_catalogue(full_config):
     from hexagan import methods
 
-    assert set(methods.available()) <= {v["method"] for v in full_config["methods"].values() if "method" in v}
+    registered = set(methods.available()) - {"fake_hexagan"}  # a test plugin (tests/fake_method.py)
+    assert registered <= {v["method"] for v in full_config["methods"].values() if "method" in v}
 
 
 def test_typo_in_a_method_name_is_a_clear_error(full_config):
@@ -195,9 +196,65 @@ def test_end_to_end_slice(tmp_path):
     again = snakemake("--dry-run", "--cores", "2", "--configfile", str(config), cwd=tmp_path)
     assert "Nothing to be done" in again.stdout + again.stderr
 
+    snakemake("--cores", "1", "--configfile", str(config), "--report", str(tmp_path / "report.html"), cwd=tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    assert "smoke_rmse" in html and "Significance" in html
+
     changed = tmp_path / "changed.yaml"
     changed.write_text(yaml.safe_dump({"methods": {"mean+logreg": {"params": {"C": 0.5}}}}))
     rerun = snakemake("--dry-run", "--cores", "2", "--configfile", str(config), str(changed), cwd=tmp_path)
     counts = job_counts(rerun.stdout)
     assert counts["run"] == 1 and "masks" not in counts
     assert "mean+logreg.tsv" in rerun.stdout and "zeros.tsv" not in rerun.stdout.split("Job stats:")[0].split("rule run")[0]
+
+
+# -- one job, in process ----------------------------------------------------------------------------
+
+
+def test_subsample_is_stratified_and_deterministic():
+    from hexagan.data import load_dataset
+
+    ds = load_dataset("breast")
+    a, b = X.subsample(ds, 100, seed=0), X.subsample(ds, 100, seed=0)
+    assert len(a.y) == 100 and (a.X == b.X).all()
+    assert abs(a.y.mean() - ds.y.mean()) < 0.02
+    assert not (X.subsample(ds, 100, seed=1).X == a.X).all()
+    assert X.subsample_features(ds, 5, seed=0).n_features == 5
+
+
+def test_a_missing_method_module_fails_clearly(monkeypatch, full_config):
+    from hexagan import methods
+
+    monkeypatch.setitem(methods._BUILTIN_MODULES, "ghost", "baselines.ghost")
+    assert X.unavailable_methods(["ghost", "zeros"]) == {"ghost": "module baselines.ghost not found"}
+    plan = X.Plan(X.merge(full_config, {"run_experiments": ["g"], "methods": {"ghost": {"method": "ghost"}},
+                                        "experiments": {"g": {"kind": "table", "datasets": ["breast"],
+                                                              "methods": ["ghost"]}}}), check_data=False)
+    spec = plan.job_spec(plan.job("breast", "mcar", "0.2", "ghost"))
+    with pytest.raises(methods.MethodError, match="'ghost' is in the registry but its implementation cannot be imported"):
+        X.run_job(spec)
+
+
+def test_run_job_keeps_curves_snapshots_and_samples(full_config, monkeypatch):
+    """A job that figures need keeps the learning curves, the snapshots and class-conditional samples."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))  # the plugin module tests/fake_method.py
+    config = X.merge(full_config, {
+        "plugins": ["fake_method"],  # registers "fake_hexagan"
+        "run_experiments": ["curves", "snaps", "samples"], "protocol": {"repeats": [0], "folds": [0, 1]},
+        "methods": {"fake": {"method": "fake_hexagan"}},
+        "experiments": {
+            "curves": {"kind": "learning_curves", "datasets": ["wine"], "panels": [{"methods": ["fake"]}]},
+            "snaps": {"kind": "mnist_tsne", "datasets": ["wine"], "methods": ["fake"]},
+            "samples": {"kind": "mnist_samples", "datasets": ["wine"], "methods": ["fake"]},
+        }})
+    plan = X.Plan(config, check_data=False)
+    assert len(plan.jobs) == 1  # three experiments, one job
+    job = plan.job("wine", "mcar", "0.2", "fake")
+    assert job.history and job.snapshots and job.samples
+    results, extras = X.run_job(plan.job_spec(job))
+    assert set(results["fold"]) == {0, 1} and (results["label"] == "fake").all()
+    curves = X.history_frame(extras)
+    assert set(curves["fold"]) == {0, 1} and set(curves["name"]) == {"val_rmse", "loss"}
+    assert extras["snapshot/3/h_l"].shape == (20, 4) and "snapshot/3/y_c" in extras
+    assert extras["samples/x"].shape == (2 * 10, 13) and list(extras["samples/y"][:11]) == [0] * 10 + [1]
+    assert extras["history/name"].dtype.kind == "U"  # loadable without pickle

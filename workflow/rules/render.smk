@@ -65,7 +65,7 @@ rule stats:
         md=report(
             PLAN.path(X.TABLE_PATH, name="{name}", ext="md"),
             caption="../report/stats.rst",
-            category="Statistics",
+            category="Significance",
             labels={"experiment": "{name}", "format": "Markdown"},
         ),
         tex=PLAN.path(X.TABLE_PATH, name="{name}", ext="tex"),
