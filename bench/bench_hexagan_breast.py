@@ -47,11 +47,13 @@ def main() -> None:
     parser.add_argument("--imputer-steps", type=int, default=4000)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--selection", default=None, help="HexaGANClassifier's selection (default: its own)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     ds = load_dataset("breast")
     grid = dict(n_repeats=1, n_folds=args.folds, train_rmse=False)
     common = dict(n_threads=args.threads, eval_every=50)
+    hexagan = dict(common, max_steps=args.steps, **({"selection": args.selection} if args.selection else {}))
     print(f"breast, 20 % MCAR, 1 x {args.folds} folds; HexaGAN {args.steps} iterations "
           f"(imputer {args.imputer_steps}); load average {os.getloadavg()[0]:.1f}", flush=True)
 
@@ -67,8 +69,8 @@ def main() -> None:
         ("mean imputation", "mean", {}, {}),
         ("HexaGAN imputer", "hexagan_imputer", dict(common, max_steps=args.imputer_steps), {}),
         ("mean + logistic regression", "mean+logreg", {}, {}),
-        ("MLP ablation (use_g_mi=False)", "hexagan", dict(common, max_steps=args.steps, use_g_mi=False), {}),
-        ("HexaGAN", "hexagan", dict(common, max_steps=args.steps), dict(on_fit=impute_test_fold)),
+        ("MLP ablation (use_g_mi=False)", "hexagan", dict(hexagan, use_g_mi=False), {}),
+        ("HexaGAN", "hexagan", hexagan, dict(on_fit=impute_test_fold)),
     ]
     rows = []
     for label, method, params, extra in runs:

@@ -22,7 +22,8 @@ and an unlabeled batch scaled by the unlabeled/labeled ratio; G_CG's noise
 z ~ U(0, 1) with as many entries as the data (z_dim = d); the class labels
 for G_CG's rows are those of a labeled batch (so D_CG compares h_l and h_c
 under the same label mix); D_MI's update also sees one generated row per
-labeled row, all of whose d+1 elements are fake.
+labeled row, all of whose d+1 elements are fake; C's loss carries an L2
+penalty 0.001 * ||θ_C||² / 2 (``c_l2``).
 
 Departures from the paper's letter and from that code, each for a reason:
 
