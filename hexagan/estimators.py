@@ -362,10 +362,6 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
     model_, history_, snapshots_, best_step_, seed_ : as in :class:`HexaGANImputer`.
     """
 
-    # BaseClassifier (first in the MRO) says False, which made the protocol fit on training +
-    # validation rows and the estimator carve a validation part of its own from them.
-    uses_validation = True
-
     def __init__(self, *, lambda1=_DEFAULTS.lambda1, lambda2=_DEFAULTS.lambda2, alpha1=_DEFAULTS.alpha1,
                  alpha2=_DEFAULTS.alpha2, alpha3=_DEFAULTS.alpha3, alpha4=_DEFAULTS.alpha4, c_l2=_DEFAULTS.c_l2,
                  lr_gan=_DEFAULTS.lr_gan, lr_c=_DEFAULTS.lr_c, decay=_DEFAULTS.decay, batch_size=_DEFAULTS.batch_size,

@@ -156,18 +156,20 @@ def kind_of(name: str) -> str:
 
 
 class BaseImputer:
-    """Mixin for imputers: declares the kind and the capability flags."""
+    """Mixin for imputers: declares the kind and the capability flags.
+
+    It sets no ``uses_validation``: a mixin listed first would shadow the
+    ``True`` of a base class listed after it (absent means False).
+    """
 
     kind = "imputer"
     transductive = False
-    uses_validation = False
 
 
 class BaseClassifier:
     """Mixin for classifier pipelines (imputation + classifier, labels -1 = missing)."""
 
     kind = "classifier"
-    uses_validation = False
     _estimator_type = "classifier"
 
 

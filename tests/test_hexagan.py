@@ -240,7 +240,7 @@ def test_protocol_gives_the_classifier_the_splits_validation_part(monkeypatch):
     # the classifier selects on each split's validation part, trained on the training rows only
     from hexagan import estimators
     from hexagan.splits import make_splits
-    assert HexaGANClassifier.uses_validation
+    assert HexaGANClassifier.uses_validation and HexaGANImputer.uses_validation
     seen = []
     original, original_sets = estimators.ReplicaData.from_arrays, estimators.EvalData.from_sets
     monkeypatch.setattr(estimators.ReplicaData, "from_arrays",
