@@ -250,7 +250,7 @@ def test_protocol_gives_the_classifier_the_splits_validation_part(monkeypatch):
     ds = load_dataset("breast")
     data = [protocol.build_split(ds, protocol.make_masks(ds, "mcar", 0.2, 0), s)
             for s in make_splits(ds.y, n_repeats=1, n_folds=2, val_fraction=0.1, seed=0)]
-    protocol.fit_method("hexagan", dict(max_steps=1, n_cg=1, n_critic=1), data)
+    list(protocol.fit_method("hexagan", dict(max_steps=1, n_cg=1, n_critic=1), data))
     assert seen == [[len(sd.X_train) for sd in data], [len(sd.X_val) for sd in data]]
 
 
