@@ -51,6 +51,7 @@ from hexagan import methods as registry
 from hexagan import protocol
 from hexagan.data import DataError, Dataset, available_datasets, load_dataset
 from hexagan.io import atomic_path, write_table
+from hexagan.missingness import MECHANISMS
 
 __all__ = [
     "ConfigError",
@@ -417,8 +418,8 @@ class Plan:
             if base not in available_datasets():
                 raise ConfigError(f"{where}.datasets: unknown dataset {base!r}{_suggest(base, available_datasets())}")
         mechanism = spec.get("mechanism", "mcar")
-        if mechanism not in ("mcar", "mar", "mnar"):
-            raise ConfigError(f"{where}.mechanism: unknown mechanism {mechanism!r}; choose mcar, mar or mnar")
+        if mechanism not in MECHANISMS:
+            raise ConfigError(f"{where}.mechanism: unknown mechanism {mechanism!r}; choose one of {MECHANISMS}")
         rates_by = spec.get("rate_by_dataset") or {}
         for key in rates_by:
             if key not in datasets:
@@ -434,11 +435,12 @@ class Plan:
             exp.enabled = bool(enabled)
             if not exp.enabled:
                 exp.skipped_because = "disabled in the config"
+        entries = self._entries(name, spec, kind)
         for key in datasets:
             rates = [rates_by[key]] if key in rates_by else list(spec.get("rates") or [0.2])
             for rate in rates:
-                for entry in self._entries(name, spec, kind):
-                    exp.cells.append(Cell(dataset=key, mechanism=mechanism, rate=rate_key(rate), job="", **entry))
+                exp.cells.extend(Cell(dataset=key, mechanism=mechanism, rate=rate_key(rate), job="", **entry)
+                                 for entry in entries)
         return exp
 
     def _entries(self, name: str, spec: dict, kind: str) -> list[dict]:

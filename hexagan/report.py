@@ -811,7 +811,11 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
             out += [f"_not run in this configuration{(' (' + why + ')') if why else ''}_", ""]
             continue
         frame = comparison_frame(results.summaries[names[0]], paper_table)
-        out += [f"Experiment `{names[0]}`.", "", _cmp_markdown(frame, sensitivity=paper_table == "appendix_table3")]
+        cells = experiments[names[0]]["spec"]["cells"]
+        rows = dict.fromkeys((c["paper_row"], c["label"]) for c in cells if c.get("paper_row") and not c.get("param"))
+        mapping = "; ".join(f"{paper_row} = `{label}`" for paper_row, label in rows)
+        out += [f"Experiment `{names[0]}`" + (f"; the paper's rows are our labels {mapping}." if mapping else "."), "",
+                _cmp_markdown(frame, sensitivity=paper_table == "appendix_table3")]
         if paper_table == "appendix_table3":
             out += ["The paper prints the alpha2 and alpha3 rows with the very same four F1 values.", ""]
 

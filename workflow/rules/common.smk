@@ -34,7 +34,7 @@ def _one_of(names):
 
 wildcard_constraints:
     dataset=r"[^/]+",
-    mechanism="mcar|mar|mnar",
+    mechanism="|".join(X.MECHANISMS),
     rate=r"[0-9.]+",
     label=r"[^/]+",
     repeat=r"\d+",
