@@ -1,4 +1,5 @@
 """Rule masks: draw and save the masks of one (dataset, mechanism, rate, repeat)."""
+import _checkout  # noqa: F401  (first: this checkout's hexagan)
 import json
 
 from hexagan import experiments as X

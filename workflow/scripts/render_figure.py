@@ -1,4 +1,5 @@
 """Rule figure: one figure (PDF, PNG) and the CSV of the numbers it shows."""
+import _checkout  # noqa: F401  (first: this checkout's hexagan)
 import json
 
 from hexagan import experiments as X

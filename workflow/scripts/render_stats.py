@@ -1,4 +1,5 @@
 """Rule stats: appendix C.5 -- rank-sum tests and Cohen's d of HexaGAN against every competitor."""
+import _checkout  # noqa: F401  (first: this checkout's hexagan)
 import json
 
 from hexagan import experiments as X

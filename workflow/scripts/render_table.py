@@ -1,4 +1,5 @@
 """Rule table: an experiment's tidy summary (CSV) and its table (Markdown, LaTeX)."""
+import _checkout  # noqa: F401  (first: this checkout's hexagan)
 import json
 
 from hexagan import experiments as X

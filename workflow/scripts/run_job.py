@@ -1,4 +1,5 @@
 """Rule run: train every split of one (dataset, label, mechanism, rate); tidy rows with provenance."""
+import _checkout  # noqa: F401  (first: this checkout's hexagan)
 import json
 
 from hexagan import experiments as X

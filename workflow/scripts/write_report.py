@@ -1,4 +1,5 @@
 """Rule report: results/report.md, ours beside the paper's numbers."""
+import _checkout  # noqa: F401  (first: this checkout's hexagan)
 import json
 
 from hexagan import experiments as X
