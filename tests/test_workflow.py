@@ -85,7 +85,8 @@ def test_extends_and_dataset_params(full_plan):
     assert mlp.method == "hexagan"
     assert mlp.params["alpha3"] == 0.01 and mlp.params["use_g_cg"] is False
     conv = full_plan.variants["hexagan_imputer_conv"]
-    assert conv.params == {"lambda1": 10, "alpha1": 10, "architecture": "conv"}
+    assert conv.params == {**full_plan.variants["hexagan_imputer"].params, "architecture": "conv"}
+    assert conv.method == "hexagan_imputer" and conv.display == "HexaGAN (conv)"
 
 
 # -- the job grid ---------------------------------------------------------------------------------
