@@ -93,7 +93,14 @@ class _HexaGANBase(BaseEstimator):
 
     uses_validation = True
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # NaN marks a missing entry: the whole point of the model.
+        tags.input_tags.allow_nan = True
+        return tags
+
     # -- parameters -> model and training configuration --------------------------------------
+
     def _train_config(self) -> TrainConfig:
         values = {f.name: getattr(self, f.name) for f in fields(TrainConfig) if hasattr(self, f.name)}
         values["snapshot_steps"] = tuple(int(s) for s in (values.get("snapshot_steps") or ()))
@@ -304,11 +311,6 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
         self.verbose = verbose
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        return tags
-
     def fit(self, X, y=None, eval_set=None):
         """Train on ``X`` (NaN = missing); ``y`` is ignored.
 
@@ -406,11 +408,6 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
         self.n_threads = n_threads
         self.verbose = verbose
         self.random_state = random_state
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        return tags
 
     def _model_kwargs(self) -> dict:
         return dict(architecture=self.architecture, z_dim=self.z_dim, use_g_mi=self.use_g_mi,
