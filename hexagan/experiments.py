@@ -885,10 +885,13 @@ SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def merge(base: dict, update: dict) -> dict:
-    """Recursive dict update, as Snakemake merges --configfile and --config over configfile:."""
-    out = dict(base)
-    for key, value in update.items():
-        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    """``base`` updated by ``update`` (a new dict), exactly as Snakemake merges --configfile over configfile:."""
+    import copy
+
+    from snakemake.utils import update_config
+
+    out = copy.deepcopy(base)
+    update_config(out, copy.deepcopy(update))
     return out
 
 

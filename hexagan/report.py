@@ -656,8 +656,9 @@ def build_claims(results: _Results) -> pd.DataFrame:
     c.add("4.3.2", "On madelon, HexaGAN w/o GCG beats MICE + CS + TripleGAN and GAIN + CS + TripleGAN",
           imputation_matters)
 
-    def rate_claims(table_kind_name, target, lower, metric):
-        frame = results.frame(table_kind_name)
+    def by_rate(paper_table, metric):
+        """Means of one figure's rows by missing rate (index rate, one column per paper row)."""
+        frame = results.frame(paper_table)
         if frame is None:
             return None
         part = frame[frame["metric"] == metric]
@@ -666,13 +667,13 @@ def build_claims(results: _Results) -> pd.DataFrame:
     def fig6_all(s):
         if s == "paper":
             return None  # the paper gives the figure only
-        wide = rate_claims("figure6", "HexaGAN", False, "f1")
+        wide = by_rate("figure6", "f1")
         return None if wide is None or "HexaGAN" not in wide else bool((wide["HexaGAN"] >= wide.drop(columns="HexaGAN").max(axis=1)).all())
 
     def fig6_gap(s):
         if s == "paper":
             return None
-        wide = rate_claims("figure6", "HexaGAN", False, "f1")
+        wide = by_rate("figure6", "f1")
         if wide is None or "HexaGAN" not in wide or len(wide) < 2:
             return None
         gap = wide["HexaGAN"] - wide.drop(columns="HexaGAN").max(axis=1)
@@ -684,7 +685,7 @@ def build_claims(results: _Results) -> pd.DataFrame:
     def fig2_all(s):
         if s == "paper":
             return None
-        wide = rate_claims("appendix_figure2", "HexaGAN", True, "rmse_rowmean")
+        wide = by_rate("appendix_figure2", "rmse_rowmean")
         if wide is None or "HexaGAN" not in wide:
             return None
         low = wide[wide.index < 0.5]
@@ -693,7 +694,7 @@ def build_claims(results: _Results) -> pd.DataFrame:
     def fig2_gap(s):
         if s == "paper":
             return None
-        wide = rate_claims("appendix_figure2", "HexaGAN", True, "rmse_rowmean")
+        wide = by_rate("appendix_figure2", "rmse_rowmean")
         if wide is None or not {"HexaGAN", "MICE"} <= set(wide) or len(wide) < 2:
             return None
         gap = wide["MICE"] - wide["HexaGAN"]
