@@ -744,7 +744,9 @@ class _Recorder:
             curves = pd.concat(self.curves, ignore_index=True)
             for column in ("step", "repeat", "fold", "value"):
                 out[f"history/{column}"] = curves[column].to_numpy()
-            out["history/name"] = np.asarray(curves["name"].astype(str).tolist(), dtype=str)  # not object: no pickle
+            for column in ("name", "phase"):  # text as unicode arrays, not objects: loadable without pickle
+                if column in curves:
+                    out[f"history/{column}"] = np.asarray(curves[column].astype(str).tolist(), dtype=str)
         return out
 
 
@@ -868,10 +870,11 @@ def read_extras(path: str) -> dict[str, np.ndarray]:
 
 
 def history_frame(extras: dict) -> pd.DataFrame:
-    """The learning curves kept in a job's extras: columns step, name, value, repeat, fold."""
+    """The learning curves kept in a job's extras: columns step, name, value, repeat, fold (and phase)."""
+    columns = ["step", "name", "value", "repeat", "fold"] + (["phase"] if "history/phase" in extras else [])
     if "history/step" not in extras:
-        return pd.DataFrame(columns=["step", "name", "value", "repeat", "fold"])
-    return pd.DataFrame({c: extras[f"history/{c}"] for c in ("step", "name", "value", "repeat", "fold")})
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame({c: extras[f"history/{c}"] for c in columns})
 
 
 # --------------------------------------------------------------------------

@@ -292,6 +292,8 @@ def _learning_curves(spec, plt):
     for ax, panel in zip(axes[0], panels):
         for cell in (c for c in spec["cells"] if c["panel"] == panel):
             curves = history_frame(read_extras(cell["extras"]))
+            if "phase" in curves:  # HexaGAN's optional warm-up restarts the step count: plot training only
+                curves = curves[curves["phase"] != "warmup"]
             name = _history_metric(curves, wanted)
             curve = curves[curves["name"] == name].groupby("step")["value"].agg(["mean", "std"]).reset_index()
             ax.plot(curve["step"], curve["mean"], label=cell["row"])

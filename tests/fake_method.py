@@ -25,7 +25,8 @@ class FakeHexaGAN(BaseClassifier, ClassifierMixin, BaseEstimator):
         self.prior_ = np.bincount(y[y >= 0], minlength=len(self.classes_)) / (y >= 0).sum()
         steps = np.arange(1, 4)
         self.history_ = pd.concat([pd.DataFrame({"step": steps, "name": "loss", "value": 1.0 / steps}),
-                                   pd.DataFrame({"step": steps, "name": "val_rmse", "value": 0.5 / steps})])
+                                   pd.DataFrame({"step": steps, "name": "val_rmse", "value": 0.5 / steps})]
+                                  ).assign(phase="train")
         rows = np.arange(20)
         self.snapshots_ = {int(s): {"x_hat": np.nan_to_num(X[:10]), "h_l": np.ones((20, 4)) * s, "y_l": rows % 2,
                                     "h_c": np.zeros((20, 4)), "y_c": rows % 2} for s in steps}

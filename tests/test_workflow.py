@@ -236,7 +236,7 @@ def test_a_missing_method_module_fails_clearly(monkeypatch, full_config):
         X.run_job(spec)
 
 
-def test_run_job_keeps_curves_snapshots_and_samples(full_config, monkeypatch):
+def test_run_job_keeps_curves_snapshots_and_samples(full_config, monkeypatch, tmp_path):
     """A job that figures need keeps the learning curves, the snapshots and class-conditional samples."""
     monkeypatch.syspath_prepend(str(Path(__file__).parent))  # the plugin module tests/fake_method.py
     config = X.merge(full_config, {
@@ -248,14 +248,24 @@ def test_run_job_keeps_curves_snapshots_and_samples(full_config, monkeypatch):
             "snaps": {"kind": "mnist_tsne", "datasets": ["wine"], "methods": ["fake"]},
             "samples": {"kind": "mnist_samples", "datasets": ["wine"], "methods": ["fake"]},
         }})
-    plan = X.Plan(config, check_data=False)
+    plan = X.Plan(X.merge(config, {"output_dir": str(tmp_path)}), check_data=False)
     assert len(plan.jobs) == 1  # three experiments, one job
     job = plan.job("wine", "mcar", "0.2", "fake")
     assert job.history and job.snapshots and job.samples
-    results, extras = X.run_job(plan.job_spec(job))
+    X.run_job_to_files(plan.job_spec(job), [], plan.run_path(job), plan.extras_path(job))
+    results = pd.read_csv(plan.run_path(job), sep="\t")
+    extras = X.read_extras(plan.extras_path(job))
     assert set(results["fold"]) == {0, 1} and (results["label"] == "fake").all()
     curves = X.history_frame(extras)
     assert set(curves["fold"]) == {0, 1} and set(curves["name"]) == {"val_rmse", "loss"}
     assert extras["snapshot/3/h_l"].shape == (20, 4) and "snapshot/3/y_c" in extras
     assert extras["samples/x"].shape == (2 * 10, 13) and list(extras["samples/y"][:11]) == [0] * 10 + [1]
-    assert extras["history/name"].dtype.kind == "U"  # loadable without pickle
+    assert extras["history/name"].dtype.kind == extras["history/phase"].dtype.kind == "U"  # no pickle needed
+
+    from hexagan import report
+
+    for name in ("curves", "snaps"):  # the learning curves and the t-SNE render from these extras
+        out = plan.outputs(name)
+        data = report.render_figure_files(plan.experiment_spec(name), **out)
+        assert Path(out["png"]).stat().st_size > 0 and Path(out["pdf"]).stat().st_size > 0
+        assert len(data) and Path(out["csv"]).is_file()
