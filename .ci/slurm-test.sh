@@ -44,6 +44,13 @@ trap cleanup EXIT
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+for daemon in slurmctld slurmd; do
+    if pid_alive "/run/$daemon.pid"; then
+        echo "slurm-test: $daemon is already running (pid $(cat /run/$daemon.pid)); stop it first" >&2
+        exit 1
+    fi
+done
+
 echo "== writing $CONF"
 HOST=$(hostname -s)
 CPUS=$(nproc)
@@ -85,10 +92,6 @@ if ! pid_alive /run/munge/munged.pid; then
     STARTED_PIDS+=("$(cat /run/munge/munged.pid)")
 fi
 for daemon in slurmctld slurmd; do
-    if pid_alive "/run/$daemon.pid"; then
-        echo "slurm-test: $daemon is already running; stop it first" >&2
-        exit 1
-    fi
     "/usr/sbin/$daemon"
     for _ in $(seq 50); do pid_alive "/run/$daemon.pid" && break; sleep 0.1; done
     pid_alive "/run/$daemon.pid" || { echo "slurm-test: $daemon did not start" >&2; tail -20 "/var/log/slurm/$daemon.log" >&2; exit 1; }
