@@ -368,6 +368,10 @@ class Plan:
         for name in only or ():
             if name not in config["experiments"]:
                 raise ConfigError(f"run_experiments: unknown experiment {name!r}{_suggest(name, config['experiments'])}")
+        self.only_datasets = config.get("run_datasets")
+        for name in self.only_datasets or ():
+            if name not in available_datasets():
+                raise ConfigError(f"run_datasets: unknown dataset {name!r}{_suggest(name, available_datasets())}")
         cells = []
         for name, spec in config["experiments"].items():
             if only is not None and name not in only:
@@ -424,6 +428,13 @@ class Plan:
         for key in rates_by:
             if key not in datasets:
                 raise ConfigError(f"{where}.rate_by_dataset: {key!r} is not one of its datasets {datasets}")
+        if self.only_datasets is not None:
+            # Rate overrides are checked above against the full list: an overlay that narrows the
+            # datasets must not turn a valid config into an invalid one.
+            datasets = [key for key in datasets if split_dataset_key(key)[0] in self.only_datasets]
+            if not datasets:
+                exp.enabled, exp.skipped_because = False, "none of its datasets in run_datasets"
+                return exp
         enabled = spec.get("enabled", True)
         if enabled == "if_data":
             missing = [d for d in datasets if check_data and not data_present(

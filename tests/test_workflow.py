@@ -123,6 +123,16 @@ def test_resources(full_config, full_plan):
     assert full_plan.resources(job)["mem_mb"] == full_config["resources"]["datasets"]["mnist"]["mem_mb"]
 
 
+def test_run_datasets_narrows_every_experiment(full_config):
+    plan = X.Plan(X.merge(full_config, {"run_datasets": ["breast", "wine"]}), check_data=False)
+    assert {job.dataset for job in plan.jobs.values()} == {"breast", "wine"}
+    assert {c.dataset for c in plan.experiments["table1"].cells} == {"breast", "wine"}  # despite mnist's rate
+    assert not plan.experiments["figure6"].enabled  # credit only
+    assert plan.experiments["figure6"].skipped_because == "none of its datasets in run_datasets"
+    with pytest.raises(X.ConfigError, match=r"run_datasets: unknown dataset 'wnie'; did you mean 'wine'\?"):
+        X.Plan(X.merge(full_config, {"run_datasets": ["wnie"]}), check_data=False)
+
+
 def test_celeba_runs_only_with_its_data(full_config):
     plan = X.Plan(full_config)  # looks for the files
     assert not plan.experiments["celeba"].enabled
