@@ -614,6 +614,7 @@ class Plan:
             "method_overrides": {**(self.config.get("method_overrides") or {}),
                                  **{f"{m} on {d}": p for d, by in (self.config.get("method_overrides_by_dataset") or {}).items()
                                     for m, p in by.items()}},
+            "run_datasets": self.only_datasets,
             "output_dir": self.out,
             "n_jobs": len(self.jobs),
         }

@@ -756,6 +756,24 @@ def _provenance(runs: list[str]) -> list[str]:
     return lines
 
 
+def job_costs(runs: list[str]) -> pd.DataFrame:
+    """One row per job: dataset, mechanism, rate, label, splits, threads, device, wall minutes (longest first).
+
+    What a cluster user needs to size ``resources:``; every row of a job carries the job's wall time.
+    """
+    keys = ["dataset", "mechanism", "rate", "label"]
+    rows = []
+    for path in runs:
+        frame = pd.read_csv(path, sep="\t", usecols=lambda c: c in keys + ["repeat", "fold", "threads", "device",
+                                                                          "wall_seconds"])
+        first = frame.iloc[0]
+        rows.append({**{k: first[k] for k in keys}, "splits": len(frame[["repeat", "fold"]].drop_duplicates()),
+                     "threads": first.get("threads"), "device": first.get("device"),
+                     "wall_minutes": round(float(first["wall_seconds"]) / 60, 1)})
+    columns = keys + ["splits", "threads", "device", "wall_minutes"]
+    return pd.DataFrame(rows, columns=columns).sort_values("wall_minutes", ascending=False, ignore_index=True)
+
+
 def _read_optional_csv(path: str | None) -> pd.DataFrame | None:
     """A CSV that may be absent (None) or hold no rows at all (an empty frame)."""
     if not path or not Path(path).is_file():
@@ -794,7 +812,13 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
             "computes and Table 1 reports; the pooled RMSE (`rmse`, GAIN's definition) is shown beside it.  "
             "See `../shared/notes/replication-facts.md`.",
             "- mean ± std over the splits (std with ddof = 1).", ""]
+    if spec.get("run_datasets"):
+        out.insert(out.index("- mean ± std over the splits (std with ddof = 1)."),
+                   f"- datasets: only {', '.join(spec['run_datasets'])} (`run_datasets`); the paper's other "
+                   "columns are not run.")
     out += ["### Provenance", ""] + _provenance(runs) + [""]
+    if runs:
+        out += ["### Cost of each job", "", to_markdown(job_costs(runs).set_index("label"), index_name="label"), ""]
 
     claims = build_claims(results)
     out += ["## The paper's claims", "",

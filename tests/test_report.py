@@ -95,3 +95,16 @@ def test_comparison_with_the_paper():
     assert cell["difference"] == pytest.approx(0.27 - 0.2699)
     assert cell["ours_pooled_rmse"] == 0.30
     assert np.isnan(cmp[(cmp["row"] == "HexaGAN") & (cmp["column"] == "mnist")]["ours"].iloc[0])
+
+
+def test_job_costs_one_row_per_job_longest_first(tmp_path):
+    paths = []
+    for label, seconds in (("knn", 6.0), ("hexagan", 1800.0)):
+        rows = [dict(dataset="breast", mechanism="mcar", rate=0.2, label=label, repeat=r, fold=f, metric=m,
+                     value=0.1, threads=1, device="cpu", wall_seconds=seconds)
+                for r in range(2) for f in range(3) for m in ("rmse", "f1")]
+        paths.append(tmp_path / f"{label}.tsv")
+        pd.DataFrame(rows).to_csv(paths[-1], sep="\t", index=False)
+    costs = report.job_costs([str(p) for p in paths])
+    assert costs["label"].tolist() == ["hexagan", "knn"]
+    assert costs["splits"].tolist() == [6, 6] and costs["wall_minutes"].tolist() == [30.0, 0.1]
