@@ -53,6 +53,8 @@ def test_configs_validate(full_plan):
     assert quick.out == "quick" and full_plan.out == "."
     assert set(quick.jobs) == set(full_plan.jobs)  # the same DAG, other budgets
     assert quick.protocol["repeats"] == [0] and quick.protocol["folds"] == [0, 1]
+    published = X.Plan(X.load_config(ROOT / "config" / "published.yaml"), check_data=False)
+    assert set(published.jobs) <= set(full_plan.jobs)  # a part of the full grid, at its budget
 
 
 def test_every_registry_method_is_in_the_catalogue(full_config):
