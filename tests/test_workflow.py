@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -219,6 +220,13 @@ def test_end_to_end_slice(tmp_path):
     counts = job_counts(rerun.stdout)
     assert counts["run"] == 1 and "masks" not in counts
     assert "mean+logreg.tsv" in rerun.stdout and "zeros.tsv" not in rerun.stdout.split("Job stats:")[0].split("rule run")[0]
+
+    # A fresh clone of published results: no Snakemake metadata, and masks that git made newer than their runs.
+    shutil.rmtree(tmp_path / ".snakemake" / "metadata")
+    for mask in (out / "results" / "masks").rglob("*.npz"):
+        mask.touch()
+    cloned = snakemake("--dry-run", "--cores", "2", "--configfile", str(config), cwd=tmp_path)
+    assert "Nothing to be done" in cloned.stdout + cloned.stderr
 
 
 # -- one job, in process ----------------------------------------------------------------------------

@@ -3,7 +3,10 @@
 
 rule run:
     input:
-        masks=lambda wildcards: PLAN.mask_paths(wildcards.dataset, wildcards.mechanism, wildcards.rate),
+        # A mask is a pure function of its seed, so its file time says nothing: without ancient() a fresh clone
+        # (checkout order sets the times) would retrain every published job.  A mask job that really reruns
+        # still reruns its jobs.
+        masks=lambda wildcards: [ancient(path) for path in PLAN.mask_paths(wildcards.dataset, wildcards.mechanism, wildcards.rate)],
     output:
         tsv=PLAN.path(X.RUN_PATH),
         extras=PLAN.path(X.EXTRAS_PATH),
