@@ -760,38 +760,40 @@ def build_claims(results: _Results, only: Sequence[str] | None = None) -> pd.Dat
     return pd.DataFrame(c.rows)
 
 
-def _provenance(runs: list[str]) -> list[str]:
-    if not runs:
+PROVENANCE_COLUMNS = ["git_commit", "torch", "numpy", "sklearn", "python", "device", "subsample"]
+
+
+def read_jobs(runs: list[str]) -> pd.DataFrame:
+    """One row per job file: its first row's identity and provenance (every row of a job carries them),
+    and ``splits``, the number of (repeat, fold) pairs it scored."""
+    wanted = {"dataset", "mechanism", "rate", "label", "repeat", "fold", "threads", "wall_seconds", *PROVENANCE_COLUMNS}
+    rows = []
+    for path in runs:
+        frame = pd.read_csv(path, sep="\t", usecols=lambda c: c in wanted)
+        rows.append({**frame.iloc[0].drop(["repeat", "fold"]).to_dict(),
+                     "splits": len(frame[["repeat", "fold"]].drop_duplicates())})
+    return pd.DataFrame(rows)
+
+
+def _provenance(jobs: pd.DataFrame) -> list[str]:
+    if jobs.empty:
         return ["_no run_"]
-    columns = ["git_commit", "torch", "numpy", "sklearn", "python", "device", "subsample"]
-    frames = [pd.read_csv(p, sep="\t", usecols=lambda c: c in columns + ["wall_seconds", "label"]).head(1) for p in runs]
-    frame = pd.concat(frames, ignore_index=True)
     lines = []
-    for column in columns:
-        if column in frame:
-            values = sorted({str(v) for v in frame[column].dropna()})
+    for column in PROVENANCE_COLUMNS:
+        if column in jobs:
+            values = sorted({str(v) for v in jobs[column].dropna()})
             lines.append(f"- {column}: {', '.join(values) if values else '–'}")
-    if "wall_seconds" in frame:
-        lines.append(f"- training wall time, summed over {len(frame)} jobs: {frame['wall_seconds'].sum() / 60:.1f} min")
+    if "wall_seconds" in jobs:
+        lines.append(f"- training wall time, summed over {len(jobs)} jobs: {jobs['wall_seconds'].sum() / 60:.1f} min")
     return lines
 
 
-def job_costs(runs: list[str]) -> pd.DataFrame:
-    """One row per job: dataset, mechanism, rate, label, splits, threads, device, wall minutes (longest first).
-
-    What a cluster user needs to size ``resources:``; every row of a job carries the job's wall time.
-    """
-    keys = ["dataset", "mechanism", "rate", "label"]
-    rows = []
-    for path in runs:
-        frame = pd.read_csv(path, sep="\t", usecols=lambda c: c in keys + ["repeat", "fold", "threads", "device",
-                                                                          "wall_seconds"])
-        first = frame.iloc[0]
-        rows.append({**{k: first[k] for k in keys}, "splits": len(frame[["repeat", "fold"]].drop_duplicates()),
-                     "threads": first.get("threads"), "device": first.get("device"),
-                     "wall_minutes": round(float(first["wall_seconds"]) / 60, 1)})
-    columns = keys + ["splits", "threads", "device", "wall_minutes"]
-    return pd.DataFrame(rows, columns=columns).sort_values("wall_minutes", ascending=False, ignore_index=True)
+def job_costs(jobs: pd.DataFrame) -> pd.DataFrame:
+    """:func:`read_jobs` as the cost of each job: dataset, mechanism, rate, label, splits, threads, device,
+    wall minutes (longest first) -- what a cluster user needs to size ``resources:``."""
+    columns = ["dataset", "mechanism", "rate", "label", "splits", "threads", "device"]
+    out = jobs.reindex(columns=columns).assign(wall_minutes=(jobs["wall_seconds"].astype(float) / 60).round(1))
+    return out.sort_values("wall_minutes", ascending=False, ignore_index=True)
 
 
 def _read_optional_csv(path: str | None) -> pd.DataFrame | None:
@@ -836,9 +838,10 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
         out.insert(out.index("- mean ± std over the splits (std with ddof = 1)."),
                    f"- datasets: only {', '.join(spec['run_datasets'])} (`run_datasets`); the paper's other "
                    "columns are not run.")
-    out += ["### Provenance", ""] + _provenance(runs) + [""]
-    if runs:
-        out += ["### Cost of each job", "", to_markdown(job_costs(runs).set_index("label"), index_name="label"), ""]
+    jobs = read_jobs(runs)
+    out += ["### Provenance", ""] + _provenance(jobs) + [""]
+    if not jobs.empty:
+        out += ["### Cost of each job", "", to_markdown(job_costs(jobs).set_index("label"), index_name="label"), ""]
 
     claims = build_claims(results, spec.get("run_datasets"))
     out += ["## The paper's claims", "",

@@ -105,7 +105,7 @@ def test_job_costs_one_row_per_job_longest_first(tmp_path):
                 for r in range(2) for f in range(3) for m in ("rmse", "f1")]
         paths.append(tmp_path / f"{label}.tsv")
         pd.DataFrame(rows).to_csv(paths[-1], sep="\t", index=False)
-    costs = report.job_costs([str(p) for p in paths])
+    costs = report.job_costs(report.read_jobs([str(p) for p in paths]))
     assert costs["label"].tolist() == ["hexagan", "knn"]
     assert costs["splits"].tolist() == [6, 6] and costs["wall_minutes"].tolist() == [30.0, 0.1]
 
