@@ -32,9 +32,14 @@ def split_data(name: str, n_repeats: int, n_folds: int):
     return [sd.X_train for sd in data], [sd.y_train for sd in data], [sd.split.seed for sd in data], ds.n_classes
 
 
-def iterations_per_second(Xs, ys, seeds, n_classes, steps: int, warmup: int) -> float:
-    model = HexaGAN(d=Xs[0].shape[1], n_classes=n_classes, seeds=seeds)
-    core = HexaGANCore(model, ReplicaData.from_arrays(Xs, ys, n_classes), TrainConfig())
+def iterations_per_second(Xs, ys, seeds, n_classes, steps: int, warmup: int, config: TrainConfig | None = None,
+                          **flags) -> float:
+    """Iterations of Algorithm 2 a second; ``n_classes=0`` (with ``ys=None``) times the imputation part only.
+
+    ``flags``: HexaGAN's architecture flags (``use_g_cg=False``, ...).
+    """
+    model = HexaGAN(d=Xs[0].shape[1], n_classes=n_classes, seeds=seeds, **flags)
+    core = HexaGANCore(model, ReplicaData.from_arrays(Xs, ys, n_classes), config or TrainConfig())
     for s in range(1, warmup + 1):
         core.step(s)
     start = time.perf_counter()

@@ -18,20 +18,16 @@ Prints one line per (dataset, method) and the totals: CPU-hours (one thread a jo
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
+from bench_replicas import iterations_per_second, split_data
 from hexagan import experiments as X
 from hexagan.data import load_dataset
 from hexagan.methods import create
-from hexagan.model import HexaGAN, HexaGANCore
-from hexagan.protocol import build_split, make_masks
-from hexagan.splits import make_splits
-from hexagan.training import ReplicaData
 
 HEXAGAN_METHODS = ("hexagan", "hexagan_imputer")
 GPU_DATASETS = ("mnist", "celeba")
@@ -47,29 +43,16 @@ def measured_costs(plan: X.Plan, results: Path) -> dict[tuple, float]:
     return out
 
 
-def iteration_seconds(plan: X.Plan, job: X.Job, steps: int, cache: dict) -> float:
-    """Seconds of one iteration of the job's HexaGAN with all its splits as replicas (after 2 warm-up ones)."""
-    est = create(job.method, **job.params)
+def iteration_seconds(job: X.Job, est, plan: X.Plan, steps: int, cache: dict) -> float:
+    """Seconds of one iteration of the job's HexaGAN ``est`` with all its splits as replicas."""
     flags = est._model_kwargs()
     key = (job.dataset, job.method, tuple(sorted(flags.items())))  # rates and mechanisms: same shapes, same speed
-    if key in cache:
-        return cache[key]
-    ds = load_dataset(job.dataset)
-    proto = plan.protocol
-    splits = make_splits(ds.y, n_repeats=proto["n_repeats"], n_folds=proto["n_folds"])
-    masks = {r: make_masks(ds, job.mechanism, float(job.rate), r) for r in {s.repeat for s in splits}}
-    data = [build_split(ds, masks[s.repeat], s) for s in splits]
-    n_classes = ds.n_classes if job.method == "hexagan" else 0
-    model = HexaGAN(d=ds.n_features, n_classes=n_classes, seeds=[sd.split.seed for sd in data], **flags)
-    replicas = ReplicaData.from_arrays([sd.X_train for sd in data],
-                                       [sd.y_train for sd in data] if n_classes else None, n_classes or None)
-    core = HexaGANCore(model, replicas, est._train_config())
-    for s in (1, 2):
-        core.step(s)
-    start = time.perf_counter()
-    for s in range(3, 3 + steps):
-        core.step(s)
-    cache[key] = (time.perf_counter() - start) / steps
+    if key not in cache:
+        Xs, ys, seeds, n_classes = split_data(job.dataset, plan.protocol["n_repeats"], plan.protocol["n_folds"])
+        if job.method == "hexagan_imputer":
+            ys, n_classes = None, 0
+        cache[key] = 1 / iterations_per_second(Xs, ys, seeds, n_classes, steps, warmup=2,
+                                               config=est._train_config(), **flags)
     return cache[key]
 
 
@@ -85,8 +68,11 @@ def main() -> None:
     measured = measured_costs(plan, args.results)
     sizes = {name: np.prod(load_dataset(name).X.shape) for name in {j.dataset for j in jobs.values()}}
     cache: dict = {}
-    timed = {k: iteration_seconds(plan, j, args.steps, cache) * create(j.method, **j.params).max_steps
-             for k, j in jobs.items() if j.method in HEXAGAN_METHODS}
+    timed = {}
+    for k, j in jobs.items():
+        if j.method in HEXAGAN_METHODS:
+            est = create(j.method, **j.params)
+            timed[k] = iteration_seconds(j, est, plan, args.steps, cache) * est.max_steps
     # What validation and setup add to the bare iterations, from the HexaGAN jobs both measured and timed.
     overhead = {m: np.median([measured[k] / timed[k] for k in timed if k in measured and jobs[k].method == m] or [1.0])
                 for m in HEXAGAN_METHODS}
