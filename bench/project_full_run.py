@@ -18,6 +18,7 @@ Prints one line per (dataset, method) and the totals: CPU-hours (one thread a jo
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -43,17 +44,37 @@ def measured_costs(plan: X.Plan, results: Path) -> dict[tuple, float]:
     return out
 
 
-def iteration_seconds(job: X.Job, est, plan: X.Plan, steps: int, cache: dict) -> float:
-    """Seconds of one iteration of the job's HexaGAN ``est`` with all its splits as replicas."""
-    flags = est._model_kwargs()
-    key = (job.dataset, job.method, tuple(sorted(flags.items())))  # rates and mechanisms: same shapes, same speed
+# Settings that change how long training lasts or what is kept, not the work of one iteration.
+NOT_PER_ITERATION = {"max_steps", "eval_every", "warmup_epochs", "selection", "validation_metric", "snapshot_steps",
+                     "verbose"}
+
+
+def iteration_seconds(job: X.Job, est, plan: X.Plan, steps: int, cache: dict, data: dict) -> float:
+    """Seconds of one iteration of the job's HexaGAN ``est`` with all its splits as replicas.
+
+    Timed once per (dataset, method, flags, per-iteration settings): rates and mechanisms give the same shapes.
+    """
+    flags, config = est._model_kwargs(), est._train_config()
+    settings = {k: v for k, v in dataclasses.asdict(config).items() if k not in NOT_PER_ITERATION}
+    key = (job.dataset, job.method, repr(sorted(flags.items())), repr(sorted(settings.items())))
     if key not in cache:
-        Xs, ys, seeds, n_classes = split_data(job.dataset, plan.protocol["n_repeats"], plan.protocol["n_folds"])
+        if job.dataset not in data:
+            data[job.dataset] = split_data(job.dataset, plan.protocol["n_repeats"], plan.protocol["n_folds"])
+        Xs, ys, seeds, n_classes = data[job.dataset]
         if job.method == "hexagan_imputer":
             ys, n_classes = None, 0
-        cache[key] = 1 / iterations_per_second(Xs, ys, seeds, n_classes, steps, warmup=2,
-                                               config=est._train_config(), **flags)
+        cache[key] = 1 / iterations_per_second(Xs, ys, seeds, n_classes, steps, warmup=2, config=config, **flags)
+        print(f"timed {job.dataset} {job.label}: {cache[key]:.3f} s an iteration", flush=True)
     return cache[key]
+
+
+def scaled_cost(job: X.Job, measured: dict[tuple, float], all_jobs: dict[tuple, X.Job], sizes: dict) -> float:
+    """The same method's measured time on the dataset most like the job's, times rows x features; NaN if none."""
+    same = [(all_jobs[k], s) for k, s in measured.items() if all_jobs[k].method == job.method]
+    if not same:
+        return float("nan")
+    ref, seconds = min(same, key=lambda js: abs(np.log(sizes[js[0].dataset] / sizes[job.dataset])))
+    return seconds * sizes[job.dataset] / sizes[ref.dataset]
 
 
 def main() -> None:
@@ -61,21 +82,26 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=Path("results"), help="a full-budget run's results/")
     parser.add_argument("--steps", type=int, default=5, help="timed iterations per HexaGAN job kind")
     parser.add_argument("--cores", type=int, default=8)
+    parser.add_argument("--datasets", nargs="+", help="project only these datasets' jobs (default: every CPU one)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     plan = X.Plan(X.load_config(), check_data=False)
-    jobs = {k: j for k, j in plan.jobs.items() if j.dataset.split(".")[0] not in GPU_DATASETS}
+    cpu_jobs = {k: j for k, j in plan.jobs.items() if j.dataset.split(".")[0] not in GPU_DATASETS}
+    jobs = {k: j for k, j in cpu_jobs.items() if args.datasets is None or j.dataset in args.datasets}
     measured = measured_costs(plan, args.results)
-    sizes = {name: np.prod(load_dataset(name).X.shape) for name in {j.dataset for j in jobs.values()}}
+    sizes = {name: np.prod(load_dataset(name).X.shape) for name in {j.dataset for j in cpu_jobs.values()}}
+    # HexaGAN jobs to time: those to project, and every measured one, which calibrates the overhead.
     cache: dict = {}
+    data: dict = {}
     timed = {}
-    for k, j in jobs.items():
-        if j.method in HEXAGAN_METHODS:
+    for k, j in cpu_jobs.items():
+        if j.method in HEXAGAN_METHODS and (k in jobs or k in measured):
             est = create(j.method, **j.params)
-            timed[k] = iteration_seconds(j, est, plan, args.steps, cache) * est.max_steps
-    # What validation and setup add to the bare iterations, from the HexaGAN jobs both measured and timed.
-    overhead = {m: np.median([measured[k] / timed[k] for k in timed if k in measured and jobs[k].method == m] or [1.0])
-                for m in HEXAGAN_METHODS}
+            timed[k] = iteration_seconds(j, est, plan, args.steps, cache, data) * est.max_steps
+    # What validation and setup add to the bare iterations; the spread over jobs says how far to trust it.
+    ratios = {m: [measured[k] / timed[k] for k in timed if k in measured and cpu_jobs[k].method == m]
+              for m in HEXAGAN_METHODS}
+    overhead = {m: float(np.median(r)) if r else 1.0 for m, r in ratios.items()}
     rows = []
     for key, job in jobs.items():
         if key in measured:
@@ -83,24 +109,22 @@ def main() -> None:
         elif key in timed:
             seconds, source = timed[key] * overhead[job.method], "timed"
         else:
-            same = [(k, s) for k, s in measured.items() if jobs.get(k) and jobs[k].method == job.method]
-            if not same:
-                seconds, source = float("nan"), "unknown"
-            else:
-                ref, ref_seconds = min(same, key=lambda ks: abs(np.log(sizes[jobs[ks[0]].dataset] / sizes[job.dataset])))
-                seconds, source = ref_seconds * sizes[job.dataset] / sizes[jobs[ref].dataset], "scaled"
+            seconds = scaled_cost(job, measured, cpu_jobs, sizes)
+            source = "scaled" if np.isfinite(seconds) else "unknown (not counted)"
         rows.append(dict(dataset=job.dataset, method=job.method, source=source, seconds=seconds))
     frame = pd.DataFrame(rows)
     by_kind = frame.groupby(["dataset", "method", "source"]).agg(jobs=("seconds", "size"),
                                                                   hours=("seconds", lambda s: s.sum() / 3600))
     pd.set_option("display.width", 160)
-    print(f"HexaGAN overhead over bare iterations (measured/timed): "
-          + ", ".join(f"{m} {v:.2f}" for m, v in overhead.items()))
+    print("HexaGAN overhead over bare iterations (measured/timed, median [each job]): "
+          + "; ".join(f"{m} {overhead[m]:.2f} {np.round(r, 2).tolist()}" for m, r in ratios.items()))
     print(by_kind.round(2).to_string())
     total = frame["seconds"].sum() / 3600
     longest = frame["seconds"].max() / 3600
-    print(f"\n{len(frame)} CPU jobs: {total:.1f} CPU-hours ({frame['source'].value_counts().to_dict()}); "
-          f"on {args.cores} cores at least {max(total / args.cores, longest):.1f} h (longest job {longest:.1f} h)")
+    by_source = frame.groupby("source")["seconds"].agg(["size", "sum"])
+    print(f"\n{len(frame)} CPU jobs: {total:.1f} CPU-hours ("
+          + ", ".join(f"{src}: {int(n)} jobs, {sec / 3600:.1f} h" for src, (n, sec) in by_source.iterrows())
+          + f"); on {args.cores} cores at least {max(total / args.cores, longest):.1f} h (longest job {longest:.1f} h)")
 
 
 if __name__ == "__main__":
