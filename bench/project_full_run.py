@@ -29,6 +29,7 @@ from bench_replicas import iterations_per_second, split_data
 from hexagan import experiments as X
 from hexagan.data import load_dataset
 from hexagan.methods import create
+from hexagan.report import read_jobs
 
 HEXAGAN_METHODS = ("hexagan", "hexagan_imputer")
 GPU_DATASETS = ("mnist", "celeba")
@@ -36,12 +37,13 @@ GPU_DATASETS = ("mnist", "celeba")
 
 def measured_costs(plan: X.Plan, results: Path) -> dict[tuple, float]:
     """Wall seconds of the plan's jobs that a full-budget run recorded, by job key."""
-    out = {}
-    for key, job in plan.jobs.items():
-        path = results / Path(plan.run_path(job)).relative_to(Path(plan.out) / "results")
-        if path.is_file():
-            out[key] = float(pd.read_csv(path, sep="\t", usecols=["wall_seconds"])["wall_seconds"].iloc[0])
-    return out
+    paths = {key: results / Path(plan.run_path(job)).relative_to(Path(plan.out) / "results")
+             for key, job in plan.jobs.items()}
+    found = {key: path for key, path in paths.items() if path.is_file()}
+    if not found:
+        return {}
+    jobs = read_jobs([str(path) for path in found.values()])
+    return dict(zip(found, jobs["wall_seconds"].astype(float)))
 
 
 # Settings that change how long training lasts or what is kept, not the work of one iteration.
