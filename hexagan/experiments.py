@@ -187,6 +187,41 @@ def resolve_variants(catalogue: dict, *, known: list[str] | None = None) -> dict
     return out
 
 
+def check_setting_keys(config: dict, *, methods: list[str] | None = None,
+                       datasets: list[str] | None = None) -> None:
+    """Check the registry-method and dataset names that the settings use as keys.
+
+    A misspelt key would otherwise apply to nothing, with no error.  Dataset
+    keys may be a base name (``celeba`` for every ``celeba.<attribute>``).
+
+    Raises
+    ------
+    ConfigError
+        Naming the setting, the unknown name and the closest known one.
+    """
+    methods = registry.available() if methods is None else methods
+    datasets = available_datasets() if datasets is None else datasets
+    resources = config.get("resources") or {}
+
+    def check(where: str, names, known) -> None:
+        for name in names or ():
+            if str(name).split(".", 1)[0] not in known:
+                kind = "method" if known is methods else "dataset"
+                raise ConfigError(f"{where}: unknown {kind} {name!r}{_suggest(name, known)}")
+
+    check("gpu_methods", config.get("gpu_methods"), methods)
+    check("method_overrides", config.get("method_overrides"), methods)
+    check("resources.methods", resources.get("methods"), methods)
+    for where, by_dataset in (("method_overrides_by_dataset", config.get("method_overrides_by_dataset")),
+                              ("resources.methods_by_dataset", resources.get("methods_by_dataset"))):
+        check(where, by_dataset, datasets)
+        for dataset, by_method in (by_dataset or {}).items():
+            check(f"{where}.{dataset}", by_method, methods)
+    for where in ("protocol_by_dataset", "subsample", "subsample_features", "dataset_options"):
+        check(where, config.get(where), datasets)
+    check("resources.datasets", resources.get("datasets"), datasets)
+
+
 def unavailable_methods(names) -> dict[str, str]:
     """Registry names whose built-in module is not there (yet): name -> why.
 
@@ -361,6 +396,7 @@ class Plan:
         self.out = str(config.get("output_dir") or ".")
         self.protocol = dict(config["protocol"])
         self.variants = resolve_variants(config["methods"])
+        check_setting_keys(config)
         self.experiments: dict[str, Experiment] = {}
         self.jobs: dict[tuple, Job] = {}
         self._generated: dict[str, Variant] = {}
@@ -562,9 +598,17 @@ class Plan:
         return spec
 
     def resources(self, job: Job) -> dict:
+        """mem_mb, runtime (minutes) and gpu of one job: the config's layers, the most specific last.
+
+        default < datasets < methods < methods_by_dataset, keyed by registry method like ``gpu_methods``
+        (a job's cost depends on the data and the method together: MICE on credit, HexaGAN on madelon).
+        """
         res = self.config.get("resources") or {}
-        out = {"mem_mb": 4000, "runtime": 240, **(res.get("default") or {}),
-               **((res.get("datasets") or {}).get(job.dataset.split(".", 1)[0]) or {})}
+        out = {"mem_mb": 4000, "runtime": 240}
+        for layer in (res.get("default"), _for_dataset(res.get("datasets"), job.dataset),
+                      (res.get("methods") or {}).get(job.method),
+                      (_for_dataset(res.get("methods_by_dataset"), job.dataset) or {}).get(job.method)):
+            out.update(layer or {})
         wants_gpu = self.config.get("request_gpus") and job.method in (self.config.get("gpu_methods") or [])
         out["gpu"] = 1 if wants_gpu else 0
         return out

@@ -126,6 +126,41 @@ def test_resources(full_config, full_plan):
     assert full_plan.resources(job)["mem_mb"] == full_config["resources"]["datasets"]["mnist"]["mem_mb"]
 
 
+def test_resources_by_method_override_the_dataset(full_config):
+    layers = {"default": {"mem_mb": 1000, "runtime": 10}, "datasets": {"madelon": {"runtime": 20}},
+              "methods": {"mice": {"runtime": 30}, "knn": {"mem_mb": 2000}},
+              "methods_by_dataset": {"madelon": {"hexagan_imputer": {"runtime": 40}}}}
+    config = X.merge(full_config, {})
+    config["resources"] = layers  # replaced, not merged into the config's own layers
+    plan = X.Plan(config, check_data=False)
+
+    def of(dataset, label):
+        res = plan.resources(plan.job(dataset, "mcar", "0.2", label))
+        return res["mem_mb"], res["runtime"]
+
+    assert of("breast", "zeros") == (1000, 10)
+    assert of("madelon", "zeros") == (1000, 20)
+    assert of("madelon", "mice") == (1000, 30)        # the method's layer wins over the dataset's
+    assert of("madelon", "knn") == (2000, 20)         # layers merge key by key
+    assert of("madelon", "hexagan_imputer") == (1000, 40)
+    assert of("breast", "hexagan_imputer") == (1000, 10)
+
+
+@pytest.mark.parametrize("setting, message", [
+    ({"gpu_methods": ["hexagn"]}, r"gpu_methods: unknown method 'hexagn'; did you mean 'hexagan'\?"),
+    ({"method_overrides": {"gian": {"max_steps": 5}}}, r"method_overrides: unknown method 'gian'; did you mean 'gain'"),
+    ({"method_overrides_by_dataset": {"mnist": {"mcie": {}}}}, r"method_overrides_by_dataset\.mnist: unknown method 'mcie'"),
+    ({"resources": {"methods": {"missforrest": {"runtime": 5}}}}, r"resources\.methods: unknown method 'missforrest'"),
+    ({"resources": {"methods_by_dataset": {"madleon": {"mice": {}}}}},
+     r"resources\.methods_by_dataset: unknown dataset 'madleon'; did you mean 'madelon'"),
+    ({"resources": {"datasets": {"credt": {"runtime": 5}}}}, r"resources\.datasets: unknown dataset 'credt'"),
+    ({"subsample": {"mnsit": 100}}, r"subsample: unknown dataset 'mnsit'; did you mean 'mnist'"),
+])
+def test_a_typo_in_a_settings_key_is_a_clear_error(full_config, setting, message):
+    with pytest.raises(X.ConfigError, match=message):
+        X.Plan(X.merge(full_config, setting), check_data=False)
+
+
 def test_run_datasets_narrows_every_experiment(full_config):
     plan = X.Plan(X.merge(full_config, {"run_datasets": ["breast", "wine"]}), check_data=False)
     assert {job.dataset for job in plan.jobs.values()} == {"breast", "wine"}
