@@ -94,7 +94,7 @@ def split_seconds(job: X.Job, plan: X.Plan, limit: float, times: dict) -> tuple[
     (a JSON-able dict) holds earlier timings and receives this one.
     """
     key = X.canonical_json(["first split", job.dataset, job.method, job.params])
-    if key not in times:
+    if key not in times or (times[key][1] and times[key][0] < limit):  # cut off earlier at a lower limit
         spec = plan.job_spec(job)
         # spawn: a fresh interpreter that can be stopped at the limit without leaving threads behind
         with multiprocessing.get_context("spawn").Pool(1) as pool:

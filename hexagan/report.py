@@ -423,6 +423,22 @@ class _Results:
         return float(hit["mean"].iloc[0]) if len(hit) else None
 
 
+def hexagan_beside(frame: pd.DataFrame, hexa: pd.DataFrame | None, metric: str, where: str) -> str | None:
+    """One line: HexaGAN's mean on each dataset (from ``hexa``, a paper table's summary) beside the best row
+    of ``frame`` (a beyond-the-paper summary on the same settings); None when they share no mechanism."""
+    if hexa is None or not set(frame["mechanism"]) <= set(hexa["mechanism"]):
+        return None
+    h = hexa[(hexa["paper_row"] == "HexaGAN") & (hexa["metric"] == metric)]
+    if not len(h):
+        return None
+    lower = lower_is_better(metric)
+    means = frame[frame["metric"] == metric].groupby("dataset")["mean"]
+    best = means.min() if lower else means.max()
+    cells = ", ".join(f"{d} {m:.4f}" + (f" ({'better' if (m < best[d]) == lower else 'worse'} than this table's best, "
+                                        f"{best[d]:.4f})" if d in best else "")
+                      for d, m in zip(h["dataset"], h["mean"]))
+    return f"For comparison, HexaGAN in our {where} ({METRIC_NAMES.get(metric, metric)}): {cells}."
+
 def _paper_column(dataset: str) -> str:
     return dataset.split(".", 1)[1] if dataset.startswith("celeba.") else dataset
 
@@ -903,13 +919,9 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
                 to_markdown(format_table(means, stds, lower=lower_is_better(metric), style="md")), ""]
         # HexaGAN's own number on the same settings: the imputer of Table 1, the classifier of Table 2.
         reference = "table1" if metric.startswith("rmse") else "table2"
-        hexa = results.frame(reference)
-        if hexa is not None and set(frame["mechanism"]) <= set(hexa["mechanism"]):
-            h = hexa[(hexa["paper_row"] == "HexaGAN") & (hexa["metric"] == metric)]
-            if len(h):
-                cells = ", ".join(f"{d} {m:.4f}" for d, m in zip(h["dataset"], h["mean"]))
-                out += [f"For comparison, HexaGAN in our {reference.replace('table', 'Table ')} "
-                        f"({METRIC_NAMES.get(metric, metric)}): {cells}.", ""]
+        line = hexagan_beside(frame, results.frame(reference), metric, reference.replace("table", "Table "))
+        if line:
+            out += [line, ""]
 
     figures = [n for n, e in experiments.items() if e["kind"] not in ("table", "sensitivity", "stats") and e["enabled"]]
     out += ["## Figures", ""] + [f"- `{n}`: {experiments[n]['spec'].get('caption', '')}" for n in figures] + [""]

@@ -122,3 +122,17 @@ def test_claims_on_some_datasets_check_both_sides_on_those():
     assert claims.loc[madelon, "paper's numbers"] == "not evaluated"
     full = report.build_claims(report._Results(spec, {})).set_index("claim")
     assert full.loc[madelon, "paper's numbers"] == "holds"
+
+
+def test_hexagan_beside_a_beyond_the_paper_table():
+    floor = pd.DataFrame({"row": ["LogReg", "CS", "LogReg"], "dataset": ["breast", "breast", "wine"],
+                          "mechanism": "mcar", "metric": "f1", "mean": [0.93, 0.89, 0.95]})
+    hexa = pd.DataFrame({"paper_row": ["HexaGAN", "HexaGAN", "MLP"], "dataset": ["breast", "wine", "breast"],
+                         "mechanism": "mcar", "metric": "f1", "mean": [0.928, 0.962, 0.99]})
+    line = report.hexagan_beside(floor, hexa, "f1", "Table 2")
+    assert line == ("For comparison, HexaGAN in our Table 2 (F1): breast 0.9280 (worse than this table's best, "
+                    "0.9300), wine 0.9620 (better than this table's best, 0.9500).")
+    rmse = floor.assign(metric="rmse", mean=[0.05, 0.14, 0.13])
+    assert "breast 0.0900 (worse than this table's best, 0.0500)" in report.hexagan_beside(
+        rmse, hexa.assign(metric="rmse", mean=[0.09, 0.12, 0.2]), "rmse", "Table 1")
+    assert report.hexagan_beside(floor.assign(mechanism="mnar"), hexa, "f1", "Table 2") is None  # other settings
