@@ -107,7 +107,7 @@ class _HexaGANBase(BaseEstimator):
         return TrainConfig(**values)
 
     def _model_kwargs(self) -> dict:
-        return dict(architecture=self.architecture)
+        return dict(architecture=self.architecture, fill_noise=self.fill_noise)
 
     def _device(self) -> torch.device:
         if self.device == "auto":
@@ -263,6 +263,8 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
         ``fit`` gets no ``eval_set`` (0: none, selection falls back to "last").
     snapshot_steps : tuple of int, iterations at which to keep x̂, x̄ and h.
     architecture : {"mlp", "conv"}, appendix B.3 or Table 2 (28x28 images).
+    fill_noise : float in [0, 1], the missing entries of x̃ are filled with
+        U(0, fill_noise): 1 is Eq. (1); GAIN's code fills with U(0, 0.01).
     device : "auto" (CUDA when available), "cpu", "cuda", ...
     n_threads : int or None, torch threads while fitting and predicting
         (restored afterwards; None leaves torch's setting).  The networks are
@@ -287,8 +289,8 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
                  optimizer=_DEFAULTS.optimizer, adversarial_loss=_DEFAULTS.adversarial_loss,
                  max_steps=_DEFAULTS.max_steps, eval_every=_DEFAULTS.eval_every,
                  warmup_epochs=_DEFAULTS.warmup_epochs, selection=_DEFAULTS.selection, validation_fraction=0.1,
-                 snapshot_steps=(), architecture="mlp", device="auto", n_threads=1, verbose=False,
-                 random_state=None):
+                 snapshot_steps=(), architecture="mlp", fill_noise=1.0, device="auto", n_threads=1,
+                 verbose=False, random_state=None):
         self.lambda1 = lambda1
         self.alpha1 = alpha1
         self.lr_gan = lr_gan
@@ -306,6 +308,7 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
         self.validation_fraction = validation_fraction
         self.snapshot_steps = snapshot_steps
         self.architecture = architecture
+        self.fill_noise = fill_noise
         self.device = device
         self.n_threads = n_threads
         self.verbose = verbose
@@ -352,7 +355,7 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
         best ``validation_metric``; or C there and E, G_MI, D_MI, G_CG, D_CG
         at their best validation RMSE; or the last step.
     max_steps, eval_every, warmup_epochs, validation_fraction,
-    snapshot_steps, architecture, device, n_threads, verbose, random_state :
+    snapshot_steps, architecture, fill_noise, device, n_threads, verbose, random_state :
         as in :class:`HexaGANImputer`.
     validation_metric : {"log_loss", "f1"}, what selection minimises (log-loss)
         or maximises (F1 of class index 1 when binary, else macro-F1) on the
@@ -373,8 +376,8 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
                  adversarial_loss=_DEFAULTS.adversarial_loss, max_steps=_DEFAULTS.max_steps,
                  eval_every=_DEFAULTS.eval_every, warmup_epochs=_DEFAULTS.warmup_epochs,
                  selection=_DEFAULTS.selection, validation_metric=_DEFAULTS.validation_metric,
-                 validation_fraction=0.1, snapshot_steps=(), architecture="mlp", device="auto", n_threads=1,
-                 verbose=False, random_state=None):
+                 validation_fraction=0.1, snapshot_steps=(), architecture="mlp", fill_noise=1.0, device="auto",
+                 n_threads=1, verbose=False, random_state=None):
         self.lambda1 = lambda1
         self.lambda2 = lambda2
         self.alpha1 = alpha1
@@ -404,14 +407,16 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
         self.validation_fraction = validation_fraction
         self.snapshot_steps = snapshot_steps
         self.architecture = architecture
+        self.fill_noise = fill_noise
         self.device = device
         self.n_threads = n_threads
         self.verbose = verbose
         self.random_state = random_state
 
     def _model_kwargs(self) -> dict:
-        return dict(architecture=self.architecture, z_dim=self.z_dim, use_g_mi=self.use_g_mi,
-                    use_g_cg=self.use_g_cg, use_label_discriminator=self.use_label_discriminator)
+        return dict(architecture=self.architecture, fill_noise=self.fill_noise, z_dim=self.z_dim,
+                    use_g_mi=self.use_g_mi, use_g_cg=self.use_g_cg,
+                    use_label_discriminator=self.use_label_discriminator)
 
     def _encode_labels(self, y, n: int) -> np.ndarray:
         """Labels -> indices into ``classes_`` (set here); -1 (numeric labels) = missing."""

@@ -245,6 +245,8 @@ class HexaGAN(nn.Module):
         discriminator.
     use_g_cg : class-balancing conditional generation (G_CG, D_CG).
     use_label_discriminator : D_MI's label column d+1 (Eqs. 13-14).
+    fill_noise : the missing slots of x̃ get z ~ U(0, fill_noise): 1 as Eq. (1)
+        and the authors' code; GAIN fills with U(0, 0.01).
 
     The flags are normalised (``config`` holds what was built).  The numpy
     methods (:meth:`impute`, :meth:`encode`, :meth:`predict_proba`,
@@ -253,8 +255,10 @@ class HexaGAN(nn.Module):
 
     def __init__(self, *, d: int, n_classes: int, seeds: Sequence[int], architecture: str = "mlp",
                  z_dim: int | None = None, use_g_mi: bool = True, use_g_cg: bool = True,
-                 use_label_discriminator: bool = True):
+                 use_label_discriminator: bool = True, fill_noise: float = 1.0):
         super().__init__()
+        if not 0 <= fill_noise <= 1:
+            raise ValueError(f"fill_noise must be in [0, 1] (the data are scaled to [0, 1]), got {fill_noise!r}")
         if n_classes == 0 and not use_g_mi:
             raise ValueError("an imputation-only HexaGAN (n_classes=0) needs use_g_mi=True")
         use_g_cg = bool(use_g_cg and use_g_mi and n_classes > 0)
@@ -263,7 +267,7 @@ class HexaGAN(nn.Module):
             z_dim = CONV_Z_DIM if architecture == "conv" else d
         self.config = dict(d=int(d), n_classes=int(n_classes), architecture=architecture, z_dim=int(z_dim),
                            use_g_mi=bool(use_g_mi), use_g_cg=use_g_cg,
-                           use_label_discriminator=use_label_discriminator)
+                           use_label_discriminator=use_label_discriminator, fill_noise=float(fill_noise))
         self.seeds = [int(s) for s in seeds]
         common = dict(d=d, n_classes=n_classes, seeds=self.seeds, architecture=architecture)
         nets: dict[str, nn.Module] = {}
@@ -302,13 +306,13 @@ class HexaGAN(nn.Module):
 
     def encode_tensors(self, x: torch.Tensor, m: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """h = E(x̃, m), [K, B, hidden]."""
-        return self.nets["encoder"](losses.noise_fill(x, m, z), m)
+        return self.nets["encoder"](losses.noise_fill(x, m, self.config["fill_noise"] * z), m)
 
     def classifier_input(self, x: torch.Tensor, m: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """What C sees: x̂, or x̃ (Eq. 1) for the MLP ablation."""
         if self.config["use_g_mi"]:
             return self.impute_tensors(x, m, z)[0]
-        return losses.noise_fill(x, m, z)
+        return losses.noise_fill(x, m, self.config["fill_noise"] * z)
 
     def generate_tensors(self, z: torch.Tensor, y_onehot: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(h_c, x̂_c) = (G_CG(z, y_c), G_MI(h_c)): a generated row imputes every element."""

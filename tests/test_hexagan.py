@@ -114,7 +114,8 @@ ABLATIONS = {
 }
 VARIANTS = [dict(regularizer="gp"), dict(regularizer="wc"), dict(optimizer="adam"), dict(adversarial_loss="gain"),
             dict(warmup_epochs=1), dict(selection="last"), dict(validation_metric="f1"), dict(validation_fraction=0),
-            dict(selection="per_network"), dict(c_l2=1e-3), dict(penalty_columns=2), dict(penalty_columns=None)]
+            dict(selection="per_network"), dict(c_l2=1e-3), dict(penalty_columns=2), dict(penalty_columns=None),
+            dict(fill_noise=0.01)]
 
 
 @pytest.mark.parametrize("flags", list(ABLATIONS.values()) + VARIANTS, ids=list(ABLATIONS) + [
@@ -133,7 +134,8 @@ def test_every_ablation_and_variant_trains(flags):
 
 
 @pytest.mark.parametrize("flags", [dict(regularizer="gp"), dict(regularizer="wc"), dict(adversarial_loss="gain"),
-                                   dict(optimizer="adam"), dict(alpha1=0.0), dict(warmup_epochs=1)])
+                                   dict(optimizer="adam"), dict(alpha1=0.0), dict(warmup_epochs=1),
+                                   dict(fill_noise=0.01)])
 def test_imputer_variants_train(flags):
     X, _ = make_data()
     assert not np.isnan(HexaGANImputer(**{**FAST, "max_steps": 3, **flags}, random_state=0).fit(X).transform(X)).any()
@@ -145,6 +147,29 @@ def test_unknown_names_list_the_valid_ones(param, value):
     X, y = make_data()
     with pytest.raises(ValueError, match=rf"unknown {param} '{value}'; choose one of \["):
         HexaGANClassifier(**{**FAST_C, param: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("use_g_mi", [True, False])
+def test_fill_noise_scales_the_noise_in_the_missing_slots_only(use_g_mi, monkeypatch):
+    model = HexaGAN(d=3, n_classes=2, seeds=[0], use_g_mi=use_g_mi, fill_noise=0.01)
+    x = torch.tensor([[[0.2, 0.4, 0.6]]])
+    m = torch.tensor([[[1.0, 0.0, 1.0]]])
+    z = torch.tensor([[[0.9, 0.5, 0.7]]])
+    seen = []
+    if use_g_mi:
+        monkeypatch.setattr(model.nets["encoder"], "forward", lambda x_tilde, m: seen.append(x_tilde) or x_tilde)
+        model.encode_tensors(x, m, z)
+    else:
+        seen.append(model.classifier_input(x, m, z))
+    assert torch.allclose(seen[0], torch.tensor([[[0.2, 0.005, 0.6]]]))
+    assert model.config["fill_noise"] == 0.01
+
+
+@pytest.mark.parametrize("estimator", [HexaGANImputer, HexaGANClassifier])
+def test_fill_noise_outside_the_unit_interval_is_refused(estimator):
+    X, y = make_data()
+    with pytest.raises(ValueError, match="fill_noise must be in \\[0, 1\\]"):
+        estimator(**FAST, fill_noise=2.0).fit(X, y)
 
 
 def test_divergence_raises_a_clear_error():
