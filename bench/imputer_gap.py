@@ -8,7 +8,11 @@ authors' code) differ in a few settings; this swaps each into HexaGAN alone:
 * ``lr_gan=1e-3`` -- GAIN's learning rate (HexaGAN: 2e-4);
 * ``optimizer="adam"`` -- GAIN's optimiser (HexaGAN: RMSProp);
 * ``adversarial_loss="gain"`` -- GAIN's cross-entropy (HexaGAN: Eqs. 3-4);
-* ``alpha1=100`` -- GAIN's reconstruction weight (HexaGAN: 10 on a sum over columns).
+* ``alpha1=100`` -- GAIN's reconstruction weight (HexaGAN: 10 on a sum over columns);
+
+and one that is not GAIN's: ``adversarial_loss="conditional"``, Eqs. 3-4 with
+each column's conditional means, as Theorem 1 is proved and the authors' code
+computes them (see :func:`hexagan.losses.loss_d_mi_conditional`).
 
 Each variant trains the protocol's splits of one repeat (20 % MCAR, min-max
 on training rows) as replicas and is scored by the RMSE on the hidden entries
@@ -38,6 +42,7 @@ VARIANTS = {
     "adam": {"optimizer": "adam"},
     "gain_loss": {"adversarial_loss": "gain"},
     "alpha1_100": {"alpha1": 100},
+    "conditional": {"adversarial_loss": "conditional"},
 }
 
 

@@ -253,7 +253,8 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
         that many drawn per step and replica, scaled by d / n (unbiased; n
         backward passes instead of d), "auto" exact when d <= 64 else 32.
     optimizer : {"rmsprop", "adam"}.
-    adversarial_loss : {"hexagan", "gain"}, Eqs. 3-4 or GAIN's cross-entropy.
+    adversarial_loss : {"hexagan", "conditional", "gain"}, Eqs. 3-4 as printed, Eqs. 3-4
+        with conditional means as Theorem 1 and the authors' code, or GAIN's cross-entropy.
     max_steps : int, training iterations.
     eval_every : int, iterations between validations.
     warmup_epochs : float, epochs of discriminator-only updates first.

@@ -92,6 +92,49 @@ def loss_d_mi(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tensor | None = N
     return _mean_rows(((1 - 2 * mask) * d_out).sum(-1), weight)
 
 
+def _column_means(values: torch.Tensor, rows: torch.Tensor, weight: torch.Tensor | None
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    """[K, B, C] -> ([K, C] each column's mean over the rows where ``rows`` [K, B, C] is 1, 0 if none;
+    [K, C] whether there was such a row)."""
+    if weight is not None:
+        rows = rows * weight[..., None]
+    total = rows.sum(1)
+    return (values * rows).sum(1) / total.clamp_min(1e-8), (total > 0).to(values.dtype)
+
+
+def loss_g_mi_conditional(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tensor | None = None,
+                          weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Eq. (3) as Theorem 1 is proved (appendix A.1): -Σ_i E[D_MI(x̂, y)_i | m_i = 0].
+
+    Each element's score is averaged over the rows where it is missing, so
+    every column weighs the same whatever its missing rate, as the authors'
+    ``WGAN_G_loss`` does (they then average over columns; we sum, as Eq. 3
+    does, so that alpha1 keeps its meaning).  Same shapes as :func:`loss_g_mi`;
+    on rows that are all fake (G_CG's) the two coincide.
+    """
+    fake = 1 - _with_label_column(m, m_y).expand_as(d_out)
+    return -_column_means(d_out, fake, weight)[0].sum(-1)
+
+
+def loss_d_mi_conditional(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tensor | None = None,
+                          weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Eq. (4) (+ Eq. 14) as Theorem 1 is proved: Σ_i E[D_i | m_i = 0] - E[D_i | m_i = 1].
+
+    Theorem 1 compares p(x | m_i = 1) with p(x | m_i = 0), a difference of
+    two probability measures, and the authors' ``WGAN_D_loss`` computes these
+    conditional means.  Eq. (4) as printed, E[(1 - m_i) D_i] - E[m_i D_i],
+    weighs them by P(m_i = 0) and P(m_i = 1): when they differ the critic
+    lowers its loss without bound by raising a constant, which no
+    gradient penalty on x̂ restrains.  Here a constant cancels; so that it
+    does in every batch, a column counts only when the batch has both a real
+    and a fake entry of it.  Same shapes as :func:`loss_d_mi`.
+    """
+    real = _with_label_column(m, m_y).expand_as(d_out)
+    fake_mean, any_fake = _column_means(d_out, 1 - real, weight)
+    real_mean, any_real = _column_means(d_out, real, weight)
+    return ((fake_mean - real_mean) * any_fake * any_real).sum(-1)
+
+
 def loss_recon(x: torch.Tensor, m: torch.Tensor, x_bar: torch.Tensor,
                weight: torch.Tensor | None = None) -> torch.Tensor:
     """HexaGAN Eq. (5): L_recon = E[Σ_i m_i (x_i - x̄_i)²] -- observed entries only.  Returns [K]."""

@@ -106,6 +106,8 @@ class Adversarial:
 
 ADVERSARIAL_LOSSES = {
     "hexagan": Adversarial(losses.loss_d_mi, losses.loss_g_mi, losses.loss_c_adversarial),
+    "conditional": Adversarial(losses.loss_d_mi_conditional, losses.loss_g_mi_conditional,
+                               losses.loss_c_adversarial),
     "gain": Adversarial(losses.loss_d_gain, losses.loss_g_gain, losses.loss_c_gain),
 }
 

@@ -115,7 +115,7 @@ ABLATIONS = {
 VARIANTS = [dict(regularizer="gp"), dict(regularizer="wc"), dict(optimizer="adam"), dict(adversarial_loss="gain"),
             dict(warmup_epochs=1), dict(selection="last"), dict(validation_metric="f1"), dict(validation_fraction=0),
             dict(selection="per_network"), dict(c_l2=1e-3), dict(penalty_columns=2), dict(penalty_columns=None),
-            dict(fill_noise=0.01)]
+            dict(fill_noise=0.01), dict(adversarial_loss="conditional")]
 
 
 @pytest.mark.parametrize("flags", list(ABLATIONS.values()) + VARIANTS, ids=list(ABLATIONS) + [
@@ -135,7 +135,7 @@ def test_every_ablation_and_variant_trains(flags):
 
 @pytest.mark.parametrize("flags", [dict(regularizer="gp"), dict(regularizer="wc"), dict(adversarial_loss="gain"),
                                    dict(optimizer="adam"), dict(alpha1=0.0), dict(warmup_epochs=1),
-                                   dict(fill_noise=0.01)])
+                                   dict(fill_noise=0.01), dict(adversarial_loss="conditional")])
 def test_imputer_variants_train(flags):
     X, _ = make_data()
     assert not np.isnan(HexaGANImputer(**{**FAST, "max_steps": 3, **flags}, random_state=0).fit(X).transform(X)).any()

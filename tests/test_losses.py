@@ -53,6 +53,29 @@ def test_row_weight_drops_padding_rows():
     close(losses.loss_d_mi(D_OUT, M, weight=torch.tensor([[1.0, 0.0]])), [-2.0])
 
 
+def test_conditional_eq3_eq4_average_each_column_over_its_own_rows():
+    # column 1: fake row 2 (4), real row 1 (1); column 2: fake row 1 (2), real row 2 (5);
+    # column 3: no fake row, so it counts for neither loss
+    close(losses.loss_g_mi_conditional(D_OUT, M), [-(4.0 + 2.0)])
+    close(losses.loss_d_mi_conditional(D_OUT, M), [(4.0 - 1.0) + (2.0 - 5.0)])
+    # the label column: row 1 real (10), row 2 pseudo (20); a zero-weight row is not counted
+    d_out = torch.cat([D_OUT, torch.tensor([[[10.0], [20.0]]])], dim=-1)
+    close(losses.loss_d_mi_conditional(d_out, M, torch.tensor([[1.0, 0.0]])), [0.0 + (20.0 - 10.0)])
+    # with row 2 weighted out, no column has both a real and a fake row
+    close(losses.loss_d_mi_conditional(D_OUT, M, weight=torch.tensor([[1.0, 0.0]])), [0.0])
+
+
+def test_conditional_eq4_ignores_a_constant_that_eq4_as_printed_rewards():
+    m = torch.tensor([[[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0]]])  # 2 of 9 entries missing
+    d_out = torch.randn(1, 3, 3)
+    for loss, moves in ((losses.loss_d_mi, True), (losses.loss_d_mi_conditional, False)):
+        shift = loss(d_out + 5.0, m) - loss(d_out, m)
+        assert (shift.abs().item() > 1) == moves
+    # on all-fake (generated) rows the conditional Eq. (3) is Eq. (3)
+    zeros = torch.zeros_like(m)
+    close(losses.loss_g_mi_conditional(d_out, zeros), losses.loss_g_mi(d_out, zeros).tolist())
+
+
 def test_loss_recon_observed_entries_only():
     # row 1: 0.1² + 0.3² = 0.10; row 2: 0.1² + 0.1² = 0.02; mean 0.06
     close(losses.loss_recon(X, M, X_BAR), [0.06])
