@@ -5,8 +5,8 @@ rule run:
     input:
         # A mask is a pure function of its spec (dataset, mechanism, rate, repeat, seed), all of which are in the
         # job's own params, so its file time says nothing: without ancient() a fresh clone (no metadata, checkout
-        # order sets the times) would retrain every published job.  There the mask jobs rerun and rewrite the
-        # same bytes; their runs stay.  After a change to the mask code itself, rerun with -R run.
+        # order sets the times) would retrain every published job.  After a change to the mask code itself,
+        # rerun with -R masks run.  (The code trigger is off for the same reason: profiles/default.)
         masks=lambda wildcards: [ancient(path) for path in PLAN.mask_paths(wildcards.dataset, wildcards.mechanism, wildcards.rate)],
     output:
         tsv=PLAN.path(X.RUN_PATH),
