@@ -663,6 +663,13 @@ class Plan:
             "n_jobs": len(self.jobs),
         }
 
+    def report_inputs(self) -> dict[str, list[str]]:
+        """The files the report reads: every enabled table's summary, the statistics, every run."""
+        stats = self.enabled(("stats",))
+        return {"summaries": [self.outputs(n)["csv"] for n in self.enabled() if n not in stats],
+                "stats": [self.outputs(n)["csv"] for n in stats],
+                "runs": sorted({self.run_path(job) for n in self.enabled() for job in self.experiment_jobs(n)})}
+
     def outputs(self, name: str) -> dict[str, str]:
         """The files experiment ``name`` renders."""
         kind = self.experiments[name].kind

@@ -3,9 +3,7 @@
 
 rule report:
     input:
-        summaries=[PLAN.outputs(name)["csv"] for name in PLAN.enabled() if name not in PLAN.enabled(("stats",))],
-        stats=[PLAN.outputs(name)["csv"] for name in PLAN.enabled(("stats",))],
-        runs=sorted({PLAN.run_path(job) for name in PLAN.enabled() for job in PLAN.experiment_jobs(name)}),
+        **PLAN.report_inputs(),
         code=RENDER_CODE,
     output:
         report(PLAN.path(X.REPORT_PATH), caption="../report/report.rst", category="Report"),

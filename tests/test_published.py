@@ -1,0 +1,52 @@
+"""results/ in git is what this checkout's code renders from the published runs (no stale table or report).
+
+The workflow cannot see a change of the rendering code in a fresh clone (git gives every file about the
+same time), so a change to hexagan/report.py must re-render results/ in the same commit; this catches it.
+"""
+import json
+from pathlib import Path
+
+import pytest
+
+from hexagan import experiments as X
+from hexagan import report as R
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return X.Plan(X.load_config(ROOT / "config" / "published.yaml"), check_data=False)
+
+
+@pytest.fixture(autouse=True)
+def at_root(monkeypatch):
+    monkeypatch.chdir(ROOT)  # the plan's paths are relative to the repository
+
+
+def as_the_rule_passes_it(spec: dict) -> dict:
+    return json.loads(X.canonical_json(spec))  # the rules pass specs as canonical (key-sorted) JSON
+
+
+def rendered(plan, name: str, tmp_path: Path) -> dict[str, Path]:
+    outputs = {ext: tmp_path / f"{name}.{ext}" for ext in plan.outputs(name)}
+    render = R.render_stats_files if plan.experiments[name].kind == "stats" else R.render_table_files
+    render(as_the_rule_passes_it(plan.experiment_spec(name)), **{ext: str(path) for ext, path in outputs.items()})
+    return outputs
+
+
+def test_published_tables_are_rendered_by_this_code(plan, tmp_path):
+    names = plan.enabled(X.TABLE_KINDS + ("stats",))
+    assert names, "config/published.yaml publishes no table"
+    for name in names:
+        for ext, path in rendered(plan, name, tmp_path).items():
+            published = ROOT / plan.outputs(name)[ext]
+            assert path.read_text() == published.read_text(), f"{published} is stale: re-render results/"
+
+
+def test_published_report_is_rendered_by_this_code(plan, tmp_path):
+    inputs = plan.report_inputs()
+    path = tmp_path / "report.md"
+    R.write_report(as_the_rule_passes_it(plan.report_spec()), summaries=inputs["summaries"], runs=inputs["runs"],
+                   stats_csv=next(iter(inputs["stats"]), None), path=str(path))
+    assert path.read_text() == (ROOT / X.REPORT_PATH).read_text(), "results/report.md is stale: re-render results/"
