@@ -905,9 +905,10 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
     else:
         out += ["_not run in this configuration_", ""]
 
-    out += ["## Library baselines (beyond the paper)", "",
-            "Stronger library imputers and a plain classifier on the paper's settings: the floor the paper's "
-            "methods should beat.", ""]
+    out += ["## Beyond the paper", "",
+            "Experiments the paper does not have, each with its caption: stronger library imputers and a plain "
+            "classifier on the paper's settings (the floor the paper's methods should beat), other missingness "
+            "mechanisms, and HexaGAN variants.", ""]
     for name, e in experiments.items():
         if e["spec"] is None or e["spec"].get("paper_table") or e["kind"] != "table" or name not in frames:
             continue
