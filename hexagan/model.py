@@ -313,15 +313,19 @@ class HexaGAN(nn.Module):
         x_bar = self.nets["g_mi"](self.encode_tensors(x, m, z))
         return losses.combine(x, m, x_bar), x_bar
 
+    def noise_filled(self, x: torch.Tensor, m: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """x̃ (Eq. 1) from z ~ U(0, 1), scaled to U(0, fill_noise)."""
+        return losses.noise_fill(x, m, self.config["fill_noise"] * z)
+
     def encode_tensors(self, x: torch.Tensor, m: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """h = E(x̃, m), [K, B, hidden]."""
-        return self.nets["encoder"](losses.noise_fill(x, m, self.config["fill_noise"] * z), m)
+        return self.nets["encoder"](self.noise_filled(x, m, z), m)
 
     def classifier_input(self, x: torch.Tensor, m: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """What C sees: x̂, or x̃ (Eq. 1) for the MLP ablation."""
         if self.config["use_g_mi"]:
             return self.impute_tensors(x, m, z)[0]
-        return losses.noise_fill(x, m, self.config["fill_noise"] * z)
+        return self.noise_filled(x, m, z)
 
     def generate_tensors(self, z: torch.Tensor, y_onehot: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(h_c, x̂_c) = (G_CG(z, y_c), G_MI(h_c)): a generated row imputes every element."""
