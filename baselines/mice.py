@@ -8,7 +8,9 @@ missing entries are replaced by the forest's predictions.  Every model of
 every round is kept, so ``transform`` can impute **new rows inductively**
 (``kernel.impute_new_data``): the new rows are initialised the same way and
 the stored models are replayed round by round -- the test rows never
-influence a model.  The point estimate returned is the **mean over the
+influence a model.  Each column is regressed on all the others by default;
+``max_predictors`` keeps only the most correlated ones, as van Buuren's
+``quickpred`` does for wide data.  The point estimate returned is the **mean over the
 ``num_datasets`` imputed copies** at the last round.
 
 Why ``mean_match_candidates=0`` by default.  miceforest's default predictive
@@ -27,8 +29,6 @@ the iteration counter that ``complete_data(iteration=-1)`` reads); we pass it.
 """
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pandas as pd
 
@@ -42,6 +42,27 @@ _MIN_OBSERVED = 3
 
 def _frame(X: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+
+
+def predictor_sets(X: np.ndarray, max_predictors: int | None) -> list[np.ndarray]:
+    """For each column, the indices of the columns that predict it (ascending).
+
+    None: every other column.  k: the k others with the largest absolute Pearson correlation, each pair
+    over the rows where both are observed; a pair with fewer than 3 such rows, or a constant column,
+    counts as uncorrelated.
+    """
+    d = X.shape[1]
+    others = [np.delete(np.arange(d), j) for j in range(d)]
+    if max_predictors is None or max_predictors >= d - 1:
+        return others
+    corr = np.abs(_frame(X).corr(min_periods=_MIN_OBSERVED).to_numpy())
+    corr = np.nan_to_num(corr, nan=0.0)
+    chosen = []
+    for j, cols in enumerate(others):
+        # stable sort of -|r|: ties go to the lower column index, so the choice is deterministic
+        best = cols[np.argsort(-corr[j, cols], kind="stable")[:max_predictors]]
+        chosen.append(np.sort(best))
+    return chosen
 
 
 @register("mice")
@@ -74,6 +95,16 @@ class MiceForestImputer(LibraryImputer):
         Leaves per tree (miceforest's default: 128).
     min_data_in_leaf : int, default 3
         Rows per leaf (miceforest's default: 1).
+    max_predictors : int or None, default None
+        None = every other column predicts each column (miceforest's
+        default).  k = the k other columns with the largest absolute
+        correlation with it on the training rows (pairwise-complete; ties
+        to the lower index), the predictor selection of R mice's
+        ``quickpred``: van Buuren (Flexible Imputation of Missing Data,
+        Sec. 6.3.2) advises 15 to 25 predictors for wide data.  The cost of
+        a round falls from quadratic in the number of columns to linear: on
+        480 MNIST rows (784 columns; 1 copy, 1 round, 2 trees a forest) a
+        fit with 20 predictors took 9 s instead of 52 s.
     lgb_params : dict or None, default None
         Any other LightGBM parameter for every forest, overriding the above
         and miceforest's defaults (bagging 0.632 of rows, 0.632 of features
@@ -109,7 +140,7 @@ class MiceForestImputer(LibraryImputer):
 
     def __init__(self, *, num_datasets: int = 5, iterations: int = 5, mean_match_candidates: int = 0,
                  num_iterations: int = 24, max_depth: int = 5, num_leaves: int = 24, min_data_in_leaf: int = 3,
-                 lgb_params: dict | None = None, num_threads: int = 1, random_state=None):
+                 max_predictors: int | None = None, lgb_params: dict | None = None, num_threads: int = 1, random_state=None):
         self.num_datasets = num_datasets
         self.iterations = iterations
         self.mean_match_candidates = mean_match_candidates
@@ -117,6 +148,7 @@ class MiceForestImputer(LibraryImputer):
         self.max_depth = max_depth
         self.num_leaves = num_leaves
         self.min_data_in_leaf = min_data_in_leaf
+        self.max_predictors = max_predictors
         self.lgb_params = lgb_params
         self.num_threads = num_threads
         self.random_state = random_state
@@ -141,6 +173,10 @@ class MiceForestImputer(LibraryImputer):
 
         if int(self.num_datasets) < 1 or int(self.iterations) < 1:
             raise ValueError("mice needs num_datasets >= 1 and iterations >= 1")
+        if self.max_predictors is not None and (isinstance(self.max_predictors, bool)
+                                                or not isinstance(self.max_predictors, (int, np.integer))
+                                                or self.max_predictors < 1):
+            raise ValueError(f"mice: max_predictors must be None or an int >= 1, got {self.max_predictors!r}")
         seeds = np.random.SeedSequence(self.random_state).generate_state(2)
         self.transform_seed_ = int(seeds[1])
         self.column_means_ = np.nanmean(X, axis=0)
@@ -154,7 +190,8 @@ class MiceForestImputer(LibraryImputer):
         names = list(data.columns)
         # Every modeled column gets a model, also one complete in fit, so that test rows missing it are
         # imputed; every column (modeled or mean-filled) is a predictor.
-        schema = {names[j]: [c for c in names if c != names[j]] for j in np.flatnonzero(self.modeled_columns_)}
+        predictors = predictor_sets(X, self.max_predictors)
+        schema = {names[j]: [names[i] for i in predictors[j]] for j in np.flatnonzero(self.modeled_columns_)}
         self.kernel_ = miceforest.ImputationKernel(
             data,
             num_datasets=int(self.num_datasets),
@@ -176,8 +213,10 @@ class MiceForestImputer(LibraryImputer):
             return X
         # impute_new_data writes into the kernel (its working data, its random state when mean matching,
         # its log): run it on a shallow copy so that transform leaves the fitted estimator unchanged, is
-        # reproducible call after call, and works on a read-only (memory-mapped) estimator.
-        kernel = copy.copy(self.kernel_)
+        # reproducible call after call, and works on a read-only (memory-mapped) estimator.  Not copy.copy:
+        # the kernel's __getstate__ round-trips every column's imputed values through parquet (3 s on MNIST).
+        kernel = object.__new__(type(self.kernel_))
+        kernel.__dict__.update(self.kernel_.__dict__)
         kernel.working_data = self.kernel_.working_data.copy()
         kernel._random_state = np.random.RandomState(self.transform_seed_)
         kernel.loggers = []

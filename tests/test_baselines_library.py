@@ -6,6 +6,7 @@ import pytest
 from sklearn.base import clone
 
 from baselines.balancing import inverse_frequency_weights, smote_resample
+from baselines.mice import predictor_sets
 from baselines.simple import EMPTY_COLUMN_FILL
 from hexagan import methods, protocol
 from hexagan.data import load_dataset
@@ -169,6 +170,33 @@ def test_protocol_on_breast(name):
     assert values["rmse_rowmean"] <= values["rmse"]
     if name != "zeros":
         assert values["rmse"] < 0.2  # column mean is ~0.14 on breast
+
+
+def test_mice_predictor_sets_pick_the_most_correlated_columns():
+    rng = np.random.default_rng(0)
+    base = rng.random(60)
+    X = np.column_stack([base, rng.random(60), -base + 0.01 * rng.random(60), base + 0.05 * rng.random(60),
+                         np.full(60, 0.3), rng.random(60)])
+    X[rng.random(X.shape) < 0.2] = np.nan
+    assert [list(p) for p in predictor_sets(X, None)] == [[j for j in range(6) if j != i] for i in range(6)]
+    chosen = predictor_sets(X, 2)
+    assert list(chosen[0]) == [2, 3]  # |r| near 1 for both, whatever the sign
+    assert list(chosen[3]) == [0, 2]
+    assert all(len(p) == 2 and i not in p for i, p in enumerate(chosen))
+    # the constant column 4 counts as uncorrelated: never chosen while a correlated column is left
+    assert 4 not in np.concatenate([chosen[i] for i in (0, 2, 3)])
+    assert [list(p) for p in predictor_sets(X, 5)] == [list(p) for p in predictor_sets(X, None)]
+
+
+def test_mice_max_predictors_fits_that_many_per_column(data):
+    _, X_nan, observed = data
+    est = methods.create("mice", **_seeded("mice"), max_predictors=3).fit(X_nan[:150])
+    assert all(len(predictors) == 3 for predictors in est.kernel_.variable_schema.values())
+    out = est.transform(X_nan[150:])
+    assert not np.isnan(out).any() and np.array_equal(out[observed[150:]], X_nan[150:][observed[150:]])
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="max_predictors"):
+            methods.create("mice", max_predictors=bad).fit(X_nan[:150])
 
 
 # --------------------------------------------------------------------------
