@@ -834,6 +834,7 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
         Torch threads, when the method uses torch.
     """
     start = time.perf_counter()
+    commit = _git_commit()  # now, not when the rows are written: the checkout may move on during a long job
     import_plugins(spec.get("plugins"))
     cls = _method_class(spec["method"])
     params = dict(spec["params"])
@@ -867,7 +868,7 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
         "subsample": spec.get("subsample") or "",
         "subsample_features": spec.get("subsample_features") or "",
         "n_rows": len(ds.y),
-        "git_commit": _git_commit(),
+        "git_commit": commit,
         "torch": _version("torch"),
         "numpy": _version("numpy"),
         "sklearn": _version("scikit-learn"),

@@ -298,6 +298,19 @@ def test_a_missing_method_module_fails_clearly(monkeypatch, full_config):
         X.run_job(spec)
 
 
+def test_run_job_records_the_commit_it_started_from(full_config, monkeypatch):
+    """A commit made while a long job trains is not the code it ran: the rows name the one at its start."""
+    from hexagan import protocol
+
+    commits = iter(["started-at", "moved-on"])
+    monkeypatch.setattr(X, "_git_commit", lambda: next(commits))
+    train = protocol.run
+    monkeypatch.setattr(protocol, "run", lambda *a, **kw: (X._git_commit(), train(*a, **kw))[1])
+    plan = X.Plan(X.merge(full_config, {"protocol": {"repeats": [0], "folds": [0]}}), check_data=False)
+    results, _ = X.run_job(plan.job_spec(plan.job("wine", "mcar", "0.2", "zeros")))
+    assert set(results["git_commit"]) == {"started-at"}
+
+
 def test_run_job_keeps_curves_snapshots_and_samples(full_config, monkeypatch, tmp_path):
     """A job that figures need keeps the learning curves, the snapshots and class-conditional samples."""
     monkeypatch.syspath_prepend(str(Path(__file__).parent))  # the plugin module tests/fake_method.py
