@@ -13,7 +13,9 @@ code) differ in a few settings; this swaps each into HexaGAN alone:
 
 and one that is not GAIN's: ``adversarial_loss="conditional"``, Eqs. 3-4 with
 each column's conditional means, as Theorem 1 is proved and the authors' code
-computes them (see :func:`hexagan.losses.loss_d_mi_conditional`).
+computes them (see :func:`hexagan.losses.loss_d_mi_conditional`).  For the
+classifier, two of C's own settings: a smaller learning rate and a larger L2
+weight.
 
 Each variant trains the protocol's splits of one repeat (20 % MCAR, min-max
 on training rows) as replicas and is scored on each split's *validation*
@@ -47,6 +49,9 @@ VARIANTS = {
     "gain_loss": {"adversarial_loss": "gain"},
     "alpha1_100": {"alpha1": 100},
     "conditional": {"adversarial_loss": "conditional"},
+    # the classifier's own settings (its best checkpoint comes early and its log-loss then grows):
+    "lr_c_5e-4": {"lr_c": 5e-4},        # C's learning rate (ours: 2e-3)
+    "c_l2_1e-2": {"c_l2": 1e-2},        # C's L2 weight (the authors' code: 1e-3)
 }
 
 
