@@ -160,7 +160,7 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, ReplicaEstimato
     def _train(self, nets, data: ReplicaData, tasks, seeds, device):
         self._check_params()
         E, G = nets["encoder"], nets["g_mi"]
-        opt, _ = make_optimizer("adam", [*E.parameters(), *G.parameters()], self.learning_rate)
+        opt = make_optimizer("adam", [*E.parameters(), *G.parameters()], self.learning_rate)
         rng = ReplicaRNG(seeds)
         batch, d = int(self.batch_size), data.x.shape[2]
         corruption = float(self.corruption)

@@ -215,8 +215,8 @@ class GainImputer(BaseImputer, TransformerMixin, ReplicaEstimator):
     def _train(self, nets, data: ReplicaData, tasks, seeds, device):
         self._check_params()
         G, D = nets["generator"], nets["discriminator"]
-        opt_d, _ = make_optimizer("adam", D.parameters(), self.learning_rate)
-        opt_g, _ = make_optimizer("adam", G.parameters(), self.learning_rate)
+        opt_d = make_optimizer("adam", D.parameters(), self.learning_rate)
+        opt_g = make_optimizer("adam", G.parameters(), self.learning_rate)
         rng = ReplicaRNG(seeds)
         batch, d = int(self.batch_size), data.x.shape[2]
 

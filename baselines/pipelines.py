@@ -97,7 +97,7 @@ class _SupervisedC(BaseClassifier, ClassifierMixin, ReplicaEstimator):
         C = nets["classifier"]
         weights = class_weights(self._class_weight, [t.y for t in tasks], data.n_classes)
         w_dev = weights.to(device) if weights is not None else None
-        opt, _ = make_optimizer("adam", C.parameters(), self.learning_rate)
+        opt = make_optimizer("adam", C.parameters(), self.learning_rate)
         rng = ReplicaRNG(seeds)
         batch = int(self.batch_size)
 

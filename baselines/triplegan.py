@@ -295,9 +295,9 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
         k, n_classes, d = data.k, data.n_classes, data.x.shape[2]
         weights = class_weights(self.class_weight, [t.y for t in tasks], n_classes)
         w_dev = weights.to(device) if weights is not None else None
-        opt_d, _ = make_optimizer("adam", D.parameters(), self.learning_rate, betas=(0.5, 0.999))
-        opt_g, _ = make_optimizer("adam", G.parameters(), self.learning_rate, betas=(0.5, 0.999))
-        opt_c, _ = make_optimizer("adam", C.parameters(), self.classifier_learning_rate)
+        opt_d = make_optimizer("adam", D.parameters(), self.learning_rate, betas=(0.5, 0.999))
+        opt_g = make_optimizer("adam", G.parameters(), self.learning_rate, betas=(0.5, 0.999))
+        opt_c = make_optimizer("adam", C.parameters(), self.classifier_learning_rate)
         rng = ReplicaRNG(seeds)
         batch, z_dim = int(self.batch_size), self._z_dim(d)
         alpha = float(self.alpha)

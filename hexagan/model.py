@@ -597,7 +597,7 @@ class HexaGANCore:
         for name, net in self.model.nets.items():
             net.requires_grad_(name in names)
         total, named = terms()
-        optimizer_step(total.sum(), self.optimizers[group][0])
+        optimizer_step(total.sum(), self.optimizers[group])
         if self.regularizer.clip is not None and group in self.DISCRIMINATORS:
             for name in names:
                 losses.clip_weights_(self.model.nets[name], self.regularizer.clip)
@@ -721,8 +721,8 @@ class HexaGANCore:
                 logs |= self._update("g_cg", self._g_cg_terms)
         if self.n_classes:
             logs |= self._update("c", self._c_terms)
-        for _, schedule in self.optimizers.values():
-            schedule.step()
+        for optimizer in self.optimizers.values():
+            optimizer.decay_lr()
         if s in self.snapshot_steps:
             self._snapshot(s)
         return logs

@@ -16,6 +16,7 @@ all its networks) and ``evaluate() -> {metric: [K] tensor}``.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
@@ -23,42 +24,96 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
+from torch.optim.adam import adam
+from torch.optim.optimizer import _get_scalar_dtype
+from torch.optim.rmsprop import rmsprop
 
 from hexagan.replica import BestState, ReplicaRNG
-
-OPTIMIZERS = {
-    "rmsprop": torch.optim.RMSprop,
-    "adam": torch.optim.Adam,
-}
 
 
 class DivergenceError(RuntimeError):
     """A loss became NaN or inf: training stops rather than return NaN results."""
 
 
+def _adam(params, grads, state, lr, *, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, has_complex=False):
+    adam(params, grads, state["exp_avg"], state["exp_avg_sq"], [], state["step"],
+         amsgrad=False, beta1=betas[0], beta2=betas[1], lr=lr, weight_decay=weight_decay,
+         eps=eps, maximize=False, has_complex=has_complex)
+
+
+def _rmsprop(params, grads, state, lr, *, alpha=0.99, eps=1e-8, weight_decay=0.0, has_complex=False):
+    rmsprop(params, grads, state["square_avg"], [], [], state["step"], lr=lr, alpha=alpha,
+            eps=eps, weight_decay=weight_decay, momentum=0.0, centered=False,
+            maximize=False, has_complex=has_complex)
+
+
+# name -> (torch.optim's update for it, with torch.optim's defaults; the per-parameter buffers it keeps)
+OPTIMIZERS = {
+    "rmsprop": (_rmsprop, ("square_avg",)),
+    "adam": (_adam, ("exp_avg", "exp_avg_sq")),
+}
+
+
+class Optimizer:
+    """RMSProp or Adam with the per-step decay ``lr * (1 - decay) ** step``.
+
+    The update is torch.optim's own (``torch.optim.adam.adam``,
+    ``torch.optim.rmsprop.rmsprop``) and so is the state it is given, so
+    every step equals ``torch.optim.Adam`` / ``RMSprop`` with an
+    ``ExponentialLR`` schedule, bit for bit (tests/test_replica.py).  Only
+    the bookkeeping is ours, because building any ``torch.optim.Optimizer``
+    imports ``torch._dynamo``: about 2 s of CPU in every job's process, a
+    third of a quick-configuration job (bench/job_startup.py).
+    """
+
+    def __init__(self, name: str, params: Iterable[nn.Parameter], lr: float, *, decay: float = 0.0, **options):
+        try:
+            self._update, self._buffers = OPTIMIZERS[name.lower()]
+        except KeyError:
+            raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}") from None
+        inspect.signature(self._update).bind(None, None, None, lr, **options)  # a misspelt option fails here
+        self.params = list(params)
+        self.lr = float(lr)
+        self.gamma = 1.0 - decay
+        self.options = options
+        self.state: dict[nn.Parameter, dict[str, torch.Tensor]] = {}
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        """Update the parameters that have a gradient (torch.optim skips the others too)."""
+        live = [p for p in self.params if p.grad is not None]
+        for p in live:
+            if p not in self.state:
+                self.state[p] = {"step": torch.tensor(0.0, dtype=_get_scalar_dtype())} | {
+                    b: torch.zeros_like(p, memory_format=torch.preserve_format) for b in self._buffers}
+        state = {key: [self.state[p][key] for p in live] for key in ("step", *self._buffers)}
+        self._update(live, [p.grad for p in live], state, self.lr,
+                     has_complex=any(torch.is_complex(p) for p in live), **self.options)
+
+    def decay_lr(self) -> None:
+        """One step of the schedule, multiplied in as ``ExponentialLR`` does (not ``gamma ** t``)."""
+        self.lr = self.lr * self.gamma
+
+
 def make_optimizer(name: str, params: Iterable[nn.Parameter], lr: float, *, decay: float = 0.0,
-                   **kwargs) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
-    """An optimiser by name and its learning-rate schedule ``lr * (1 - decay) ** step``.
+                   **options) -> Optimizer:
+    """An optimiser by name (``rmsprop`` or ``adam``, torch.optim's keyword options).
 
     The HexaGAN authors' code decays every learning rate by ``1 - 1e-5`` per
-    step; ``decay=0`` keeps it constant.  Call ``scheduler.step()`` after each
-    ``optimizer.step()``.
+    step; ``decay=0`` keeps it constant.  Call ``decay_lr()`` once per step.
     """
-    try:
-        cls = OPTIMIZERS[name.lower()]
-    except KeyError:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}") from None
-    opt = cls(list(params), lr=lr, **kwargs)
-    return opt, torch.optim.lr_scheduler.ExponentialLR(opt, gamma=1.0 - decay)
+    return Optimizer(name, params, lr, decay=decay, **options)
 
 
-def optimizer_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer, scheduler=None) -> None:
-    """Zero, backpropagate the replica-summed loss, step (and advance the schedule)."""
-    optimizer.zero_grad(set_to_none=True)
+def optimizer_step(loss: torch.Tensor, optimizer: Optimizer) -> None:
+    """Zero, backpropagate the replica-summed loss, step."""
+    optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-    if scheduler is not None:
-        scheduler.step()
 
 
 def _pad_indices(groups: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -12,13 +12,14 @@ def _toy_fit(seeds, Xs, steps=30, optimizer="rmsprop"):
     data = ReplicaData.from_arrays(Xs)
     rng = ReplicaRNG(seeds)
     net = ReplicaMLP([2 * data.x.shape[2], 4, data.x.shape[2]], ["relu", "sigmoid"], replica_generators(seeds, 1))
-    opt, sched = make_optimizer(optimizer, net.parameters(), 1e-2, decay=1e-5)
+    opt = make_optimizer(optimizer, net.parameters(), 1e-2, decay=1e-5)
 
     def step(s):
         x, m, _ = data.gather(data.rows(rng, 8))
         noisy = m * x + (1 - m) * rng.uniform(*x.shape[1:])
         loss = ((net(torch.cat([noisy, m], -1)) - x) ** 2 * m).mean(dim=(1, 2))
-        optimizer_step(loss.sum(), opt, sched)
+        optimizer_step(loss.sum(), opt)
+        opt.decay_lr()
         return {"recon": loss}
 
     curves = train_loop(step, steps, log_every=1)
@@ -98,3 +99,39 @@ def test_replica_data_padding_and_class_indices():
     assert data.n_labeled.tolist() == [2, 3] and data.n_unlabeled.tolist() == [1, 2]
     idx, counts = data.by_class[1]
     assert counts.tolist() == [1, 2] and idx[1, :2].tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("name, options, reference", [
+    ("rmsprop", {}, lambda ps, lr: torch.optim.RMSprop(ps, lr=lr)),
+    ("adam", {}, lambda ps, lr: torch.optim.Adam(ps, lr=lr)),
+    ("adam", {"betas": (0.5, 0.999), "weight_decay": 1e-3}, lambda ps, lr: torch.optim.Adam(ps, lr=lr, betas=(0.5, 0.999), weight_decay=1e-3)),
+])
+def test_optimizer_equals_torch_optim_with_exponential_lr(name, options, reference):
+    """Bit for bit torch.optim + ExponentialLR, including a parameter that has no gradient on some steps."""
+    torch.manual_seed(0)
+    ours = [torch.nn.Parameter(torch.randn(3, 4)), torch.nn.Parameter(torch.randn(4))]
+    theirs = [torch.nn.Parameter(p.detach().clone()) for p in ours]
+    opt = make_optimizer(name, ours, 0.05, decay=0.1, **options)
+    ref = reference(theirs, 0.05)
+    schedule = torch.optim.lr_scheduler.ExponentialLR(ref, gamma=0.9)
+    for step in range(12):
+        target = torch.randn(3, 4)
+        for params, optimizer in ((ours, opt), (theirs, ref)):
+            optimizer.zero_grad()
+            used = params if step % 3 else params[:1]  # every third step the bias gets no gradient
+            loss = sum(((p - target[: p.shape[0]] if p.dim() == 2 else p) ** 2).sum() for p in used)
+            loss.backward()
+            optimizer.step()
+        opt.decay_lr()
+        schedule.step()
+        for a, b in zip(ours, theirs):
+            assert torch.equal(a, b), step
+    assert opt.lr == ref.param_groups[0]["lr"]
+
+
+def test_optimizer_rejects_unknown_names_and_options():
+    p = [torch.nn.Parameter(torch.zeros(2))]
+    with pytest.raises(ValueError, match="unknown optimizer 'sgd'"):
+        make_optimizer("sgd", p, 0.1)
+    with pytest.raises(TypeError, match="momentum"):
+        make_optimizer("rmsprop", p, 0.1, momentum=0.9)
