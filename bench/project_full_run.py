@@ -20,7 +20,7 @@ jobs were measured) reuses them instead of timing again.
 Prints one line per (dataset, method) and the totals: CPU-hours (one thread a job) and the wall time on
 ``--cores`` cores, which cannot be shorter than the longest job.
 
-    python bench/project_full_run.py [--results results] [--steps 5] [--cores 8] [--datasets credit]
+    python bench/project_full_run.py [--results results] [--steps 5] [--cores 8] [--datasets credit] [--methods mice]
 """
 from __future__ import annotations
 
@@ -116,6 +116,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5, help="timed iterations per HexaGAN job kind")
     parser.add_argument("--cores", type=int, default=8)
     parser.add_argument("--datasets", nargs="+", help="project only these datasets' jobs (default: every CPU one)")
+    parser.add_argument("--methods", nargs="+", help="project only these registry methods' jobs (default: all)")
     parser.add_argument("--split-limit", type=float, default=1800, help="seconds before a one-split timing stops")
     parser.add_argument("--times", type=Path, help="a JSON file of timings, reused and extended")
     args = parser.parse_args()
@@ -124,7 +125,8 @@ def main() -> None:
     torch.set_num_threads(1)
     plan = X.Plan(X.load_config(), check_data=False)
     cpu_jobs = {k: j for k, j in plan.jobs.items() if j.dataset.split(".")[0] not in GPU_DATASETS}
-    jobs = {k: j for k, j in cpu_jobs.items() if args.datasets is None or j.dataset in args.datasets}
+    jobs = {k: j for k, j in cpu_jobs.items() if (args.datasets is None or j.dataset in args.datasets)
+            and (args.methods is None or j.method in args.methods)}
     measured = measured_costs(plan, args.results)
     # HexaGAN jobs to time: those to project, and every measured one, which calibrates the overhead.
     times = json.loads(args.times.read_text()) if args.times and args.times.is_file() else {}
