@@ -40,6 +40,22 @@ from hexagan.methods import register
 _MIN_OBSERVED = 3
 
 
+class _LeanBoosters(dict):
+    """miceforest's store of fitted models, keeping each booster as reloaded from its model text.
+
+    miceforest trains with ``keep_training_booster=True``, so a stored booster keeps its training buffers
+    (histogram pool): 1.2 GB for the 750 boosters of a default kernel on breast, and 17 GB and growing 16
+    minutes into a default kernel's 12 500 on madelon.  Reloaded from its model text a booster predicts the
+    same; reloading each as it is stored keeps one training booster alive at a time (peak memory 0.16x on
+    madelon at 2 copies x 2 rounds, bench/mice_memory.py), where reloading them after ``mice`` did not.
+    """
+
+    def __setitem__(self, key, booster):
+        import lightgbm
+
+        super().__setitem__(key, lightgbm.Booster(model_str=booster.model_to_string()))
+
+
 def _frame(X: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
 
@@ -170,7 +186,6 @@ class MiceForestImputer(LibraryImputer):
         return X
 
     def _fit_kept(self, X):
-        import lightgbm
         import miceforest
 
         if int(self.num_datasets) < 1 or int(self.iterations) < 1:
@@ -202,12 +217,9 @@ class MiceForestImputer(LibraryImputer):
             save_all_iterations_data=True,  # impute_new_data replays every round's models
             random_state=int(seeds[0]),
         )
+        self.kernel_.models = _LeanBoosters()
         self.kernel_.mice(int(self.iterations), verbose=False, **self._lgb_kwargs())
-        # A trained LightGBM booster keeps its training buffers (histogram pool): about 1.2 GB for the
-        # 750 boosters of one default kernel on breast, so a cascade holding 50 fitted kernels ran out of
-        # memory.  A booster reloaded from its model text predicts the same and holds about 0.1 GB.
-        for key, booster in self.kernel_.models.items():
-            self.kernel_.models[key] = lightgbm.Booster(model_str=booster.model_to_string())
+        self.kernel_.models = dict(self.kernel_.models)
 
     def _transform_kept(self, X):
         X = self._prefill(X)

@@ -6,7 +6,7 @@ import pytest
 from sklearn.base import clone
 
 from baselines.balancing import inverse_frequency_weights, smote_resample
-from baselines.mice import predictor_sets
+from baselines.mice import _LeanBoosters, predictor_sets
 from baselines.simple import EMPTY_COLUMN_FILL
 from hexagan import methods, protocol
 from hexagan.data import load_dataset
@@ -186,6 +186,26 @@ def test_mice_predictor_sets_pick_the_most_correlated_columns():
     # the constant column 4 counts as uncorrelated: never chosen while a correlated column is left
     assert 4 not in np.concatenate([chosen[i] for i in (0, 2, 3)])
     assert [list(p) for p in predictor_sets(X, 5)] == [list(p) for p in predictor_sets(X, None)]
+
+
+def test_mice_reloads_each_booster_as_it_is_stored(data):
+    """A booster left from training keeps its buffers (and its train_set_version); the store reloads it at
+    once from its model text, which predicts the same, and a fitted kernel holds only reloaded ones."""
+    import lightgbm
+
+    rng = np.random.default_rng(0)
+    X = rng.random((80, 3))
+    trained = lightgbm.train({"verbose": -1}, lightgbm.Dataset(X, X.sum(1)), 5, keep_training_booster=True)
+    store = _LeanBoosters()
+    store["x0", 1, 0] = trained
+    kept = store["x0", 1, 0]
+    assert getattr(trained, "train_set_version", None) is not None
+    assert getattr(kept, "train_set_version", None) is None
+    np.testing.assert_array_equal(kept.predict(X), trained.predict(X))
+    _, X_nan, _ = data
+    est = methods.create("mice", **_seeded("mice")).fit(X_nan[:150])
+    assert type(est.kernel_.models) is dict and est.kernel_.models
+    assert all(getattr(booster, "train_set_version", None) is None for booster in est.kernel_.models.values())
 
 
 def test_mice_max_predictors_fits_that_many_per_column(data):
