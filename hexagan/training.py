@@ -62,7 +62,7 @@ class Optimizer:
     every step equals ``torch.optim.Adam`` / ``RMSprop`` with an
     ``ExponentialLR`` schedule, bit for bit (tests/test_replica.py).  Only
     the bookkeeping is ours, because building any ``torch.optim.Optimizer``
-    imports ``torch._dynamo``: about 2 s of CPU in every job's process, a
+    imports ``torch._dynamo``: about 1.6 s of CPU in every job's process, a
     third of a quick-configuration job (bench/job_startup.py).
     """
 
