@@ -1,11 +1,12 @@
 """Peak memory of ``mice``: boosters reloaded as miceforest stores them vs kept as trained until ``mice`` ends.
 
 miceforest keeps every LightGBM booster it trains with its training buffers.  ``baselines.mice`` reloads each
-from its model text as it is stored (``_LeanBoosters``); until f9f8f82 it reloaded them all only after
-``kernel.mice`` returned, so during fitting they were all alive as trained, which is what ``--store trained``
-reproduces (the store is a plain dict; the output is the same).  Each setting fits and transforms in a fresh
-interpreter, on a seeded subsample (20 % MCAR, min-max scaled; 80 % fitted, 20 % transformed), and this prints
-its wall time and peak resident memory, in one run, and each as a ratio of the first setting's.
+from its model text as it is stored (``_LeanBoosters``); before d825ffd it reloaded them all only after
+``kernel.mice`` returned, so during fitting they were all alive as trained.  The setting ``trained`` reproduces
+that peak (the store is a plain dict; the output is the same), ``reloaded`` is the code as it is.  Each setting
+fits and transforms in a fresh interpreter, on ``mice_predictors.wide_slice`` (a seeded subsample, 20 % MCAR;
+80 % fitted, 20 % transformed), and this prints its wall time and peak resident memory, in one run, and each as
+a ratio of the first setting's.
 
     python bench/mice_memory.py [--dataset madelon] [--rows 600] [--params '{"num_datasets": 2, "iterations": 2}']
 """
@@ -19,20 +20,15 @@ import sys
 import time
 
 CHILD = """
-import json, sys, numpy as np
+import json, sys
 import baselines.mice
-from hexagan.data import load_dataset
 from hexagan.methods import create
+from mice_predictors import wide_slice
 dataset, rows, params, store = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4]
 if store == "trained":
     baselines.mice._LeanBoosters = dict
-ds = load_dataset(dataset)
-rng = np.random.default_rng(0)
-X = ds.X[rng.choice(len(ds.X), min(rows, len(ds.X)), replace=False)].astype(np.float64)
-X = (X - X.min(0)) / np.where(np.ptp(X, 0) > 0, np.ptp(X, 0), 1.0)
-X[rng.random(X.shape) < 0.2] = np.nan
-cut = int(0.8 * len(X))
-create("mice", random_state=0, **params).fit(X[:cut]).transform(X[cut:])
+_, X_nan, _, cut = wide_slice(dataset, rows)
+create("mice", random_state=0, **params).fit(X_nan[:cut]).transform(X_nan[cut:])
 """
 
 
@@ -46,7 +42,9 @@ def main() -> None:
     results = {}
     for store in ("trained", "reloaded"):
         start = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-c", CHILD, args.dataset, str(args.rows), args.params, store])
+        child = subprocess.Popen([sys.executable, "-c", CHILD, args.dataset, str(args.rows), args.params, store],
+                                 env=os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, (
+                                     os.path.dirname(os.path.abspath(__file__)), os.environ.get("PYTHONPATH"))))})
         _, status, usage = os.wait4(child.pid, 0)
         if status:
             raise SystemExit(f"the {store} run failed (status {status})")

@@ -21,6 +21,21 @@ from hexagan.methods import create
 from hexagan.metrics import rmse
 
 
+def wide_slice(dataset: str, rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """A seeded subsample, min-max scaled on its first 80 % (the fitted rows), 20 % MCAR.
+
+    Returns the complete rows X, X with NaN at the hidden entries, the observed mask and the number of fitted rows.
+    """
+    ds = load_dataset(dataset)
+    rng = np.random.default_rng(0)
+    X = ds.X[rng.choice(len(ds.X), min(rows, len(ds.X)), replace=False)].astype(np.float64)
+    cut = int(0.8 * len(X))
+    low, span = X[:cut].min(0), np.ptp(X[:cut], 0)
+    X = np.clip((X - low) / np.where(span > 0, span, 1.0), 0, 1)
+    observed = rng.random(X.shape) >= 0.2
+    return X, np.where(observed, X, np.nan), observed, cut
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="mnist")
@@ -29,15 +44,7 @@ def main() -> None:
     parser.add_argument("--params", default='{"iterations": 1, "num_datasets": 1, "num_iterations": 2}',
                         help="other mice parameters (JSON); default: the quick configuration's")
     args = parser.parse_args()
-    ds = load_dataset(args.dataset)
-    rng = np.random.default_rng(0)
-    rows = rng.choice(len(ds.X), min(args.rows, len(ds.X)), replace=False)
-    X = ds.X[rows].astype(np.float64)
-    cut = int(0.8 * len(X))
-    low, span = X[:cut].min(0), np.ptp(X[:cut], 0)
-    X = np.clip((X - low) / np.where(span > 0, span, 1.0), 0, 1)
-    observed = rng.random(X.shape) >= 0.2
-    X_nan = np.where(observed, X, np.nan)
+    X, X_nan, observed, cut = wide_slice(args.dataset, args.rows)
     params = json.loads(args.params)
     print(f"{args.dataset}: {cut} + {len(X) - cut} rows x {X.shape[1]} columns, mice {params}")
     first = None
