@@ -27,7 +27,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from hexagan.methods import BaseClassifier, BaseImputer, FitTask, register
-from hexagan.model import EvalData, HexaGAN, HexaGANCore, TrainConfig
+from hexagan.model import MONITOR_SALT, EvalData, HexaGAN, HexaGANCore, TrainConfig
 from hexagan.training import ReplicaData
 
 _DEFAULTS = TrainConfig()
@@ -44,6 +44,7 @@ class _Prepared:
     X: np.ndarray
     y: np.ndarray | None
     eval_set: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+    monitor_set: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 @contextlib.contextmanager
@@ -92,6 +93,8 @@ class _HexaGANBase(BaseEstimator):
     """What the imputer and the classifier share: data checks, training, saving."""
 
     uses_validation = True
+    # fit takes monitor_set: rows scored every monitor_every iterations into history_ (test_*), never selected on
+    monitors = True
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -122,17 +125,23 @@ class _HexaGANBase(BaseEstimator):
         """Validate one task, set the fitted input attributes, and carve validation rows if needed."""
         X = validate_data(self, task.X, reset=True, ensure_all_finite="allow-nan", dtype=np.float64)
         y = self._encode_labels(task.y, len(X))
+        monitor_set = self._check_eval_set(task.monitor_set)
         if task.eval_set is not None:
-            X_val, X_val_true, y_val = task.eval_set
-            X_val = validate_data(self, X_val, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
-            X_val_true = np.asarray(X_val_true, dtype=np.float64)
-            return _Prepared(X, y, (X_val, X_val_true, self._encode_eval_labels(y_val, len(X_val))))
+            return _Prepared(X, y, self._check_eval_set(task.eval_set), monitor_set)
         if self.validation_fraction <= 0:
-            return _Prepared(X, y, None)
+            return _Prepared(X, y, None, monitor_set)
         # The imputer has no labels: all rows form one group (-1, "unlabeled").
         labels = y if y is not None else np.full(len(X), -1, dtype=np.int64)
         X, labels, eval_set = carve_validation(X, labels, self.validation_fraction, task.seed)
-        return _Prepared(X, labels if y is not None else None, eval_set)
+        return _Prepared(X, labels if y is not None else None, eval_set, monitor_set)
+
+    def _check_eval_set(self, rows):
+        """``(X, X_true, y)`` checked against the training data, labels as indices; None stays None."""
+        if rows is None:
+            return None
+        X_val, X_val_true, y_val = rows
+        X_val = validate_data(self, X_val, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+        return X_val, np.asarray(X_val_true, dtype=np.float64), self._encode_eval_labels(y_val, len(X_val))
 
     def _encode_eval_labels(self, y_val, n: int) -> np.ndarray:
         return np.full(n, -1, dtype=np.int64)
@@ -151,11 +160,14 @@ class _HexaGANBase(BaseEstimator):
         model = HexaGAN(d=d, n_classes=n_classes, seeds=seeds, **self._model_kwargs())
         data = ReplicaData.from_arrays([p.X for p in prepared], [p.y for p in prepared] if n_classes else None,
                                        n_classes or None)
-        eval_data = None
+        eval_data = monitor_data = None
         if any(p.eval_set is not None for p in prepared):
             eval_data = EvalData.from_sets([p.eval_set for p in prepared], d, seeds)
+        if any(p.monitor_set is not None for p in prepared):
+            monitor_data = EvalData.from_sets([p.monitor_set for p in prepared], d, seeds, salt=MONITOR_SALT)
         with _torch_threads(self.n_threads):
-            result = HexaGANCore(model, data, config, eval_data=eval_data, device=self._device()).fit()
+            result = HexaGANCore(model, data, config, eval_data=eval_data, monitor_data=monitor_data,
+                                 device=self._device()).fit()
         for r, est in enumerate(estimators):
             est.model_ = result.model.replica(r)
             est.seed_ = seeds[r]
@@ -164,9 +176,9 @@ class _HexaGANBase(BaseEstimator):
                               for step, snap in result.snapshots.items()}
             est.best_step_ = int(result.best_step[r]) if result.best_step is not None else None
 
-    def _fit_one(self, X, y, eval_set):
-        self._train([self], [self._prepare(FitTask(X=X, y=y, eval_set=eval_set, seed=_seed_of(self.random_state)))],
-                    [_seed_of(self.random_state)])
+    def _fit_one(self, X, y, eval_set, monitor_set=None):
+        task = FitTask(X=X, y=y, eval_set=eval_set, monitor_set=monitor_set, seed=_seed_of(self.random_state))
+        self._train([self], [self._prepare(task)], [_seed_of(self.random_state)])
         return self
 
     def fit_replicas(self, tasks: list[FitTask]) -> list["_HexaGANBase"]:
@@ -257,13 +269,18 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
         with conditional means as Theorem 1 and the authors' code, or GAIN's cross-entropy.
     max_steps : int, training iterations.
     eval_every : int, iterations between validations.
+    monitor_every : int, iterations between scorings of ``fit``'s
+        ``monitor_set`` (the audit's test fold; 0: never), recorded in
+        ``history_`` as ``test_rmse``, ``test_rmse_authors`` (and the
+        classifier's ``test_log_loss``, ``test_f1``) and never selected on.
     warmup_epochs : float, epochs of discriminator-only updates first.
     selection : {"validation", "last"}, keep the checkpoint with the best
         validation RMSE (per replica) or the last one.
     validation_fraction : float, share of rows held out for validation when
         ``fit`` gets no ``eval_set`` (0: none, selection falls back to "last").
     snapshot_steps : tuple of int, iterations at which to keep x̂, x̄ and h.
-    architecture : {"mlp", "conv"}, appendix B.3 or Table 2 (28x28 images).
+    architecture : {"mlp", "conv", "mlp_authors"}, appendix B.3, Table 2
+        (28x28 images), or the authors' code (one hidden layer of d/2, h of d/2).
     fill_noise : float in [0, 1], the missing entries of x̃ are filled with
         U(0, fill_noise): 1 is Eq. (1); GAIN's code fills with U(0, 0.01).
         On the validation parts of breast and wine (``bench/validation_study.py``)
@@ -292,7 +309,7 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
                  decay=_DEFAULTS.decay, batch_size=_DEFAULTS.batch_size, n_critic=_DEFAULTS.n_critic,
                  regularizer=_DEFAULTS.regularizer, penalty_columns=_DEFAULTS.penalty_columns,
                  optimizer=_DEFAULTS.optimizer, adversarial_loss=_DEFAULTS.adversarial_loss,
-                 max_steps=_DEFAULTS.max_steps, eval_every=_DEFAULTS.eval_every,
+                 max_steps=_DEFAULTS.max_steps, eval_every=_DEFAULTS.eval_every, monitor_every=_DEFAULTS.monitor_every,
                  warmup_epochs=_DEFAULTS.warmup_epochs, selection=_DEFAULTS.selection, validation_fraction=0.1,
                  snapshot_steps=(), architecture="mlp", fill_noise=1.0, device="auto", n_threads=1,
                  verbose=False, random_state=None):
@@ -308,6 +325,7 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
         self.adversarial_loss = adversarial_loss
         self.max_steps = max_steps
         self.eval_every = eval_every
+        self.monitor_every = monitor_every
         self.warmup_epochs = warmup_epochs
         self.selection = selection
         self.validation_fraction = validation_fraction
@@ -319,13 +337,15 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
         self.verbose = verbose
         self.random_state = random_state
 
-    def fit(self, X, y=None, eval_set=None):
+    def fit(self, X, y=None, eval_set=None, monitor_set=None):
         """Train on ``X`` (NaN = missing); ``y`` is ignored.
 
         eval_set : (X_val, X_val_true, y_val) or None; the checkpoint with the
             lowest RMSE on X_val's hidden entries is kept.
+        monitor_set : (X, X_true, y) or None, scored every ``monitor_every``
+            iterations into ``history_`` only (the audit's test fold).
         """
-        return self._fit_one(X, None, eval_set)
+        return self._fit_one(X, None, eval_set, monitor_set)
 
     def transform(self, X) -> np.ndarray:
         """x̂ (Eq. 2): observed entries exactly as given, missing ones from G_MI, float64."""
@@ -346,6 +366,8 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
     c_l2 : float, L2 penalty on C's weights, c_l2 * ||θ_C||² / 2 added to
         Eq. (15) (the authors' code: 0.001).
     lr_gan, lr_c : float, RMSProp learning rates of the GAN networks and of C.
+    lr_cg : float or None, learning rate of G_CG and D_CG (None: ``lr_gan``;
+        the authors' code: 0.1 x ``lr_gan``).
     decay : float, learning rates shrink by ``(1 - decay)`` per iteration.
     batch_size : int, labeled rows per batch (the unlabeled batch is scaled
         by the unlabeled/labeled ratio).
@@ -359,7 +381,7 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
     selection : {"validation", "per_network", "last"}: every network at the
         best ``validation_metric``; or C there and E, G_MI, D_MI, G_CG, D_CG
         at their best validation RMSE; or the last step.
-    max_steps, eval_every, warmup_epochs, validation_fraction,
+    max_steps, eval_every, monitor_every, warmup_epochs, validation_fraction,
     snapshot_steps, architecture, fill_noise, device, n_threads, verbose, random_state :
         as in :class:`HexaGANImputer`.
     validation_metric : {"log_loss", "f1"}, what selection minimises (log-loss)
@@ -374,12 +396,14 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
 
     def __init__(self, *, lambda1=_DEFAULTS.lambda1, lambda2=_DEFAULTS.lambda2, alpha1=_DEFAULTS.alpha1,
                  alpha2=_DEFAULTS.alpha2, alpha3=_DEFAULTS.alpha3, alpha4=_DEFAULTS.alpha4, c_l2=_DEFAULTS.c_l2,
-                 lr_gan=_DEFAULTS.lr_gan, lr_c=_DEFAULTS.lr_c, decay=_DEFAULTS.decay, batch_size=_DEFAULTS.batch_size,
+                 lr_gan=_DEFAULTS.lr_gan, lr_c=_DEFAULTS.lr_c, lr_cg=_DEFAULTS.lr_cg, decay=_DEFAULTS.decay,
+                 batch_size=_DEFAULTS.batch_size,
                  n_critic=_DEFAULTS.n_critic, n_cg=_DEFAULTS.n_cg, z_dim=None, use_g_mi=True, use_g_cg=True,
                  use_label_discriminator=True, regularizer=_DEFAULTS.regularizer,
                  penalty_columns=_DEFAULTS.penalty_columns, optimizer=_DEFAULTS.optimizer,
                  adversarial_loss=_DEFAULTS.adversarial_loss, max_steps=_DEFAULTS.max_steps,
-                 eval_every=_DEFAULTS.eval_every, warmup_epochs=_DEFAULTS.warmup_epochs,
+                 eval_every=_DEFAULTS.eval_every, monitor_every=_DEFAULTS.monitor_every,
+                 warmup_epochs=_DEFAULTS.warmup_epochs,
                  selection=_DEFAULTS.selection, validation_metric=_DEFAULTS.validation_metric,
                  validation_fraction=0.1, snapshot_steps=(), architecture="mlp", fill_noise=1.0, device="auto",
                  n_threads=1, verbose=False, random_state=None):
@@ -392,6 +416,7 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
         self.c_l2 = c_l2
         self.lr_gan = lr_gan
         self.lr_c = lr_c
+        self.lr_cg = lr_cg
         self.decay = decay
         self.batch_size = batch_size
         self.n_critic = n_critic
@@ -406,6 +431,7 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
         self.adversarial_loss = adversarial_loss
         self.max_steps = max_steps
         self.eval_every = eval_every
+        self.monitor_every = monitor_every
         self.warmup_epochs = warmup_epochs
         self.selection = selection
         self.validation_metric = validation_metric
@@ -448,13 +474,15 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
         position = np.clip(np.searchsorted(self.classes_, y_val), 0, len(self.classes_) - 1)
         return np.where(self.classes_[position] == y_val, position, -1).astype(np.int64)
 
-    def fit(self, X, y, eval_set=None):
+    def fit(self, X, y, eval_set=None, monitor_set=None):
         """Train on ``X`` (NaN = missing entries) and ``y`` (-1 = missing label).
 
         eval_set : (X_val, X_val_true, y_val) or None; the checkpoint with the
             best ``validation_metric`` on the labeled validation rows is kept.
+        monitor_set : (X, X_true, y) or None, scored every ``monitor_every``
+            iterations into ``history_`` only (the audit's test fold).
         """
-        return self._fit_one(X, y, eval_set)
+        return self._fit_one(X, y, eval_set, monitor_set)
 
     def predict_proba(self, X) -> np.ndarray:
         """C(x̂): class probabilities, shape (n, len(classes_))."""

@@ -341,6 +341,7 @@ class Job:
     history: bool = False
     snapshots: bool = False
     samples: bool = False
+    protocol: str | None = None   # a name of the config's protocols: overlays (None: the protocol itself)
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -376,6 +377,7 @@ class Experiment:
     cells: list[Cell] = field(default_factory=list)
     enabled: bool = True
     skipped_because: str | None = None
+    protocol: str | None = None
 
 
 class Plan:
@@ -444,7 +446,10 @@ class Plan:
         kind = spec.get("kind")
         if kind not in KINDS:
             raise ConfigError(f"{where}.kind: unknown kind {kind!r}{_suggest(kind, KINDS)}; choose one of {KINDS}")
-        exp = Experiment(name, kind, spec)
+        exp = Experiment(name, kind, spec, protocol=spec.get("protocol"))
+        if exp.protocol is not None and exp.protocol not in (self.config.get("protocols") or {}):
+            raise ConfigError(f"{where}.protocol: unknown protocol {exp.protocol!r}"
+                              f"{_suggest(exp.protocol, self.config.get('protocols') or {})} (names of protocols:)")
         if kind == "stats":
             for table, label in (spec.get("reference") or {}).items():
                 if table not in self.config["experiments"]:
@@ -533,18 +538,21 @@ class Plan:
             v = self.variant(cell.label, f"experiments.{exp.name}")
             params = v.params_for(cell.dataset, {**(overrides.get(v.method) or {}),
                                                  **(_for_dataset(by_dataset, cell.dataset) or {}).get(v.method, {})})
-            key = (cell.dataset, cell.mechanism, cell.rate, v.method, canonical_json(params))
+            key = (cell.dataset, cell.mechanism, cell.rate, v.method, canonical_json(params), exp.protocol or "")
             groups.setdefault(key, []).append((exp, cell, v, params))
         chosen: dict[tuple, str] = {}
         for key, members in groups.items():
             first = min(members, key=lambda m: m[2].order)[2]
             kinds = {exp.kind for exp, *_ in members}
-            job = Job(dataset=key[0], mechanism=key[1], rate=key[2], label=first.label, method=first.method,
+            proto = key[5] or None
+            label = f"{first.label}@{proto}" if proto else first.label
+            job = Job(dataset=key[0], mechanism=key[1], rate=key[2], label=label, method=first.method,
                       params=members[0][3], history=bool(kinds & set(NEEDS_HISTORY)),
-                      snapshots=bool(kinds & set(NEEDS_SNAPSHOTS)), samples=bool(kinds & set(NEEDS_SAMPLES)))
+                      snapshots=bool(kinds & set(NEEDS_SNAPSHOTS)), samples=bool(kinds & set(NEEDS_SAMPLES)),
+                      protocol=proto)
             self.jobs[job.key] = job
             for exp, cell, *_ in members:
-                chosen[(exp.name, cell.dataset, cell.rate, cell.label)] = first.label
+                chosen[(exp.name, cell.dataset, cell.rate, cell.label)] = label
         for exp in self.experiments.values():
             exp.cells = [replace(c, job=chosen.get((exp.name, c.dataset, c.rate, c.label), c.label)) for c in exp.cells]
 
@@ -587,8 +595,12 @@ class Plan:
     def job_spec(self, job: Job) -> dict:
         """Everything a job's result depends on (and its provenance), as one JSON-able dict."""
         figures = self.config.get("figures") or {}
+        proto = self.protocol_for(job.dataset)
+        if job.protocol is not None:
+            # Only overlays carry the name: the spec (and hash) of every other job stays as it was.
+            proto = {**proto, **self.config["protocols"][job.protocol], "name": job.protocol}
         spec = dict(self._data_spec(job.dataset), mechanism=job.mechanism, rate=float(job.rate), label=job.label,
-                    method=job.method, params=job.params, protocol=self.protocol_for(job.dataset),
+                    method=job.method, params=job.params, protocol=proto,
                     device=self.config.get("device", "auto"),
                     history=job.history, snapshots=job.snapshots,
                     snapshot_rows=max(int(figures.get("snapshot_rows", 16)), int(figures.get("tsne_points", 1000)))
@@ -877,6 +889,8 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
         "threads": threads,
         "wall_seconds": round(time.perf_counter() - start, 3),
     }
+    if proto.get("name"):
+        provenance["protocol"] = proto["name"]  # an overlay (the audit); the honest jobs' rows stay as they were
     return results.assign(**provenance), recorder.extras()
 
 

@@ -132,19 +132,24 @@ def create(name: str, **params: Any):
 class FitTask:
     """What one fit sees: training rows, labels (-1 = missing) and a validation part.
 
-    ``eval_set`` is ``(X_val, X_val_true, y_val)`` or None; ``seed`` makes the
-    fit reproducible and differs between splits.
+    ``eval_set`` is ``(X_val, X_val_true, y_val)`` or None; ``monitor_set``
+    the same for rows a method with ``monitors = True`` only scores during
+    training (the audit's test fold); ``seed`` makes the fit reproducible and
+    differs between splits.
     """
 
     X: np.ndarray
     y: np.ndarray | None = None
     eval_set: tuple | None = None
     seed: int = 0
+    monitor_set: tuple | None = None
 
 
 def fit_task(estimator, task: FitTask):
     """Fit one estimator on one task, passing only what its kind accepts."""
     kwargs = {"eval_set": task.eval_set} if getattr(estimator, "uses_validation", False) else {}
+    if task.monitor_set is not None and getattr(estimator, "monitors", False):
+        kwargs["monitor_set"] = task.monitor_set
     if estimator.kind == "classifier":
         return estimator.fit(task.X, task.y, **kwargs)
     return estimator.fit(task.X, **kwargs)

@@ -43,6 +43,15 @@ def rmse_rowmean(X_true: np.ndarray, X_imputed: np.ndarray, observed: np.ndarray
     return float(np.mean(np.sqrt(sq[rows].sum(axis=1) / per_row[rows])))
 
 
+def rmse_authors(X_true: np.ndarray, X_imputed: np.ndarray, observed: np.ndarray) -> float:
+    """Mean over *all* rows of each row's RMSE, a row with nothing missing counting as 0; NaN if no rows."""
+    sq, missing = _check_imputation(X_true, X_imputed, observed)
+    if not len(sq):
+        return float("nan")
+    per_row = missing.sum(axis=1)
+    return float(np.mean(np.sqrt(sq.sum(axis=1) / np.maximum(per_row, 1))))
+
+
 def classification_scores(y_true: np.ndarray, proba: np.ndarray, positive_class: int | None) -> dict[str, float]:
     """F1 (of the positive class, as in the paper), macro-F1, AUROC and AUPRC.
 

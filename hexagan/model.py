@@ -96,6 +96,7 @@ SNAPSHOT_HIDDEN_ROWS = 500
 # Salts that separate the noise of validation and of snapshots from the training stream.
 _EVAL_SALT = 7919
 _SNAPSHOT_SALT = 7927
+MONITOR_SALT = 7933
 
 
 def _side_stream(seeds: Sequence[int], salt: int) -> ReplicaRNG:
@@ -190,6 +191,12 @@ class TrainConfig:
     validation score; "per_network" keeps C at its best ``validation_metric``
     and the imputation networks (E, G_MI, D_MI, with G_CG, D_CG) at their
     best validation RMSE; "last" keeps the final step.
+
+    ``monitor_every``: with a monitored set (the audit gives the test fold),
+    score it every this many iterations into the learning curves
+    (``test_*``), as the authors' code does every 10 epochs; it never selects
+    anything here (0: off).  ``lr_cg``: learning rate of G_CG and D_CG (None:
+    ``lr_gan``; the authors' code uses 0.1 x ``lr_gan``).
     """
 
     lambda1: float = losses.WEIGHTS["lambda1"]
@@ -201,6 +208,7 @@ class TrainConfig:
     c_l2: float = 1e-3  # the authors' code; on breast validation it is neutral (see the commit message)
     lr_gan: float = 2e-4
     lr_c: float = 2e-3
+    lr_cg: float | None = None
     decay: float = 1e-5
     batch_size: int = 64
     n_critic: int = 5
@@ -211,6 +219,7 @@ class TrainConfig:
     adversarial_loss: str = "hexagan"
     max_steps: int = 2000
     eval_every: int = 100
+    monitor_every: int = 0
     warmup_epochs: float = 0.0
     selection: str = "validation"
     validation_metric: str = "log_loss"
@@ -225,8 +234,8 @@ class TrainConfig:
         for name in ("batch_size", "n_critic", "n_cg", "eval_every"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.max_steps < 0 or self.warmup_epochs < 0:
-            raise ValueError("max_steps and warmup_epochs must be >= 0")
+        if self.max_steps < 0 or self.warmup_epochs < 0 or self.monitor_every < 0:
+            raise ValueError("max_steps, warmup_epochs and monitor_every must be >= 0")
         if self.c_l2 < 0:
             raise ValueError(f"c_l2 must be >= 0, got {self.c_l2}")
         losses.resolve_penalty_columns(self.penalty_columns, 1)  # validates the setting
@@ -421,7 +430,8 @@ class EvalData:
     x, m: [K, n, d] inputs (m = 1 observed); truth: [K, n, d] true values;
     truth_mask: [K, n, d], 1 where an entry is hidden in x but known in truth
     (scored for RMSE); y: long [K, n], -1 where unlabeled or padding; z: fixed
-    noise so that every evaluation sees the same x̃.
+    noise so that every evaluation sees the same x̃; rows: [K, n], 1 for a
+    real row, 0 for padding.
     """
 
     x: torch.Tensor
@@ -430,31 +440,34 @@ class EvalData:
     truth_mask: torch.Tensor
     y: torch.Tensor
     z: torch.Tensor
+    rows: torch.Tensor
 
     @classmethod
     def from_sets(cls, sets: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray] | None], d: int,
-                  seeds: Sequence[int]) -> "EvalData":
+                  seeds: Sequence[int], salt: int = _EVAL_SALT) -> "EvalData":
         """Pad K ``(X_val, X_val_true, y_val)`` sets (None = no validation rows for that replica).
 
-        The fixed noise comes from a stream of its own per seed, so validating
-        never shifts the training stream.
+        The fixed noise comes from a stream of its own per seed (and ``salt``:
+        one per evaluated set), so validating never shifts the training stream.
         """
         k = len(sets)
         n = max([len(s[0]) for s in sets if s is not None] or [0])
         x, m, truth, tm = (torch.zeros(k, n, d) for _ in range(4))
         y = torch.full((k, n), -1, dtype=torch.long)
+        real = torch.zeros(k, n)
         for r, s in enumerate(sets):
             if s is None:
                 continue
             X_val, X_true, y_val = (np.asarray(a) for a in s)
             rows = len(X_val)
+            real[r, :rows] = 1.0
             observed, known = ~np.isnan(X_val), ~np.isnan(X_true)
             x[r, :rows] = torch.from_numpy(np.where(observed, X_val, 0.0)).float()
             m[r, :rows] = torch.from_numpy(observed).float()
             truth[r, :rows] = torch.from_numpy(np.where(known, X_true, 0.0)).float()
             tm[r, :rows] = torch.from_numpy(~observed & known).float()
             y[r, :rows] = torch.from_numpy(np.asarray(y_val, dtype=np.int64))
-        return cls(x, m, truth, tm, y, _side_stream(seeds, _EVAL_SALT).uniform(n, d))
+        return cls(x, m, truth, tm, y, _side_stream(seeds, salt).uniform(n, d), real)
 
     def to(self, device) -> "EvalData":
         return dataclasses.replace(self, **{f.name: getattr(self, f.name).to(device) for f in dataclasses.fields(self)})
@@ -497,6 +510,9 @@ class HexaGANCore:
     data : the K training sets; labels -1 = missing (all -1 for the imputer).
     config : :class:`TrainConfig`.
     eval_data : validation rows (None: no validation, ``selection`` is then "last").
+    monitor_data : rows scored every ``config.monitor_every`` iterations
+        into the learning curves and never used for selection (the audit's
+        test fold; None or ``monitor_every = 0``: none).
     device : torch device.
 
     ``step(s)`` is one iteration (for :func:`hexagan.training.train_loop`),
@@ -506,7 +522,7 @@ class HexaGANCore:
     DISCRIMINATORS = ("d_mi", "d_cg")
 
     def __init__(self, model: HexaGAN, data: ReplicaData, config: TrainConfig, *, eval_data: EvalData | None = None,
-                 device: str | torch.device = "cpu"):
+                 monitor_data: EvalData | None = None, device: str | torch.device = "cpu"):
         self.device = torch.device(device)
         self.model = model.to(self.device)
         self.data = _data_to(data, self.device)
@@ -516,6 +532,9 @@ class HexaGANCore:
         self.rng = ReplicaRNG(model.seeds)
         self.snapshot_rng = _side_stream(model.seeds, _SNAPSHOT_SALT)
         self.eval_data = eval_data.to(self.device) if eval_data is not None else None
+        watch = monitor_data is not None and config.monitor_every > 0 and monitor_data.x.shape[1] > 0
+        self.monitor_data = monitor_data.to(self.device) if watch else None
+        self.monitored: list[tuple[int, dict[str, torch.Tensor]]] = []
         self.adversarial = lookup(ADVERSARIAL_LOSSES, config.adversarial_loss, "adversarial_loss")
         self.regularizer = lookup(REGULARIZERS, config.regularizer, "regularizer")
         self.n_classes = model.n_classes
@@ -536,12 +555,19 @@ class HexaGANCore:
         self.groups = {g: names for g, names in groups.items() if all(n in model.nets for n in names)}
         self.optimizers = {
             g: make_optimizer(config.optimizer, [p for n in names for p in model.nets[n].parameters()],
-                              config.lr_c if g == "c" else config.lr_gan, decay=config.decay)
+                              self._learning_rate(g), decay=config.decay)
             for g, names in self.groups.items()
         }
         self.snapshot_steps = {int(s) for s in config.snapshot_steps}
         self.snapshots: dict[int, dict[str, torch.Tensor]] = {}
         self._probe = self._snapshot_inputs() if self.snapshot_steps else None
+
+    def _learning_rate(self, group: str) -> float:
+        if group == "c":
+            return self.config.lr_c
+        if group in ("d_cg", "g_cg") and self.config.lr_cg is not None:
+            return self.config.lr_cg
+        return self.config.lr_gan
 
     # -- batches -------------------------------------------------------------------------
     def _uniform(self, *shape: int) -> torch.Tensor:
@@ -725,6 +751,8 @@ class HexaGANCore:
             optimizer.decay_lr()
         if s in self.snapshot_steps:
             self._snapshot(s)
+        if self.monitor_data is not None and s % self.config.monitor_every == 0:
+            self.monitor(s)
         return logs
 
     def warmup_step(self, s: int) -> dict[str, torch.Tensor]:
@@ -738,33 +766,50 @@ class HexaGANCore:
 
     # -- validation and snapshots ----------------------------------------------------------
     @torch.no_grad()
-    def evaluate(self) -> dict[str, torch.Tensor]:
-        """Validation metrics per replica, [K] each, and ``selection_score`` (lower is better).
+    def scores(self, ev: EvalData) -> dict[str, torch.Tensor]:
+        """Metrics of every replica on the rows of ``ev``, [K] each.
 
-        val_rmse: RMSE over the hidden-but-known entries of the validation rows
-        (imputer and classifier); val_log_loss, val_f1: over the labeled
-        validation rows (classifier).  The imputer selects on val_rmse, the
-        classifier on ``validation_metric``.
+        rmse: pooled RMSE over the hidden-but-known entries; rmse_authors: the
+        authors' per-row RMSE averaged over every row, a row with nothing
+        hidden counting as 0 (:func:`hexagan.metrics.rmse_authors`);
+        log_loss, f1: over the labeled rows (classifier).
         """
-        ev, model = self.eval_data, self.model
-        out = {}
+        model, out = self.model, {}
         x_in = model.classifier_input(ev.x, ev.m, ev.z)
         if self.net_config["use_g_mi"]:
+            per_entry = (x_in - ev.truth) ** 2 * ev.truth_mask
             hidden = ev.truth_mask.sum((1, 2))
-            sq = ((x_in - ev.truth) ** 2 * ev.truth_mask).sum((1, 2))
-            out["val_rmse"] = torch.where(hidden > 0, (sq / hidden.clamp_min(1)).sqrt(), torch.nan)
+            out["rmse"] = torch.where(hidden > 0, (per_entry.sum((1, 2)) / hidden.clamp_min(1)).sqrt(), torch.nan)
+            per_row = (per_entry.sum(2) / ev.truth_mask.sum(2).clamp_min(1)).sqrt()
+            n_rows = ev.rows.sum(1)
+            out["rmse_authors"] = torch.where(n_rows > 0, (per_row * ev.rows).sum(1) / n_rows.clamp_min(1), torch.nan)
         if self.n_classes:
             proba = model.nets["classifier"](x_in)
             labeled = ev.y >= 0
             picked = proba.gather(-1, ev.y.clamp_min(0)[..., None])[..., 0].clamp_min(1e-12)
             nll = -(picked.log() * labeled).sum(1) / labeled.sum(1).clamp_min(1)
-            out["val_log_loss"] = torch.where(labeled.any(1), nll, torch.nan)
-            out["val_f1"] = _f1(proba.argmax(-1), ev.y, self.n_classes)
-            score = out["val_log_loss"] if self.config.validation_metric == "log_loss" else -out["val_f1"]
-        else:
-            score = out["val_rmse"]
-        out["selection_score"] = score
+            out["log_loss"] = torch.where(labeled.any(1), nll, torch.nan)
+            out["f1"] = _f1(proba.argmax(-1), ev.y, self.n_classes)
         return {name: value.cpu() for name, value in out.items()}  # BestState keeps its scores on the CPU
+
+    def evaluate(self) -> dict[str, torch.Tensor]:
+        """Validation metrics per replica, [K] each, and ``selection_score`` (lower is better).
+
+        val_rmse (imputer and classifier), val_log_loss and val_f1
+        (classifier), from :meth:`scores` on the validation rows.  The imputer
+        selects on val_rmse, the classifier on ``validation_metric``.
+        """
+        out = {f"val_{name}": value for name, value in self.scores(self.eval_data).items() if name != "rmse_authors"}
+        if self.n_classes:
+            metric = self.config.validation_metric
+            out["selection_score"] = out["val_log_loss"] if metric == "log_loss" else -out["val_f1"]
+        else:
+            out["selection_score"] = out["val_rmse"]
+        return out
+
+    def monitor(self, s: int) -> None:
+        """Score the monitored set (the audit's test fold) at step ``s``; it selects nothing."""
+        self.monitored.append((s, {f"test_{name}": value for name, value in self.scores(self.monitor_data).items()}))
 
     def _snapshot_inputs(self) -> dict[str, torch.Tensor]:
         """Fixed inputs of the snapshots: the first training rows and up to 500 labeled (or any) rows."""
@@ -826,6 +871,10 @@ class HexaGANCore:
                                      progress=config.verbose, description="HexaGAN").assign(phase="train"))
         if best_imputation is not None:
             best_imputation.restore()
+        if self.monitored:
+            curves.append(pd.DataFrame.from_records(
+                [(s, r, name, x) for s, values in self.monitored for name, v in values.items()
+                 for r, x in enumerate(v.tolist())], columns=["step", "replica", "name", "value"]).assign(phase="monitor"))
         history = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
             columns=["step", "replica", "name", "value", "phase"])
         for net in self.model.nets.values():

@@ -13,6 +13,13 @@ rounded down, at least 1), the last one replaced by the size the network must
 output; ReLU on every hidden layer.  Output activations, per B.3: ReLU for E
 and G_CG, sigmoid for G_MI and D_CG, none for D_MI, softmax for C.
 
+The authors' tabular networks (``architecture="mlp_authors"``, for the audit)
+-------------------------------------------------------------------------------
+Their public code (shinyflight/HexaGAN, ``model.py``) differs from B.3: every
+network has one hidden layer of ``d/2`` ReLU units, and h has ``d/2``
+entries (``hidden_dim = H_dim = int(X_dim / 2)``).  Everything else (inputs,
+output activations) is as above.
+
 Convolutional architecture (appendix Table 2, MNIST 28x28)
 ----------------------------------------------------------
 The table's text is garbled: its last row holds three entries for six
@@ -43,7 +50,7 @@ from torch import nn
 
 from hexagan.replica import ReplicaMLP, ReplicaModules, replica_generators
 
-ARCHITECTURES = ("mlp", "conv")
+ARCHITECTURES = ("mlp", "conv", "mlp_authors")
 IMAGE_SIDE = 28
 CONV_HIDDEN = 128 * 4 * 4
 
@@ -59,15 +66,20 @@ def _check_architecture(architecture: str, d: int) -> None:
                          f"(d={IMAGE_SIDE ** 2}), got d={d}")
 
 
-def _mlp(d: int, n_in: int, n_out: int, output: str, seeds: Sequence[int], salt: str) -> ReplicaMLP:
-    """B.3's three layers: d, d/2, then ``n_out`` units in place of the last d."""
+def _mlp(d: int, n_in: int, n_out: int, output: str, seeds: Sequence[int], salt: str,
+         architecture: str = "mlp") -> ReplicaMLP:
+    """B.3's three layers: d, d/2, then ``n_out`` units in place of the last d; or the authors' d/2, ``n_out``."""
     half = max(1, d // 2)
+    if architecture == "mlp_authors":
+        return ReplicaMLP([n_in, half, n_out], ["relu", output], replica_generators(seeds, _SALTS[salt]))
     return ReplicaMLP([n_in, d, half, n_out], ["relu", "relu", output], replica_generators(seeds, _SALTS[salt]))
 
 
 def hidden_size(d: int, architecture: str = "mlp") -> int:
-    """Size of h = E(x̃, m): d for the tabular networks, 128x4x4 for the conv ones."""
-    return CONV_HIDDEN if architecture == "conv" else d
+    """Size of h = E(x̃, m): d for B.3's networks, d/2 for the authors' code, 128x4x4 for the conv ones."""
+    if architecture == "conv":
+        return CONV_HIDDEN
+    return max(1, d // 2) if architecture == "mlp_authors" else d
 
 
 def _conv_trunk(in_channels: int) -> nn.Sequential:
@@ -128,7 +140,7 @@ class Encoder(nn.Module):
         if architecture == "conv":
             self.net = ReplicaModules(_ConvEncoder, replica_generators(seeds, _SALTS["encoder"]))
         else:
-            self.net = _mlp(d, 2 * d, self.hidden, "relu", seeds, "encoder")
+            self.net = _mlp(d, 2 * d, self.hidden, "relu", seeds, "encoder", architecture)
         self.architecture = architecture
 
     def forward(self, x_tilde: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
@@ -146,7 +158,7 @@ class ImputationGenerator(nn.Module):
         if architecture == "conv":
             self.net = ReplicaModules(_ConvImputationGenerator, replica_generators(seeds, _SALTS["g_mi"]))
         else:
-            self.net = _mlp(d, hidden_size(d), d, "sigmoid", seeds, "g_mi")
+            self.net = _mlp(d, hidden_size(d, architecture), d, "sigmoid", seeds, "g_mi", architecture)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         return self.net(h)
@@ -175,7 +187,7 @@ class ImputationDiscriminator(nn.Module):
         if architecture == "conv":
             self.net = ReplicaModules(lambda: _ConvHead(n_label, self.n_out), gens)
         else:
-            self.net = _mlp(d, d + n_label, self.n_out, "none", seeds, "d_mi")
+            self.net = _mlp(d, d + n_label, self.n_out, "none", seeds, "d_mi", architecture)
         self.architecture = architecture
 
     def forward(self, x_hat: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
@@ -202,7 +214,7 @@ class ConditionalGenerator(nn.Module):
             self.net = ReplicaMLP([z_dim + n_classes, 512, 1024, hidden], ["relu"] * 3,
                                   replica_generators(seeds, _SALTS["g_cg"]))
         else:
-            self.net = _mlp(d, z_dim + n_classes, hidden, "relu", seeds, "g_cg")
+            self.net = _mlp(d, z_dim + n_classes, hidden, "relu", seeds, "g_cg", architecture)
         self.z_dim = z_dim
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -228,7 +240,7 @@ class ConditionalDiscriminator(nn.Module):
             self.net = ReplicaMLP([hidden + n_classes, 1024, 512, 1], ["relu", "relu", "none"],
                                   replica_generators(seeds, _SALTS["d_cg"]))
         else:
-            self.net = _mlp(d, hidden + n_classes, 1, "none", seeds, "d_cg")
+            self.net = _mlp(d, hidden + n_classes, 1, "none", seeds, "d_cg", architecture)
 
     def logits(self, h: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.net(torch.cat([h, y], dim=-1))
@@ -250,7 +262,7 @@ class Classifier(nn.Module):
         if architecture == "conv":
             self.net = ReplicaModules(lambda: _ConvHead(0, n_classes), replica_generators(seeds, _SALTS["classifier"]))
         else:
-            self.net = _mlp(d, d, n_classes, "none", seeds, "classifier")
+            self.net = _mlp(d, d, n_classes, "none", seeds, "classifier", architecture)
 
     def logits(self, x_hat: torch.Tensor) -> torch.Tensor:
         return self.net(x_hat)

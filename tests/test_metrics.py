@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from hexagan.metrics import classification_scores, rmse, rmse_rowmean
+from hexagan.metrics import classification_scores, rmse, rmse_authors, rmse_rowmean
 
 
 def test_rmse_pooled_and_rowmean_hand_computed():
@@ -11,6 +11,16 @@ def test_rmse_pooled_and_rowmean_hand_computed():
     # Missing errors: 0.3, 0.4 (row 0), 0.4 (row 1).
     assert rmse(X_true, X_imp, observed) == pytest.approx(np.sqrt((0.09 + 0.16 + 0.16) / 3))
     assert rmse_rowmean(X_true, X_imp, observed) == pytest.approx((np.sqrt(0.25 / 2) + 0.4) / 2)
+
+
+def test_rmse_authors_counts_complete_rows_as_zero():
+    X_true = np.array([[0.0, 1.0], [0.5, 0.5], [0.2, 0.2]])
+    X_imp = np.array([[0.3, 0.6], [0.5, 0.1], [0.2, 0.2]])
+    observed = np.array([[False, False], [True, False], [True, True]])
+    # The rows of the test above, plus a complete row that adds a 0 to the mean (the authors' code).
+    assert rmse_authors(X_true, X_imp, observed) == pytest.approx((np.sqrt(0.25 / 2) + 0.4 + 0.0) / 3)
+    assert rmse_authors(X_true, X_imp, observed) < rmse_rowmean(X_true, X_imp, observed)
+    assert rmse_authors(X_true[:2], X_imp[:2], observed[:2]) == rmse_rowmean(X_true[:2], X_imp[:2], observed[:2])
 
 
 def test_rmse_ignores_observed_entries_and_rejects_nan():
