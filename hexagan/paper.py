@@ -24,6 +24,21 @@ number a row:
     The comparisons appendix C.5 lists as neither significant nor of a medium
     or large effect: ``row`` = competitor of HexaGAN, ``column`` = dataset,
     ``setting`` = the table.
+``appendix_table1``
+    Appendix B.1's Table 1, the dataset description: ``column`` = dataset
+    (breast, credit, wine, madelon), ``row`` = ``metric`` = the quantity,
+    ``n_features``, ``n_instances`` or ``imbalance_ratio`` (1:x, majority
+    over minority class; wine's with classes 2 and 3 combined).  B.1's text
+    adds wine's class sizes as rows ``n_instances_class1`` .. ``3`` (metric
+    ``n_instances``).
+``claims``
+    The text's headline numbers, metric ``relative_improvement`` (0.14 for
+    "up to a 14%"): ``row`` = an id (``imputation_up_to``,
+    ``ablation_up_to``, ``cascade_up_to``), ``column`` = the table the claim
+    is about, ``note`` = the section and what it compares.
+
+The independent second transcription in ``tests/data/paper_transcription.csv``
+must match this file cell for cell (``tests/test_paper_transcription.py``).
 
 Columns: table, row, column, metric, mean, std, setting, note.
 """
