@@ -872,6 +872,8 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
         val_fraction=proto["val_fraction"], scaling=proto["scaling"], seed=spec["seed"], masks=masks,
         train_rmse=proto.get("train_rmse", True),
         selection=proto.get("selection", "validation"), on_fit=recorder,
+        # Only audit overlays carry it: a key in every protocol would change every published job's spec.
+        **({"monitor_every": proto["monitor_every"]} if "monitor_every" in proto else {}),
     )
     results.insert(2, "label", spec["label"])
     provenance = {

@@ -43,7 +43,7 @@ wildcard_constraints:
 # Code the renderers read: editing it re-renders the tables, figures and report (not the training jobs).
 RENDER_CODE = [
     os.path.relpath(os.path.join(workflow.basedir, "..", "hexagan", name))
-    for name in ("report.py", "stats.py", "paper.py", "paper_results.csv", "experiments.py")
+    for name in ("report.py", "gap.py", "stats.py", "paper.py", "paper_results.csv", "experiments.py")
 ]
 
 
