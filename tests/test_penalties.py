@@ -4,8 +4,10 @@ import pytest
 import torch
 
 from hexagan import losses, penalties
+from hexagan.model import HexaGAN, HexaGANCore, TrainConfig
 from hexagan.networks import ConditionalDiscriminator, ImputationDiscriminator, hidden_size
 from hexagan.replica import ReplicaMLP, ReplicaModules, replica_generators
+from hexagan.training import ReplicaData
 
 torch.set_num_threads(1)
 
@@ -139,6 +141,42 @@ def test_refuses_modules_other_than_replica_mlp():
     conv_like = ReplicaModules(lambda: torch.nn.Linear(3, 2), replica_generators([0], 1))
     with pytest.raises(ValueError, match="got ReplicaModules"):
         penalties.ReluMLPCritic(conv_like)
+
+
+def _core(architecture, **config):
+    rs = np.random.default_rng(0)
+    X = rs.random((40, 5))
+    y = (X[:, 0] > 0.5).astype(int)
+    X[rs.random(X.shape) < 0.2] = np.nan
+    y[rs.permutation(40)[:8]] = -1
+    data = ReplicaData.from_arrays([X, X[::-1].copy()], [y, y[::-1].copy()], 2)
+    model = HexaGAN(d=5, n_classes=2, seeds=[0, 1], architecture=architecture)
+    return HexaGANCore(model, data, TrainConfig(**{"batch_size": 8, "n_critic": 2, "n_cg": 2, **config}))
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+@pytest.mark.parametrize("config", [{}, dict(penalty_columns=2), dict(regularizer="gp")],
+                         ids=["exact", "sampled-columns", "gp"])
+def test_core_steps_match_autograd(architecture, config, monkeypatch):
+    """A few iterations of Algorithm 2 give the same losses and weights with the closed form as with autograd."""
+    calls = []
+    norms = penalties.ReluMLPCritic.grad_sq_norms
+    monkeypatch.setattr(penalties.ReluMLPCritic, "grad_sq_norms", lambda *a, **kw: calls.append(1) or norms(*a, **kw))
+    closed = _core(architecture, **config)
+    logs_closed = [closed.step(s) for s in range(1, 4)]
+    assert bool(calls) == (config.get("regularizer", "zc") == "zc")  # the closed form ran ("gp" only calls the critic)
+    monkeypatch.setattr(penalties, "closed_form_applies", lambda net: False)  # every critic a closure: autograd
+    n_calls = len(calls)
+    reference = _core(architecture, **config)
+    logs_reference = [reference.step(s) for s in range(1, 4)]
+    assert len(calls) == n_calls
+    for a, b in zip(logs_closed, logs_reference):
+        assert a.keys() == b.keys() and {"penalty_mi", "penalty_label", "penalty_cg"} <= a.keys()
+        assert all(a[name].abs().max() > 0 for name in ("penalty_mi", "penalty_label", "penalty_cg"))
+        for name in a:
+            torch.testing.assert_close(a[name], b[name], rtol=1e-4, atol=1e-5, msg=name)
+    for name, t in reference.model.state_dict().items():
+        torch.testing.assert_close(closed.model.state_dict()[name], t, rtol=1e-4, atol=1e-5, msg=name)
 
 
 def test_zz_report_largest_differences():
