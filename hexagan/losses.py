@@ -209,8 +209,17 @@ def penalty_zero_centred_elementwise(critic: Critic, x_hat: torch.Tensor, m: tor
     x_hat: [K, B, d], detached from the generator; m: [K, B, d].
     Returns [K].
     """
+    return _elementwise_penalty(_output_grad_sq_norms(critic, x_hat, m.shape[-1], max_chunk_elements, columns),
+                                m, columns)
+
+
+def _elementwise_penalty(norms: torch.Tensor, m: torch.Tensor, columns: torch.Tensor | None) -> torch.Tensor:
+    """Eq. (6) from the squared gradient norms [K, B, n] of the columns ``columns`` (None: all d): [K].
+
+    Shared by :func:`penalty_zero_centred_elementwise` and its closed form
+    (:func:`hexagan.penalties.penalty_zero_centred_elementwise`).
+    """
     d = m.shape[-1]
-    norms = _output_grad_sq_norms(critic, x_hat, d, max_chunk_elements, columns)
     if columns is not None:
         m = torch.gather(m, 2, columns.to(m.device)[:, None, :].expand(-1, m.shape[1], -1))
     terms = ((norms * m).sum(1) / m.sum(1).clamp_min(1.0)).sum(-1)

@@ -1,0 +1,148 @@
+"""The zero-centred gradient penalties in closed form, for ReLU MLP critics.
+
+:mod:`hexagan.losses` computes Eqs. (6) and (9) and the label column's
+penalty with autograd: one vector-Jacobian product per output column, then a
+double backward to train the critic.  That dominated an iteration of
+Algorithm 2.  For a critic whose hidden layers are ReLU and whose output has
+no activation,
+
+    f(v) = W_L σ(... σ(W_1 v + b_1) ...) + b_L,
+
+the input Jacobian of one row is J = W_L diag(s_{L-1}) W_{L-1} ... diag(s_1) W_1,
+s_l being that row's active units (1 where the pre-activation is > 0).  Here
+J is built for the wanted output columns of every row at once, from the
+output backwards, by a few batched matmuls (:meth:`ReluMLPCritic.grad_sq_norms`),
+and the penalties reduce its squared row norms as :mod:`hexagan.losses` does.
+The result is an ordinary function of the weights, so one backward pass of
+D's loss trains the critic: the gradient of ||J||² with s held fixed, which is
+what autograd's double backward gives for ReLU (whose second derivative is 0;
+the biases get no gradient from the penalty either way).
+
+The functions mirror :func:`hexagan.losses.penalty_zero_centred_elementwise`,
+:func:`~hexagan.losses.penalty_zero_centred` and
+:func:`~hexagan.losses.penalty_zero_centred_label` (which stay the reference,
+and the path for the conv D_MI), with the closure replaced by a
+:class:`ReluMLPCritic`, a closure the closed form can see through.
+``tests/test_penalties.py`` checks values and parameter gradients against them.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from hexagan import losses
+from hexagan.replica import ReplicaMLP
+
+
+def closed_form_applies(net: nn.Module) -> bool:
+    """Whether ``net`` is a :class:`ReplicaMLP` with ReLU hidden layers and no output activation."""
+    return (isinstance(net, ReplicaMLP) and all(a == "relu" for a in net.activations[:-1])
+            and net.activations[-1] == "none")
+
+
+class ReluMLPCritic:
+    """The critic v -> net(concat(v, extra))[..., outputs], callable like a closure of :mod:`hexagan.losses`.
+
+    net: a :class:`ReplicaMLP` with ReLU hidden layers and no output
+    activation (anything else is refused with a ValueError); extra: inputs
+    held fixed after v, e.g. the labels y [K, B, n_classes] (None: v is the
+    whole input); outputs: which of the net's output columns the critic
+    returns (``slice(-1, None)``: D_MI's label column).  Gradients are taken
+    with respect to v only.
+    """
+
+    def __init__(self, net: nn.Module, extra: torch.Tensor | None = None, outputs: slice = slice(None)):
+        if not closed_form_applies(net):
+            acts = getattr(net, "activations", None)
+            raise ValueError("the closed-form penalties need a ReplicaMLP with ReLU hidden layers and no output "
+                             f"activation, got {type(net).__name__}" + (f" with activations {acts}" if acts else ""))
+        self.net, self.extra, self.outputs = net, extra, outputs
+
+    def _inputs(self, v: torch.Tensor) -> torch.Tensor:
+        return v if self.extra is None else torch.cat([v, self.extra], dim=-1)
+
+    def __call__(self, v: torch.Tensor) -> torch.Tensor:
+        return self.net(self._inputs(v))[..., self.outputs]
+
+    def grad_sq_norms(self, v: torch.Tensor, n_cols: int, columns: torch.Tensor | None = None,
+                      max_chunk_elements: int = losses.MAX_CHUNK_ELEMENTS) -> torch.Tensor:
+        """||∇_v critic(v)_i||² for every row and each output i, [K, B, n]: as ``losses._output_grad_sq_norms``.
+
+        The outputs are the critic's first ``n_cols``, or with ``columns``
+        (long [K, n]) replica r's outputs ``columns[r]``.  Columns go in
+        chunks so that a chunk's largest intermediate, [K, B, chunk, width],
+        stays under ``max_chunk_elements`` numbers.
+        """
+        layers = list(self.net.layers)
+        k, b, n_wrt = v.shape
+        with torch.no_grad():  # the ReLU patterns s_l, [K, B, 1, h_l]: constants, as in autograd's double backward
+            a, active = self._inputs(v), []
+            for layer in layers[:-1]:
+                pre = layer(a)
+                active.append((pre > 0).to(pre.dtype)[:, :, None, :])
+                a = torch.relu(pre)
+        n_out = layers[-1].weight.shape[-1]
+        positions = torch.arange(n_out, device=v.device)[self.outputs]  # critic column -> net column
+        if columns is None:
+            columns = torch.arange(n_cols, device=v.device).expand(k, -1)
+        columns = positions[columns.to(v.device)]
+        w_in = layers[0].weight[:, :n_wrt]  # [K, n_wrt, h_1]: W_1's rows that multiply v
+        h_in = w_in.shape[-1]
+        # Narrower first layer than input (the authors' d/2): ||g W^T||² = g (W^T W) g^T is cheaper.
+        gram = w_in.transpose(1, 2) @ w_in if h_in < n_wrt and len(layers) > 1 else None
+        width = max([n_wrt] + [layer.weight.shape[-1] for layer in layers[:-1]])
+        chunk = max(1, min(columns.shape[1], max_chunk_elements // max(1, k * b * width)))
+        norms = []
+        for start in range(0, columns.shape[1], chunk):
+            cols = columns[:, start:start + chunk]
+            w_last = layers[-1].weight
+            # g: [K, B or 1, c, h] holds the rows ∂f_i/∂(layer input) for the chunk's columns i
+            g = torch.gather(w_last, 2, cols[:, None, :].expand(-1, w_last.shape[1], -1)).transpose(1, 2)[:, None]
+            for layer, s in zip(reversed(layers[:-1]), reversed(active)):
+                g = g * s
+                if layer is layers[0]:
+                    break
+                g = torch.bmm(g.reshape(k, -1, g.shape[-1]), layer.weight.transpose(1, 2)).reshape(
+                    k, b, cols.shape[1], -1)
+            flat = g.reshape(k, -1, g.shape[-1])
+            if len(layers) == 1:  # no hidden layer: J is W_1's columns themselves
+                sq = flat[..., :n_wrt].pow(2).sum(-1)
+            elif gram is None:
+                sq = torch.bmm(flat, w_in.transpose(1, 2)).pow(2).sum(-1)
+            else:
+                sq = (torch.bmm(flat, gram) * flat).sum(-1)
+            norms.append(sq.reshape(k, -1, cols.shape[1]).expand(k, b, -1))
+        return torch.cat(norms, dim=-1)
+
+
+def penalty_zero_centred_elementwise(critic: ReluMLPCritic, x_hat: torch.Tensor, m: torch.Tensor,
+                                     max_chunk_elements: int = losses.MAX_CHUNK_ELEMENTS,
+                                     columns: torch.Tensor | None = None) -> torch.Tensor:
+    """Eq. (6) in closed form: :func:`hexagan.losses.penalty_zero_centred_elementwise`, same arguments and value.
+
+    critic: D_MI as ``ReluMLPCritic(d_mi.net, y)`` (y None without the label
+    column); the gradient is taken with respect to x̂, i.e. through the first
+    d input rows of W_1.  Returns [K].
+    """
+    norms = critic.grad_sq_norms(x_hat, m.shape[-1], columns, max_chunk_elements)
+    return losses._elementwise_penalty(norms, m, columns)
+
+
+def penalty_zero_centred(critic: ReluMLPCritic, h: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Eq. (9) in closed form: :func:`hexagan.losses.penalty_zero_centred` for a one-output critic.
+
+    critic: D_CG as ``ReluMLPCritic(d_cg.net, y_l)``.  Returns [K].
+    """
+    return losses._mean_rows(critic.grad_sq_norms(h, 1)[..., 0], weight)
+
+
+def penalty_zero_centred_label(net: ReplicaMLP, x_hat: torch.Tensor, y: torch.Tensor, m_y: torch.Tensor,
+                               weight: torch.Tensor | None = None) -> torch.Tensor:
+    """The label column's penalty in closed form: :func:`hexagan.losses.penalty_zero_centred_label`.
+
+    net: D_MI's network on concat(x̂, y), whose last output is the label
+    column d+1; the gradient is taken with respect to the pair (x̂, y).
+    Returns [K].
+    """
+    critic = ReluMLPCritic(net, outputs=slice(-1, None))
+    return penalty_zero_centred(critic, torch.cat([x_hat, y], dim=-1), m_y if weight is None else m_y * weight)

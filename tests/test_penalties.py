@@ -1,0 +1,183 @@
+"""The closed-form penalties (hexagan.penalties) equal the autograd ones (hexagan.losses): values and gradients."""
+import numpy as np
+import pytest
+import torch
+
+from hexagan import losses, penalties
+from hexagan.model import HexaGAN, HexaGANCore, TrainConfig
+from hexagan.networks import ConditionalDiscriminator, ImputationDiscriminator, hidden_size
+from hexagan.replica import ReplicaMLP, ReplicaModules, replica_generators
+from hexagan.training import ReplicaData
+
+torch.set_num_threads(1)
+
+ARCHITECTURES = ("mlp", "mlp_authors")
+SEEDS = (0, 1, 2)
+ATOL, RTOL = 1e-6, 1e-5
+# Largest differences seen over this file, printed by the last test (pytest -s) for the record.
+SEEN = {"value": 0.0, "gradient": 0.0, "relative gradient": 0.0}
+
+
+def _case(seed):
+    """K, B, d, n_classes of one random tiny case."""
+    rs = np.random.default_rng(seed)
+    return int(rs.integers(2, 4)), int(rs.integers(5, 8)), int(rs.integers(4, 7)), int(rs.integers(2, 4))
+
+
+def _scramble(net, seed):
+    """Weights and biases ~ N(0, 1/fan_in), so that every ReLU pattern occurs (the default init leaves d/2=2 units
+    often all dead on tiny nets)."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for layer in net.layers:
+            std = layer.weight.shape[1] ** -0.5
+            layer.weight.copy_(torch.randn(layer.weight.shape, generator=g) * std)
+            layer.bias.copy_(torch.randn(layer.bias.shape, generator=g) * std)
+    return net
+
+
+def _inputs(seed, k, b, d, n_classes):
+    """x̂, class probabilities y, mask m with a padding row (weight 0), labeled-row mask m_y, row weight."""
+    g = torch.Generator().manual_seed(100 + seed)
+    x = torch.rand(k, b, d, generator=g)
+    y = torch.softmax(3 * torch.randn(k, b, n_classes, generator=g), -1)
+    weight = torch.ones(k, b)
+    weight[:, -1] = 0.0
+    m = (torch.rand(k, b, d, generator=g) > 0.3).float() * weight[..., None]
+    m[0, :, 0] = 0.0  # a column with no observed row contributes 0
+    m_y = (torch.rand(k, b, generator=g) > 0.4).float()
+    return x, y, m, m_y, weight
+
+
+def _assert_same(closed, reference, params):
+    """Equal values, and equal gradients of a replica-weighted sum w.r.t. every parameter (None = 0)."""
+    torch.testing.assert_close(closed, reference, atol=ATOL, rtol=RTOL)
+    SEEN["value"] = max(SEEN["value"], float((closed - reference).detach().abs().max()))
+    coef = torch.arange(1.0, closed.shape[0] + 1)  # replicas must not mix: a different weight each
+    grads = [torch.autograd.grad((p * coef).sum(), params, allow_unused=True, retain_graph=True)
+             for p in (closed, reference)]
+    assert any(g is not None and g.abs().max() > 0 for g in grads[1])
+    for param, a, b in zip(params, *grads):
+        a = torch.zeros_like(param) if a is None else a
+        b = torch.zeros_like(param) if b is None else b
+        torch.testing.assert_close(a, b, atol=ATOL, rtol=RTOL)
+        SEEN["gradient"] = max(SEEN["gradient"], float((a - b).abs().max()))
+        relative = float((a - b).abs().max() / b.abs().max().clamp_min(1e-12))
+        SEEN["relative gradient"] = max(SEEN["relative gradient"], relative)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+@pytest.mark.parametrize("label", [True, False], ids=["label-column", "no-label"])
+@pytest.mark.parametrize("sampled", [False, True], ids=["all-columns", "sampled-columns"])
+def test_elementwise_eq6_equals_autograd(seed, architecture, label, sampled):
+    k, b, d, n_classes = _case(seed)
+    d_mi = ImputationDiscriminator(d=d, n_classes=n_classes, seeds=range(seed, seed + k), architecture=architecture,
+                                   label_column=label)
+    _scramble(d_mi.net, seed)
+    x, y, m, _, _ = _inputs(seed, k, b, d, n_classes)
+    y_in = y if label else None
+    columns = losses.sample_columns(torch.rand(k, d, generator=torch.Generator().manual_seed(seed)), 2) \
+        if sampled else None
+    reference = losses.penalty_zero_centred_elementwise(lambda v: d_mi(v, y_in), x, m, columns=columns)
+    critic = penalties.ReluMLPCritic(d_mi.net, y_in)
+    _assert_same(penalties.penalty_zero_centred_elementwise(critic, x, m, columns=columns), reference,
+                 list(d_mi.parameters()))
+    chunked = penalties.penalty_zero_centred_elementwise(critic, x, m, max_chunk_elements=1, columns=columns)
+    torch.testing.assert_close(chunked, reference, atol=ATOL, rtol=RTOL)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_eq9_equals_autograd(seed, architecture):
+    k, b, d, n_classes = _case(seed)
+    d_cg = ConditionalDiscriminator(d=d, n_classes=n_classes, seeds=range(seed, seed + k), architecture=architecture)
+    _scramble(d_cg.net, seed)
+    _, y, _, _, weight = _inputs(seed, k, b, d, n_classes)
+    h = torch.relu(torch.randn(k, b, hidden_size(d, architecture), generator=torch.Generator().manual_seed(seed)))
+    reference = losses.penalty_zero_centred(lambda v: d_cg.logits(v, y), h, weight)
+    closed = penalties.penalty_zero_centred(penalties.ReluMLPCritic(d_cg.net, y), h, weight)
+    _assert_same(closed, reference, list(d_cg.parameters()))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_label_column_penalty_equals_autograd(seed, architecture):
+    k, b, d, n_classes = _case(seed)
+    d_mi = ImputationDiscriminator(d=d, n_classes=n_classes, seeds=range(seed, seed + k), architecture=architecture)
+    _scramble(d_mi.net, seed)
+    x, y, _, m_y, weight = _inputs(seed, k, b, d, n_classes)
+    reference = losses.penalty_zero_centred_label(lambda v, w: d_mi(v, w)[..., -1], x, y, m_y, weight)
+    _assert_same(penalties.penalty_zero_centred_label(d_mi.net, x, y, m_y, weight), reference,
+                 list(d_mi.parameters()))
+    # as the model computes it: Eq. (9)'s form on the pair (x̂, y), critic = the last column
+    pair = torch.cat([x, y], -1)
+    as_model = penalties.penalty_zero_centred(penalties.ReluMLPCritic(d_mi.net, outputs=slice(-1, None)), pair,
+                                              m_y * weight)
+    torch.testing.assert_close(as_model, reference, atol=ATOL, rtol=RTOL)
+
+
+@pytest.mark.parametrize("sizes", [[5, 3], [5, 4, 3, 2, 3]], ids=["no-hidden-layer", "three-hidden-layers"])
+def test_other_depths(sizes):
+    net = _scramble(ReplicaMLP(sizes, ["relu"] * (len(sizes) - 2) + ["none"], replica_generators([0, 1], 9)), 3)
+    x, extra = torch.rand(2, 6, 4), torch.rand(2, 6, 1)
+    m = (torch.rand(2, 6, 3) > 0.3).float()
+    critic = penalties.ReluMLPCritic(net, extra)
+    reference = losses.penalty_zero_centred_elementwise(critic, x, m)  # the critic is a closure, too
+    _assert_same(penalties.penalty_zero_centred_elementwise(critic, x, m), reference, list(net.parameters()))
+
+
+@pytest.mark.parametrize("activations", [["sigmoid", "none"], ["relu", "sigmoid"], ["relu", "softmax"]])
+def test_refuses_other_activations(activations):
+    net = ReplicaMLP([3, 4, 2], activations, replica_generators([0], 1))
+    assert not penalties.closed_form_applies(net)
+    with pytest.raises(ValueError, match="ReLU hidden layers and no output activation"):
+        penalties.ReluMLPCritic(net)
+    with pytest.raises(ValueError, match="ReLU hidden layers"):
+        penalties.penalty_zero_centred_label(net, torch.rand(1, 2, 2), torch.rand(1, 2, 1), torch.ones(1, 2))
+
+
+def test_refuses_modules_other_than_replica_mlp():
+    conv_like = ReplicaModules(lambda: torch.nn.Linear(3, 2), replica_generators([0], 1))
+    with pytest.raises(ValueError, match="got ReplicaModules"):
+        penalties.ReluMLPCritic(conv_like)
+
+
+def _core(architecture, **config):
+    rs = np.random.default_rng(0)
+    X = rs.random((40, 5))
+    y = (X[:, 0] > 0.5).astype(int)
+    X[rs.random(X.shape) < 0.2] = np.nan
+    y[rs.permutation(40)[:8]] = -1
+    data = ReplicaData.from_arrays([X, X[::-1].copy()], [y, y[::-1].copy()], 2)
+    model = HexaGAN(d=5, n_classes=2, seeds=[0, 1], architecture=architecture)
+    return HexaGANCore(model, data, TrainConfig(**{"batch_size": 8, "n_critic": 2, "n_cg": 2, **config}))
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+@pytest.mark.parametrize("config", [{}, dict(penalty_columns=2), dict(regularizer="gp")],
+                         ids=["exact", "sampled-columns", "gp"])
+def test_core_steps_match_autograd(architecture, config, monkeypatch):
+    """A few iterations of Algorithm 2 give the same losses and weights with the closed form as with autograd."""
+    calls = []
+    norms = penalties.ReluMLPCritic.grad_sq_norms
+    monkeypatch.setattr(penalties.ReluMLPCritic, "grad_sq_norms", lambda *a, **kw: calls.append(1) or norms(*a, **kw))
+    closed = _core(architecture, **config)
+    logs_closed = [closed.step(s) for s in range(1, 4)]
+    assert bool(calls) == (config.get("regularizer", "zc") == "zc")  # the closed form ran ("gp" only calls the critic)
+    monkeypatch.setattr(penalties, "closed_form_applies", lambda net: False)  # every critic a closure: autograd
+    n_calls = len(calls)
+    reference = _core(architecture, **config)
+    logs_reference = [reference.step(s) for s in range(1, 4)]
+    assert len(calls) == n_calls
+    for a, b in zip(logs_closed, logs_reference):
+        assert a.keys() == b.keys() and {"penalty_mi", "penalty_label", "penalty_cg"} <= a.keys()
+        assert all(a[name].abs().max() > 0 for name in ("penalty_mi", "penalty_label", "penalty_cg"))
+        for name in a:
+            torch.testing.assert_close(a[name], b[name], rtol=1e-4, atol=1e-5, msg=name)
+    for name, t in reference.model.state_dict().items():
+        torch.testing.assert_close(closed.model.state_dict()[name], t, rtol=1e-4, atol=1e-5, msg=name)
+
+
+def test_zz_report_largest_differences():
+    print("\nlargest |closed form - autograd|: " + ", ".join(f"{k} {v:.2e}" for k, v in SEEN.items()))
