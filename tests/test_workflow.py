@@ -104,8 +104,22 @@ def test_shared_jobs_run_once(full_plan):
     assert sens[("alpha1", 0)] == "hexagan_imputer__alpha1-0"
     labels = [job.label for job in full_plan.jobs.values()]
     assert "hexagan_imputer__alpha1-10" not in labels
-    assert len(full_plan.jobs) == len({(j.dataset, j.mechanism, j.rate, j.method, X.canonical_json(j.params))
-                                        for j in full_plan.jobs.values()})
+    assert len(full_plan.jobs) == len({(j.dataset, j.mechanism, j.rate, j.method, X.canonical_json(j.params),
+                                         j.protocol) for j in full_plan.jobs.values()})
+
+
+def test_protocol_overlays_run_audit_jobs_apart(full_config, full_plan):
+    audit = {c.label: c.job for c in full_plan.experiments["table2_audit_global"].cells if c.dataset == "wine"}
+    assert audit["hexagan"] == "hexagan@global_monitor"
+    job = full_plan.job("wine", "mcar", "0.2", "hexagan@global_monitor")
+    honest = full_plan.job("wine", "mcar", "0.2", "hexagan")
+    assert job.params == honest.params and job.protocol == "global_monitor" and honest.protocol is None
+    spec, honest_spec = full_plan.job_spec(job)["protocol"], full_plan.job_spec(honest)["protocol"]
+    assert spec == {**honest_spec, **full_config["protocols"]["global_monitor"], "name": "global_monitor"}
+    assert "name" not in honest_spec and "monitor_every" not in honest_spec  # published jobs' specs unchanged
+    wrong = X.merge(full_config, {"experiments": {"table1_audit": {"protocol": "authros"}}})
+    with pytest.raises(X.ConfigError, match="unknown protocol 'authros'.*authors"):
+        X.Plan(wrong, check_data=False)
 
 
 def test_changing_one_variant_changes_only_its_jobs(full_config, full_plan):

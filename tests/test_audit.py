@@ -1,0 +1,133 @@
+"""The audit of the authors' protocol: its metrics, the test-fold monitoring, its networks, overlays and report."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from hexagan import gap, metrics, protocol
+from hexagan.data import load_dataset
+from hexagan.estimators import HexaGANClassifier, HexaGANImputer
+from hexagan.model import EvalData, HexaGAN, HexaGANCore, TrainConfig
+from hexagan.networks import hidden_size
+from hexagan.training import ReplicaData
+
+from test_hexagan import FAST, FAST_C, eval_set, make_data
+
+
+def test_monitoring_the_test_fold_never_changes_training():
+    X, y = make_data()
+    monitor = eval_set(seed=3)
+    plain = HexaGANClassifier(**FAST_C, random_state=0).fit(X, y, eval_set=eval_set())
+    watched = HexaGANClassifier(**FAST_C, monitor_every=2, random_state=0).fit(X, y, eval_set=eval_set(),
+                                                                              monitor_set=monitor)
+    for name, t in plain.model_.state_dict().items():
+        assert torch.equal(t, watched.model_.state_dict()[name]), name
+    assert plain.best_step_ == watched.best_step_
+    curves = watched.history_[watched.history_.phase == "monitor"]
+    assert set(curves.name) == {"test_rmse", "test_rmse_authors", "test_log_loss", "test_f1"}
+    assert sorted(curves.step.unique()) == [2, 4, 6]
+    assert (plain.history_.phase != "monitor").all()
+
+
+def test_monitored_rmse_authors_is_the_numpy_metric():
+    X, _ = make_data()
+    X_test, X_true, _ = eval_set(seed=4)
+    X_test[0] = X_true[0]  # a complete row counts 0 in the authors' mean
+    model = HexaGAN(d=5, n_classes=0, seeds=[0])
+    core = HexaGANCore(model, ReplicaData.from_arrays([X]), TrainConfig(max_steps=0))
+    ev = EvalData.from_sets([(X_test, X_true, np.full(len(X_test), -1))], 5, [0])
+    got = core.scores(ev)
+    x_hat = model.impute_tensors(ev.x, ev.m, ev.z)[0][0].detach().double().numpy()
+    observed = ~np.isnan(X_test)
+    assert got["rmse_authors"].item() == pytest.approx(metrics.rmse_authors(X_true, x_hat, observed), abs=1e-6)
+    assert got["rmse"].item() == pytest.approx(metrics.rmse(X_true, x_hat, observed), abs=1e-6)
+
+
+def test_best_on_test_takes_each_metric_at_its_own_step():
+    history = pd.DataFrame({"step": [10, 10, 20, 20], "name": ["test_f1", "test_rmse_authors"] * 2,
+                            "value": [0.9, 0.30, 0.8, 0.20]})
+    assert protocol.best_on_test(history) == {"test_best_f1": 0.9, "test_best_rmse_authors": 0.20}
+    assert protocol.best_on_test(history.iloc[:0]) == {}
+
+
+@pytest.mark.parametrize("architecture, d", [("mlp_authors", 6), ("mlp_authors", 7), ("mlp", 6)])
+def test_the_authors_networks_have_one_hidden_layer_of_d_over_2(architecture, d):
+    model = HexaGAN(d=d, n_classes=2, seeds=[0, 1], architecture=architecture)
+    layers = {name: [tuple(layer.weight.shape[1:]) for layer in net.net.layers] for name, net in model.nets.items()}
+    half, h = d // 2, hidden_size(d, architecture)
+    if architecture == "mlp_authors":
+        assert h == half
+        assert layers["encoder"] == [(2 * d, half), (half, half)]
+        assert layers["g_mi"] == [(half, half), (half, d)]
+        assert layers["d_mi"] == [(d + 2, half), (half, d + 1)]
+        assert layers["classifier"] == [(d, half), (half, 2)]
+        assert layers["d_cg"] == [(half + 2, half), (half, 1)]
+    else:
+        assert layers["encoder"] == [(2 * d, d), (d, half), (half, d)]
+
+
+def test_lr_cg_sets_only_the_conditional_networks_rate():
+    X, y = make_data()
+    data = ReplicaData.from_arrays([X], [y], 2)
+    core = HexaGANCore(HexaGAN(d=5, n_classes=2, seeds=[0]), data, TrainConfig(lr_gan=2e-4, lr_cg=2e-5, lr_c=2e-3))
+    rates = {group: core._learning_rate(group) for group in core.groups}
+    assert rates == {"d_mi": 2e-4, "eg": 2e-4, "d_cg": 2e-5, "g_cg": 2e-5, "c": 2e-3}
+
+
+@pytest.fixture(scope="module")
+def wine():
+    return load_dataset("wine")
+
+
+def test_the_audit_routes_the_test_fold(wine, monkeypatch):
+    seen = {}
+    real = protocol.methods.fit_task
+
+    def spy(est, task):
+        seen[type(est).__name__] = task
+        return real(est, task)
+
+    monkeypatch.setattr(protocol.methods, "fit_task", spy)
+    common = dict(n_repeats=1, folds=[0], scaling="global", selection="test_fold", replicas=False)
+    rows = protocol.run(wine, "hexagan_imputer", dict(FAST, monitor_every=3), val_fraction=0.1, **common)
+    task = seen["HexaGANImputer"]
+    assert task.monitor_set is not None and task.eval_set is not None   # monitored, still selected on validation
+    assert not np.array_equal(task.monitor_set[0].shape, task.eval_set[0].shape)
+    assert {"rmse_authors", "test_best_rmse_authors"} <= set(rows.metric) and set(rows.selection) == {"test_fold"}
+    protocol.run(wine, "autoencoder", dict(max_steps=4, eval_every=2), val_fraction=0.0, **common)
+    task = seen["DenoisingAutoencoderImputer"]
+    assert task.monitor_set is None and len(task.eval_set[0]) == len(task.eval_set[1])  # checkpoint on the test fold
+    protocol.run(wine, "hexagan_imputer", dict(FAST), val_fraction=0.0, **common)
+    task = seen["HexaGANImputer"]
+    assert task.eval_set is None and task.monitor_set is not None   # no hold-out: nothing to select on
+
+
+def _summary(rows):
+    return pd.DataFrame(rows, columns=["paper_row", "dataset", "metric", "mean"])
+
+
+def test_gap_frame_lines_up_every_step_beside_the_paper():
+    spec = {"experiments": {
+        "table1": {"spec": {"paper_table": "table1"}},
+        "table1_audit_global": {"spec": {"paper_table": "table1", "protocol": "global_monitor"}},
+        "table1_audit": {"spec": {"paper_table": "table1", "protocol": "authors"}},
+        "table1_library": {"spec": {}},
+    }}
+    summaries = {
+        "table1": _summary([("HexaGAN", "wine", "rmse_rowmean", 0.16), ("K-NN", "wine", "rmse_rowmean", 0.14)]),
+        "table1_audit_global": _summary([("HexaGAN", "wine", m, v) for m, v in
+                                         (("rmse_rowmean", 0.15), ("rmse_authors", 0.14),
+                                          ("test_best_rmse_authors", 0.13))]),
+        "table1_audit": _summary([("HexaGAN", "wine", "rmse_authors", 0.125), ("HexaGAN", "wine", "test_best_rmse_authors", 0.12),
+                                  ("K-NN", "wine", "rmse_authors", 0.125)]),
+    }
+    frame = gap.gap_frame(spec, summaries, "table1").set_index("row")
+    steps = [s.name for s in gap.STEPS]
+    assert frame.loc["HexaGAN", steps].tolist() == [0.16, 0.15, 0.14, 0.13, 0.12]
+    assert frame.loc["HexaGAN", "metric at full audit"] == "test_best_rmse_authors"
+    assert frame.loc["K-NN", "metric at full audit"] == "rmse_authors"   # a baseline: its final model
+    assert np.isnan(frame.loc["K-NN", steps[1]]) and frame.loc["K-NN", steps[-1]] == 0.125
+    assert frame.loc["HexaGAN", "paper"] == 0.1372
+    sentence = gap.verdict(frame.reset_index(), "table1", "rmse_rowmean")
+    assert "wine: 0.1200 against the paper's 0.1372, reached; best row under the audit: HexaGAN" in sentence
+    assert gap.gap_frame(spec, {}, "table1").empty
