@@ -846,6 +846,9 @@ def gap_section(spec: dict, frames: dict[str, pd.DataFrame]) -> list[str]:
     for paper_table, title, metric in (("table1", "Table 1 (RMSE)", "rmse_rowmean"), ("table2", "Table 2 (F1)", "f1")):
         frame = gap.gap_frame(spec, frames, paper_table)
         out += [f"### {title}", "", gap.gap_markdown(frame), gap.verdict(frame, paper_table, metric), ""]
+        line = gap.full_model_rmse(spec, frames) if paper_table == "table1" else None
+        if line:
+            out += [line, ""]
     out += ["### What still differs", "",
             "Differences from the paper and from the authors' public code that the audit does not switch:", ""]
     out += [f"- {line}" for line in gap.REMAINING_DIFFERENCES] + [""]

@@ -131,3 +131,7 @@ def test_gap_frame_lines_up_every_step_beside_the_paper():
     sentence = gap.verdict(frame.reset_index(), "table1", "rmse_rowmean")
     assert "wine: 0.1200 against the paper's 0.1372, reached; best row under the audit: HexaGAN" in sentence
     assert gap.gap_frame(spec, {}, "table1").empty
+    assert gap.full_model_rmse(spec, summaries) is None
+    spec["experiments"]["table2_audit"] = {"spec": {"paper_table": "table2", "protocol": "authors"}}
+    summaries["table2_audit"] = _summary([("HexaGAN", "wine", "test_best_rmse_authors", 0.131)])
+    assert gap.full_model_rmse(spec, summaries).endswith("wine 0.1310.")
