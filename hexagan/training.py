@@ -98,6 +98,21 @@ class Optimizer:
         """One step of the schedule, multiplied in as ``ExponentialLR`` does (not ``gamma ** t``)."""
         self.lr = self.lr * self.gamma
 
+    def state_dict(self) -> dict:
+        """The learning rate reached and each parameter's buffers and step count, by parameter position."""
+        return {"lr": self.lr, "state": {i: dict(self.state[p]) for i, p in enumerate(self.params) if p in self.state}}
+
+    def load_state_dict(self, state: dict) -> None:
+        restored = {}
+        for i, saved in state["state"].items():
+            p = self.params[int(i)]
+            if set(saved) != {"step", *self._buffers} or any(saved[b].shape != p.shape for b in self._buffers):
+                raise ValueError(f"the saved optimiser state of parameter {i} does not fit this optimiser")
+            # the step count stays on the CPU, where step() creates it; the buffers go beside their parameter
+            restored[p] = {"step": saved["step"].clone()} | {b: saved[b].to(p.device, copy=True) for b in self._buffers}
+        self.state = restored
+        self.lr = float(state["lr"])
+
 
 def make_optimizer(name: str, params: Iterable[nn.Parameter], lr: float, *, decay: float = 0.0,
                    **options) -> Optimizer:
