@@ -6,14 +6,21 @@ rerun of a killed job does (every test runs in seconds).
 """
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
 from hexagan import training
+from hexagan.estimators import HexaGANImputer
+from hexagan.io import checkpointing
+from hexagan.model import EvalData, HexaGAN, HexaGANCore, TrainConfig
 from hexagan.replica import BestState, ReplicaMLP, ReplicaRNG, replica_generators
 from hexagan.training import Checkpointer, ReplicaData, make_optimizer, optimizer_step, train_loop
+
+from test_hexagan import FAST_C, eval_set, make_data
 
 torch.set_num_threads(1)
 
@@ -102,3 +109,99 @@ def test_train_loop_resumes_exactly(tmp_path, kill_at, patience):
     pd.testing.assert_frame_equal(curves, reference[0])
     assert all(torch.equal(state[k], reference[1][k]) for k in state)
     assert torch.equal(best_step, reference[2])
+
+
+# -- HexaGAN ----------------------------------------------------------------------------------
+
+CONFIG = dict(FAST_C, max_steps=7, eval_every=2, warmup_epochs=1.0, selection="per_network", monitor_every=2,
+              snapshot_steps=(0, 3, 7))
+
+
+def _core(**config):
+    """Two replicas with validation and monitored rows: every piece of state a run has."""
+    Xs, ys = zip(*(make_data(seed=s) for s in (0, 1)))
+    data = ReplicaData.from_arrays(list(Xs), list(ys), 2)
+    ev = EvalData.from_sets([eval_set(seed=1), eval_set(seed=2)], 5, [0, 1])
+    monitor = EvalData.from_sets([eval_set(seed=3), eval_set(seed=4)], 5, [0, 1], salt=11)
+    return HexaGANCore(HexaGAN(d=5, n_classes=2, seeds=[0, 1]), data, TrainConfig(**{**CONFIG, **config}),
+                       eval_data=ev, monitor_data=monitor)
+
+
+def _assert_same_fit(a, b):
+    pd.testing.assert_frame_equal(a.history, b.history)
+    sa, sb = a.model.state_dict(), b.model.state_dict()
+    assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+    assert torch.equal(a.best_step, b.best_step) and torch.equal(a.best_step_imputation, b.best_step_imputation)
+    assert a.snapshots.keys() == b.snapshots.keys()
+    for step in a.snapshots:
+        assert all(torch.equal(a.snapshots[step][k], b.snapshots[step][k]) for k in a.snapshots[step])
+
+
+@pytest.mark.parametrize("update, resumed", [(4, ("warmup", 1)), (41, ("train", 3))],
+                         ids=["killed-in-warm-up", "killed-in-main-loop"])
+def test_hexagan_core_resumes_exactly(tmp_path, monkeypatch, update, resumed):
+    """Killed in the middle of an update pass (not between steps), resumed from the last step saved."""
+    reference = _core().fit()
+    assert _core().warmup_steps == 3 and set(reference.history.phase) == {"warmup", "train", "monitor"}
+    calls = {"n": 0}
+    real_update = HexaGANCore._update
+
+    def update_or_kill(self, group, terms):
+        calls["n"] += 1
+        if calls["n"] == update:
+            raise Killed
+        return real_update(self, group, terms)
+
+    path = tmp_path / "core.pt"
+    monkeypatch.setattr(HexaGANCore, "_update", update_or_kill)
+    with pytest.raises(Killed):
+        _core().fit(Checkpointer(path, every=0))
+    monkeypatch.setattr(HexaGANCore, "_update", real_update)
+    assert path.exists()
+    checkpoint = Checkpointer(path, every=0)
+    _assert_same_fit(_core().fit(checkpoint), reference)
+    assert checkpoint.resumed == resumed
+    assert not path.exists()  # removed once the run has finished
+
+
+def test_a_checkpoint_of_another_run_is_ignored_with_a_warning(tmp_path, kill_at, caplog):
+    path = tmp_path / "core.pt"
+    disarm = kill_at(6)
+    with pytest.raises(Killed):
+        _core().fit(Checkpointer(path, every=0))
+    disarm()
+    checkpoint = Checkpointer(path, every=0)
+    with caplog.at_level(logging.WARNING, logger="hexagan.checkpoint"):
+        result = _core(max_steps=8).fit(checkpoint)
+    assert "written by another run (config differs)" in caplog.text
+    assert checkpoint.resumed is None
+    _assert_same_fit(result, _core(max_steps=8).fit())
+    path.write_bytes(b"not a checkpoint")
+    with caplog.at_level(logging.WARNING, logger="hexagan.checkpoint"):
+        Checkpointer(path)._load()
+    assert "ignoring the unreadable checkpoint" in caplog.text
+
+
+def test_imputer_resumes_exactly_inside_a_checkpointing_block(tmp_path, kill_at, caplog):
+    """The estimator knows nothing of paths: the block gives its run a file; a rerun of the block resumes."""
+    X_train, _ = make_data(seed=0)
+    X_val, X_true, _ = eval_set()
+    params = dict(max_steps=7, eval_every=2, n_critic=2, batch_size=16, warmup_epochs=1.0, random_state=0)
+
+    def fit():
+        return HexaGANImputer(**params).fit(X_train, eval_set=(X_val, X_true, None))
+
+    reference = fit()
+    disarm = kill_at(6)  # warm-up: 4 steps (60 rows, batch 16), so the kill lands in the main loop
+    with pytest.raises(Killed), checkpointing(tmp_path, every=0, meta={"job": "a"}):
+        fit()
+    disarm()
+    assert [p.name for p in tmp_path.iterdir()] == ["fit0.pt"]
+    with caplog.at_level(logging.WARNING, logger="hexagan.checkpoint"), checkpointing(tmp_path, every=0,
+                                                                                       meta={"job": "a"}):
+        resumed = fit()
+    assert "resuming from" in caplog.text and "phase 'train'" in caplog.text
+    assert list(tmp_path.iterdir()) == []
+    pd.testing.assert_frame_equal(resumed.history_, reference.history_)
+    assert resumed.best_step_ == reference.best_step_
+    np.testing.assert_array_equal(resumed.transform(X_val), reference.transform(X_val))
