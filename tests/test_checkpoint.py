@@ -16,6 +16,7 @@ import torch
 from hexagan import training
 from hexagan.estimators import HexaGANImputer
 from hexagan.io import checkpointing
+from hexagan.methods import FitTask
 from hexagan.model import EvalData, HexaGAN, HexaGANCore, TrainConfig
 from hexagan.replica import BestState, ReplicaMLP, ReplicaRNG, replica_generators
 from hexagan.training import Checkpointer, ReplicaData, make_optimizer, optimizer_step, train_loop
@@ -205,3 +206,36 @@ def test_imputer_resumes_exactly_inside_a_checkpointing_block(tmp_path, kill_at,
     pd.testing.assert_frame_equal(resumed.history_, reference.history_)
     assert resumed.best_step_ == reference.best_step_
     np.testing.assert_array_equal(resumed.transform(X_val), reference.transform(X_val))
+
+
+# -- the neural baselines' shell ----------------------------------------------------------------
+
+def test_a_cascade_of_two_neural_stages_resumes_its_second_stage_exactly(tmp_path, kill_at, caplog):
+    """gain+cs+triplegan: GAIN is the job's run 0 (finished, its file gone), Triple-GAN run 1 (killed, resumed)."""
+    from test_baselines_neural import TINY_PARAMS, _toy
+
+    from hexagan import methods
+
+    name = "gain+cs+triplegan"
+    tasks = []
+    for seed in (0, 1):
+        X, y = _toy(seed=seed)
+        X_val, y_val = _toy(n=12, seed=seed + 10)
+        tasks.append(FitTask(X=X, y=y, eval_set=(X_val, X_val, y_val), seed=seed))
+
+    def fit():
+        return methods.create(name, **TINY_PARAMS[name]).fit_replicas(tasks)
+
+    reference = fit()
+    disarm = kill_at(8 + 6)  # GAIN's 8 steps, then step 6 of Triple-GAN's 8
+    with pytest.raises(Killed), checkpointing(tmp_path, every=0):
+        fit()
+    disarm()
+    assert [p.name for p in tmp_path.iterdir()] == ["fit1.pt"]
+    with caplog.at_level(logging.WARNING, logger="hexagan.checkpoint"), checkpointing(tmp_path, every=0):
+        resumed = fit()
+    assert "fit1.pt after step 5" in caplog.text
+    assert list(tmp_path.iterdir()) == []
+    for a, b, task in zip(resumed, reference, tasks):
+        np.testing.assert_array_equal(a.predict_proba(task.X), b.predict_proba(task.X))
+        pd.testing.assert_frame_equal(a.classifier_.curves_, b.classifier_.curves_)
