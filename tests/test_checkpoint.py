@@ -84,7 +84,8 @@ def _toy_run(path, kill=None, steps=12, patience=None):
         return {"recon": loss}
 
     def evaluate():
-        return {"val": ((net(torch.cat([x_val, torch.ones_like(x_val)], -1)) - x_val) ** 2).mean(dim=(1, 2))}
+        # a score that worsens as the model learns: the best step (2) and the early stop come before the kill
+        return {"val": -((net(torch.cat([x_val, torch.ones_like(x_val)], -1)) - x_val) ** 2).mean(dim=(1, 2))}
 
     checkpoint = Checkpointer(path, every=0) if path is not None else None
     if checkpoint is not None:
@@ -107,6 +108,7 @@ def test_train_loop_resumes_exactly(tmp_path, kill_at, patience):
     assert (saved["phase"], saved["step"]) == ("train", 4)
     disarm()
     curves, state, best_step = _toy_run(tmp_path / "toy.pt", patience=patience)
+    assert (reference[2] == 2).all() and reference[0].step.max() == (6 if patience else 12)
     pd.testing.assert_frame_equal(curves, reference[0])
     assert all(torch.equal(state[k], reference[1][k]) for k in state)
     assert torch.equal(best_step, reference[2])
