@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import torch
 
+from hexagan import experiments as X
 from hexagan import training
 from hexagan.estimators import HexaGANImputer
 from hexagan.io import checkpointing
@@ -241,3 +242,38 @@ def test_a_cascade_of_two_neural_stages_resumes_its_second_stage_exactly(tmp_pat
     for a, b, task in zip(resumed, reference, tasks):
         np.testing.assert_array_equal(a.predict_proba(task.X), b.predict_proba(task.X))
         pd.testing.assert_frame_equal(a.classifier_.curves_, b.classifier_.curves_)
+
+
+# -- a whole job ----------------------------------------------------------------------------------
+
+def _job_spec():
+    spec = dict(dataset="wine", seed=0, mechanism="mcar", rate=0.2, label="hexagan_tiny", method="hexagan",
+                params=dict(max_steps=6, eval_every=3, n_critic=2, n_cg=2, batch_size=16, warmup_epochs=0.5,
+                            selection="per_network"),
+                protocol=dict(n_repeats=1, n_folds=2, val_fraction=0.1, scaling="train"),
+                device="cpu", history=True, snapshots=False, snapshot_rows=0, samples_per_class=0)
+    return {**spec, "config_hash": X.config_hash(spec)}
+
+
+def test_a_killed_job_rerun_gives_the_same_table_and_leaves_no_checkpoint(tmp_path, kill_at, caplog):
+    spec = _job_spec()
+    reference, reference_extras = X.run_job(spec)  # no checkpoints at all
+
+    def comparable(results):
+        timing = results[results.metric != "fit_seconds"]
+        return timing.drop(columns=["wall_seconds"]).reset_index(drop=True)
+
+    root = tmp_path / X.CHECKPOINTS_PATH
+    disarm = kill_at(7)  # after the warm-up (2 steps of half an epoch), in the main loop
+    with pytest.raises(Killed):
+        X.run_job(spec, checkpoints=root, checkpoint_every=0)
+    disarm()
+    assert [p.name for p in (root / spec["config_hash"]).iterdir()] == ["fit0.pt"]
+    with caplog.at_level(logging.WARNING, logger="hexagan.checkpoint"):
+        results, extras = X.run_job(spec, checkpoints=root, checkpoint_every=0)
+    assert "resuming from" in caplog.text
+    pd.testing.assert_frame_equal(comparable(results), comparable(reference))
+    assert extras.keys() == reference_extras.keys()
+    for key in extras:
+        np.testing.assert_array_equal(extras[key], reference_extras[key])
+    assert not (root / spec["config_hash"]).exists()
