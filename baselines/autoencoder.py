@@ -41,7 +41,7 @@ from baselines.neural import ReplicaEstimator, ValidationSet
 from hexagan.methods import BaseImputer, register
 from hexagan.networks import Encoder, ImputationGenerator
 from hexagan.replica import BestState, ReplicaRNG
-from hexagan.training import ReplicaData, make_optimizer, optimizer_step, train_loop
+from hexagan.training import ReplicaData, make_optimizer, optimizer_step
 
 __all__ = ["DenoisingAutoencoderImputer", "corrupt", "loss_reconstruction"]
 
@@ -185,9 +185,9 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, ReplicaEstimato
             def evaluate():
                 return {"val_rmse": val.rmse(G(E(x_val, val.m)))}
 
-        curves = train_loop(step, int(self.max_steps), evaluate=evaluate, eval_every=int(self.eval_every),
-                            select_on="val_rmse" if val is not None else None, best=best,
-                            log_every=int(self.log_every), description="autoencoder")
+        curves = self._train_loop(step, int(self.max_steps), state={"opt": opt, "rng": rng}, evaluate=evaluate,
+                                  eval_every=int(self.eval_every), select_on="val_rmse" if val is not None else None,
+                                  best=best, log_every=int(self.log_every), description="autoencoder")
         best_steps = best.best_step.tolist() if best is not None else [-1] * len(seeds)
         return curves, [{"best_step_": int(b), "transform_seed_": _seed(s, 13)} for b, s in zip(best_steps, seeds)]
 

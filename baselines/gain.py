@@ -57,7 +57,7 @@ from sklearn.base import TransformerMixin
 from baselines.neural import ReplicaEstimator
 from hexagan.methods import BaseImputer, FitTask, register
 from hexagan.replica import ReplicaMLP, ReplicaRNG, replica_generators
-from hexagan.training import ReplicaData, make_optimizer, optimizer_step, train_loop
+from hexagan.training import ReplicaData, make_optimizer, optimizer_step
 
 __all__ = ["GainImputer", "hint", "loss_discriminator", "loss_generator", "xavier_init_"]
 
@@ -235,7 +235,8 @@ class GainImputer(BaseImputer, TransformerMixin, ReplicaEstimator):
             optimizer_step(g_loss.sum(), opt_g)
             return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(), "mse": mse.detach()}
 
-        curves = train_loop(step, int(self.max_steps), log_every=int(self.log_every), description="gain")
+        curves = self._train_loop(step, int(self.max_steps), state={"opt_d": opt_d, "opt_g": opt_g, "rng": rng},
+                                  log_every=int(self.log_every), description="gain")
         return curves, [{} for _ in seeds]
 
     def _check_params(self):

@@ -27,7 +27,9 @@ A subclass provides
     its networks, ``{name: replica module}``, one replica per seed (also
     called with one dummy seed to rebuild a fitted replica for inference);
 ``_train(nets, data, tasks, seeds, device)``
-    trains them in place through ``train_loop`` and returns
+    trains them in place through :meth:`ReplicaEstimator._train_loop`
+    (``train_loop`` with this fit's checkpoint, given the optimisers and RNG
+    streams it must keep besides the networks) and returns
     ``(curves DataFrame, per-replica dict of extra fitted attributes)``;
 ``_prepare(tasks)`` (optional)
     turns the checked tasks into the arrays the networks see (e.g. GAIN's
@@ -35,6 +37,7 @@ A subclass provides
 """
 from __future__ import annotations
 
+import contextlib
 import numbers
 from dataclasses import replace
 from typing import Sequence
@@ -48,7 +51,7 @@ from torch import nn
 
 from hexagan.methods import FitTask, check_X, check_y
 from hexagan.replica import replica_state, stack_states
-from hexagan.training import ReplicaData, batched
+from hexagan.training import Checkpointer, ReplicaData, _canonical, batched, fingerprint, train_loop
 
 __all__ = [
     "DEVICES",
@@ -249,7 +252,19 @@ class ReplicaEstimator(BaseEstimator):
         data = ReplicaData.from_arrays([t.X for t in tasks], [t.y for t in tasks] if self.kind == "classifier"
                                        else None, n_classes=n_classes if self.kind == "classifier" else None)
         nets = {name: net.to(device) for name, net in self._build(tasks[0].X.shape[1], n_classes, seeds).items()}
-        curves, more = self._train(nets, data_to(data, device), tasks, seeds, device)
+        # Inside hexagan.io.checkpointing (a workflow job), the run saves its state now and then and a
+        # rerun of a killed job resumes from it: the networks here, the rest through _train_loop.
+        checkpoint = Checkpointer.from_context()
+        if checkpoint is not None:
+            checkpoint.describe(**self._checkpoint_meta(nets, data, tasks, seeds))
+        self._checkpoint = checkpoint
+        try:
+            with checkpoint if checkpoint is not None else contextlib.nullcontext():
+                if checkpoint is not None:
+                    checkpoint.track(**{f"net/{name}": net for name, net in nets.items()})
+                curves, more = self._train(nets, data_to(data, device), tasks, seeds, device)
+        finally:
+            del self._checkpoint
         fitted = []
         for r, seed in enumerate(seeds):
             est = clone(self).set_params(random_state=seed)
@@ -263,6 +278,30 @@ class ReplicaEstimator(BaseEstimator):
                 setattr(est, key, value)
             fitted.append(est)
         return fitted
+
+    def _train_loop(self, step, n_steps: int, *, state: dict, **options) -> pd.DataFrame:
+        """:func:`hexagan.training.train_loop` with this fit's checkpoint, if any.
+
+        state : what the run owns besides the networks, name -> object with
+            ``state_dict()`` / ``load_state_dict()`` (its optimisers and its
+            :class:`~hexagan.replica.ReplicaRNG`); without all of it a resumed
+            run would not give the numbers of an uninterrupted one.
+        """
+        checkpoint = self.__dict__.get("_checkpoint")
+        if checkpoint is not None:
+            checkpoint.track(**state)
+        return train_loop(step, n_steps, checkpoint=checkpoint, **options)
+
+    def _checkpoint_meta(self, nets: dict[str, nn.Module], data: ReplicaData, tasks: list[FitTask],
+                         seeds: list[int]) -> dict:
+        """What a saved state must match to be resumed by this fit (see :class:`~hexagan.training.Checkpointer`)."""
+        params = {k: v for k, v in self.get_params(deep=False).items() if k not in ("device", "n_threads", "verbose")}
+        evals = [torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)) for t in tasks if t.eval_set is not None
+                 for a in t.eval_set if a is not None]
+        return {"owner": type(self).__name__, "params": _canonical(params), "k": len(seeds), "seeds": list(seeds),
+                "shapes": {f"{name}.{p}": list(t.shape) for name, net in nets.items()
+                           for p, t in net.state_dict().items()},
+                "data": fingerprint(data.x, data.m, data.y, *evals)}
 
     def _fit_one(self, X, y=None, eval_set=None):
         seed = seed_of(self.random_state)

@@ -53,7 +53,7 @@ from hexagan import methods
 from hexagan.methods import BaseClassifier, FitTask, check_X, check_y, register
 from hexagan.networks import Classifier
 from hexagan.replica import BestState, ReplicaRNG
-from hexagan.training import ReplicaData, make_optimizer, optimizer_step, train_loop
+from hexagan.training import ReplicaData, make_optimizer, optimizer_step
 
 __all__ = ["BALANCINGS", "Cascade", "CostSensitiveClassifier", "SmoteClassifier", "balance", "cascade_name",
            "register_cascade"]
@@ -116,9 +116,9 @@ class _SupervisedC(BaseClassifier, ClassifierMixin, ReplicaEstimator):
             def evaluate():
                 return {"val_ce": loss_weighted_ce(C.logits(x_val), y_val, w_dev, valid).cpu()}
 
-        curves = train_loop(step, int(self.max_steps), evaluate=evaluate, eval_every=int(self.eval_every),
-                            select_on="val_ce" if val is not None else None, best=best,
-                            log_every=int(self.log_every), description=self.method_name)
+        curves = self._train_loop(step, int(self.max_steps), state={"opt": opt, "rng": rng}, evaluate=evaluate,
+                                  eval_every=int(self.eval_every), select_on="val_ce" if val is not None else None,
+                                  best=best, log_every=int(self.log_every), description=self.method_name)
         best_steps = best.best_step.tolist() if best is not None else [-1] * data.k
         return curves, [{"classes_": np.arange(data.n_classes), "best_step_": int(best_steps[r]),
                          "class_weight_": None if weights is None else weights[r].double().numpy()}

@@ -70,7 +70,7 @@ from baselines.neural import ReplicaEstimator
 from hexagan.methods import BaseClassifier, check_X, register
 from hexagan.networks import Classifier
 from hexagan.replica import BestState, ReplicaMLP, ReplicaRNG, replica_generators
-from hexagan.training import ReplicaData, make_optimizer, masked_mean, optimizer_step, train_loop
+from hexagan.training import ReplicaData, make_optimizer, masked_mean, optimizer_step
 
 __all__ = ["TripleGANClassifier", "class_weights", "loss_classifier", "loss_discriminator", "loss_generator",
            "loss_weighted_ce"]
@@ -339,9 +339,11 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
             def evaluate():
                 return {"val_ce": loss_weighted_ce(C.logits(x_val), y_val, w_dev, valid).cpu()}
 
-        curves = train_loop(step, int(self.max_steps), evaluate=evaluate, eval_every=int(self.eval_every),
-                            select_on="val_ce" if val is not None else None, best=best,
-                            log_every=int(self.log_every), description="triplegan")
+        curves = self._train_loop(step, int(self.max_steps), state={"opt_d": opt_d, "opt_g": opt_g, "opt_c": opt_c,
+                                                                      "rng": rng},
+                                  evaluate=evaluate, eval_every=int(self.eval_every),
+                                  select_on="val_ce" if val is not None else None, best=best,
+                                  log_every=int(self.log_every), description="triplegan")
         best_steps = best.best_step.tolist() if best is not None else [-1] * k
         return curves, [{"classes_": np.arange(n_classes), "best_step_": int(best_steps[r]),
                          "class_weight_": None if weights is None else weights[r].double().numpy()}

@@ -35,6 +35,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -50,7 +51,7 @@ import pandas as pd
 from hexagan import methods as registry
 from hexagan import protocol
 from hexagan.data import DataError, Dataset, available_datasets, load_dataset
-from hexagan.io import atomic_path, write_table
+from hexagan.io import atomic_path, checkpointing, write_table
 from hexagan.missingness import MECHANISMS
 
 __all__ = [
@@ -74,6 +75,9 @@ MASK_LOG_PATH = "logs/masks/{dataset}/{mechanism}_{rate}/repeat{repeat}.log"
 TABLE_PATH = "results/tables/{name}.{ext}"
 FIGURE_PATH = "figures/{name}.{ext}"
 REPORT_PATH = "results/report.md"
+#: Where training jobs checkpoint (one folder per config hash), relative to ``output_dir``: outside results/,
+#: git-ignored.
+CHECKPOINTS_PATH = ".hexagan-cache/checkpoints"
 
 #: Experiment kinds and what they render.
 TABLE_KINDS = ("table", "sensitivity")
@@ -833,7 +837,8 @@ def _to_numpy(value) -> np.ndarray:
     return value.astype(np.float32) if value.dtype.kind == "f" else value
 
 
-def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1) -> tuple[pd.DataFrame, dict]:
+def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1, checkpoints=None,
+            checkpoint_every: float = 300.0) -> tuple[pd.DataFrame, dict]:
     """Train every split of one job; return (tidy results with provenance, extras arrays).
 
     Parameters
@@ -845,6 +850,14 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
         are drawn, identical to the saved ones.
     threads : int
         Torch threads, when the method uses torch.
+    checkpoints : path, optional
+        A folder (the workflow's: :data:`CHECKPOINTS_PATH` under ``output_dir``)
+        where the job's training runs save their state every
+        ``checkpoint_every`` seconds (:func:`hexagan.io.checkpointing`), in a
+        subfolder named by the job's config hash, so that a changed job never
+        resumes a stale state.  A rerun of a killed job resumes from it (and
+        logs that it did) and gives the numbers of an uninterrupted run; the
+        subfolder is removed once the job has succeeded.  None: no checkpoints.
     """
     start = time.perf_counter()
     commit = _git_commit()  # now, not when the rows are written: the checkout may move on during a long job
@@ -866,18 +879,25 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
         masks[repeat] = protocol.load_masks(path)
     proto = spec["protocol"]
     recorder = _Recorder({**spec, "image_shape": ds.image_shape})
-    results = protocol.run(
-        ds, spec["method"], params, mechanism=spec["mechanism"], rate=spec["rate"], label_rate=proto.get("label_rate"),
-        n_repeats=proto["n_repeats"], n_folds=proto["n_folds"], repeats=proto.get("repeats"), folds=proto.get("folds"),
-        val_fraction=proto["val_fraction"], scaling=proto["scaling"], seed=spec["seed"], masks=masks,
-        train_rmse=proto.get("train_rmse", True),
-        selection=proto.get("selection", "validation"), on_fit=recorder,
-        # Only audit overlays carry it: a key in every protocol would change every published job's spec.
-        **({"monitor_every": proto["monitor_every"]} if "monitor_every" in proto else {}),
-    )
+    job_hash = spec.get("config_hash") or config_hash(spec)
+    job_checkpoints = None if checkpoints is None else Path(checkpoints) / job_hash
+    with (contextlib.nullcontext() if job_checkpoints is None else
+          checkpointing(job_checkpoints, every=checkpoint_every, meta={"config_hash": job_hash},
+                        info={"git_commit": commit})):
+        results = protocol.run(
+            ds, spec["method"], params, mechanism=spec["mechanism"], rate=spec["rate"],
+            label_rate=proto.get("label_rate"), n_repeats=proto["n_repeats"], n_folds=proto["n_folds"],
+            repeats=proto.get("repeats"), folds=proto.get("folds"), val_fraction=proto["val_fraction"],
+            scaling=proto["scaling"], seed=spec["seed"], masks=masks, train_rmse=proto.get("train_rmse", True),
+            selection=proto.get("selection", "validation"), on_fit=recorder,
+            # Only audit overlays carry it: a key in every protocol would change every published job's spec.
+            **({"monitor_every": proto["monitor_every"]} if "monitor_every" in proto else {}),
+        )
+    if job_checkpoints is not None:
+        shutil.rmtree(job_checkpoints, ignore_errors=True)  # every run removed its own file; stray temporaries too
     results.insert(2, "label", spec["label"])
     provenance = {
-        "config_hash": spec.get("config_hash") or config_hash(spec),
+        "config_hash": job_hash,
         "params": canonical_json(spec["params"]),
         "seed": spec["seed"],
         "subsample": spec.get("subsample") or "",
@@ -897,9 +917,11 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
     return results.assign(**provenance), recorder.extras()
 
 
-def run_job_to_files(spec: dict, mask_files: list[str], tsv: str, extras: str, *, threads: int = 1) -> None:
+def run_job_to_files(spec: dict, mask_files: list[str], tsv: str, extras: str, *, threads: int = 1, checkpoints=None,
+                     checkpoint_every: float = 300.0) -> None:
     """:func:`run_job`, writing its two outputs atomically (rule ``run``)."""
-    results, arrays = run_job(spec, mask_files, threads=threads)
+    results, arrays = run_job(spec, mask_files, threads=threads, checkpoints=checkpoints,
+                              checkpoint_every=checkpoint_every)
     with atomic_path(extras) as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)

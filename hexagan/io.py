@@ -1,9 +1,16 @@
-"""Atomic file writing: nothing half-written is ever left as a result."""
+"""Atomic file writing: nothing half-written is ever left as a result.
+
+Also where the training runs of a job find their checkpoint directory
+(:func:`checkpointing`): here rather than in :mod:`hexagan.training`, so that
+a job of a method without torch never imports it.
+"""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -40,3 +47,47 @@ def write_table(path, df) -> None:
             df.to_parquet(tmp, index=False)
         else:
             df.to_csv(tmp, index=False, sep="\t" if path.suffix == ".tsv" else ",")
+
+
+@dataclass
+class _Checkpointing:
+    directory: Path
+    every: float
+    meta: dict
+    info: dict
+    fits: int = 0  # checkpointed training runs started so far in the block: they name the files
+
+
+_CHECKPOINTING: contextvars.ContextVar[_Checkpointing | None] = contextvars.ContextVar("hexagan_checkpointing",
+                                                                                      default=None)
+
+
+@contextlib.contextmanager
+def checkpointing(directory, *, every: float = 300.0, meta: dict | None = None, info: dict | None = None):
+    """Let every training run inside the block checkpoint into ``directory`` and resume from it.
+
+    The path of a checkpoint is where a job runs, not what it computes, so it
+    is no estimator parameter and no argument threaded through every
+    ``fit``: a run that supports it (:class:`hexagan.model.HexaGANCore`, the
+    neural baselines' :class:`baselines.neural.ReplicaEstimator`) asks for its
+    file when it starts (:meth:`hexagan.training.Checkpointer.from_context`).
+    The n-th such run of the block gets ``fit{n}.pt``: a job fits in a fixed
+    order, so a rerun of a killed job finds each run's own file.  ``every``:
+    seconds of wall time between two saves (0: after every step).  ``meta``
+    (e.g. the job's config hash) must match for a saved state to be resumed;
+    ``info`` (e.g. the git commit) is only reported when a run resumes.
+    """
+    token = _CHECKPOINTING.set(_Checkpointing(Path(directory), float(every), dict(meta or {}), dict(info or {})))
+    try:
+        yield
+    finally:
+        _CHECKPOINTING.reset(token)
+
+
+def next_checkpoint() -> tuple[Path, float, dict, dict] | None:
+    """(path, every, meta, info) for the training run starting now, or None outside :func:`checkpointing`."""
+    plan = _CHECKPOINTING.get()
+    if plan is None:
+        return None
+    n, plan.fits = plan.fits, plan.fits + 1
+    return plan.directory / f"fit{n}.pt", plan.every, {**plan.meta, "fit": n}, dict(plan.info)

@@ -61,6 +61,7 @@ receives exactly its own gradient (:mod:`hexagan.replica`).
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 from dataclasses import dataclass, field
@@ -81,7 +82,15 @@ from hexagan.networks import (
     ImputationGenerator,
 )
 from hexagan.replica import BestState, ReplicaRNG
-from hexagan.training import ReplicaData, batched, make_optimizer, optimizer_step, train_loop
+from hexagan.training import (
+    Checkpointer,
+    ReplicaData,
+    batched,
+    fingerprint,
+    make_optimizer,
+    optimizer_step,
+    train_loop,
+)
 
 # Default dimension of G_CG's noise for the conv networks (the paper gives
 # none; for tabular data the authors' code uses z_dim = d).
@@ -530,7 +539,8 @@ class HexaGANCore:
     device : torch device.
 
     ``step(s)`` is one iteration (for :func:`hexagan.training.train_loop`),
-    ``evaluate()`` the validation metrics, ``fit()`` the whole run.
+    ``evaluate()`` the validation metrics, ``fit()`` the whole run;
+    ``state_dict()`` / ``load_state_dict()`` what a checkpoint keeps of it.
     """
 
     DISCRIMINATORS = ("d_mi", "d_cg")
@@ -549,6 +559,7 @@ class HexaGANCore:
         watch = monitor_data is not None and config.monitor_every > 0 and monitor_data.x.shape[1] > 0
         self.monitor_data = monitor_data.to(self.device) if watch else None
         self.monitored: list[tuple[int, dict[str, torch.Tensor]]] = []
+        self._step = 0
         self.adversarial = lookup(ADVERSARIAL_LOSSES, config.adversarial_loss, "adversarial_loss")
         self.regularizer = lookup(REGULARIZERS, config.regularizer, "regularizer")
         self.n_classes = model.n_classes
@@ -853,14 +864,63 @@ class HexaGANCore:
             snap["y_c"] = p["y_h"]
         self.snapshots[s] = {key: t.cpu() for key, t in snap.items()}
 
+    # -- checkpoints -----------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """What training changes (besides the loop's own state): the networks, the optimisers, both RNG
+        streams, the snapshots and monitored scores so far, the last step."""
+        return {"nets": self.model.state_dict(), "optimizers": {g: o.state_dict() for g, o in self.optimizers.items()},
+                "rng": self.rng.state_dict(), "snapshot_rng": self.snapshot_rng.state_dict(),
+                "snapshots": self.snapshots, "monitored": [[s, values] for s, values in self.monitored],
+                "step": self._step}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.load_state_dict(state["nets"])
+        if set(state["optimizers"]) != set(self.optimizers):
+            raise ValueError(f"the saved optimisers {sorted(state['optimizers'])} are not {sorted(self.optimizers)}")
+        for group, optimizer in self.optimizers.items():
+            optimizer.load_state_dict(state["optimizers"][group])
+        self.rng.load_state_dict(state["rng"])
+        self.snapshot_rng.load_state_dict(state["snapshot_rng"])
+        self.snapshots = {int(s): dict(snap) for s, snap in state["snapshots"].items()}
+        self.monitored = [(int(s), dict(values)) for s, values in state["monitored"]]
+        self._step = int(state["step"])
+
+    def checkpoint_meta(self) -> dict:
+        """What a saved state must match to be resumed by this run: replicas, shapes, settings, data."""
+        tensors = [self.data.x, self.data.m, self.data.y]
+        for ev in (self.eval_data, self.monitor_data):
+            tensors += [ev.x, ev.m, ev.truth, ev.truth_mask, ev.y] if ev is not None else [None]
+        return {"owner": "HexaGANCore", "k": self.k, "seeds": list(self.model.seeds), "model": self.net_config,
+                "config": {k: v for k, v in dataclasses.asdict(self.config).items() if k != "verbose"},
+                "shapes": {name: list(t.shape) for name, t in self.model.state_dict().items()},
+                "data": fingerprint(*tensors)}
+
     # -- the whole run ---------------------------------------------------------------------
-    def fit(self) -> FitResult:
-        """Warm-up, then ``max_steps`` iterations with validation and checkpoint selection."""
+    def fit(self, checkpoint: Checkpointer | None = None) -> FitResult:
+        """Warm-up, then ``max_steps`` iterations with validation and checkpoint selection.
+
+        checkpoint : saves the run's state now and then and resumes a killed
+            run from it (:class:`hexagan.training.Checkpointer`, to which the
+            run adds its :meth:`checkpoint_meta`); by default the one
+            :func:`hexagan.io.checkpointing` gives, if any.  Its file is
+            removed once the run has finished.
+        """
+        if checkpoint is None:
+            checkpoint = Checkpointer.from_context()
+        if checkpoint is not None:
+            checkpoint.describe(**self.checkpoint_meta())
+        with checkpoint if checkpoint is not None else contextlib.nullcontext():
+            return self._fit(checkpoint)
+
+    def _fit(self, checkpoint: Checkpointer | None) -> FitResult:
         config = self.config
         curves = []
+        if checkpoint is not None:
+            checkpoint.track(core=self)
         if self.warmup_steps:
             curves.append(train_loop(self.warmup_step, self.warmup_steps, log_every=LOG_EVERY, progress=config.verbose,
-                                     description="HexaGAN warm-up").assign(phase="warmup"))
+                                     description="HexaGAN warm-up", checkpoint=checkpoint, phase="warmup"
+                                     ).assign(phase="warmup"))
         if 0 in self.snapshot_steps:
             self._snapshot(0)
         evaluate = self.evaluate if self.eval_data is not None and self.eval_data.x.shape[1] else None
@@ -878,10 +938,15 @@ class HexaGANCore:
                     return metrics
             else:
                 best = BestState(nets, self.k)
+        if checkpoint is not None and best_imputation is not None:
+            checkpoint.track(best_imputation=best_imputation)
+        # (A run resumed in this loop has just rebuilt snapshot 0 and the BestStates from the networks it
+        # started with: restoring the checkpoint overwrites them with the saved ones.)
         if config.max_steps:
             curves.append(train_loop(self.step, config.max_steps, evaluate=evaluate, eval_every=config.eval_every,
                                      select_on="selection_score" if best else None, best=best, log_every=LOG_EVERY,
-                                     progress=config.verbose, description="HexaGAN").assign(phase="train"))
+                                     progress=config.verbose, description="HexaGAN", checkpoint=checkpoint,
+                                     phase="train").assign(phase="train"))
         if best_imputation is not None:
             best_imputation.restore()
         if self.monitored:

@@ -68,6 +68,24 @@ class ReplicaRNG:
         self._pos += n
         return out
 
+    def state_dict(self) -> dict:
+        """Everything that decides the next draws: each generator's state and the buffered uniforms not yet used.
+
+        The buffer is saved from the current position on: a stream restored
+        from it draws exactly the numbers the saved one would have drawn.
+        """
+        return {"seeds": list(self.seeds), "chunk": self.chunk, "generators": [g.get_state() for g in self.generators],
+                "buffer": self._buffer[:, self._pos:].clone()}
+
+    def load_state_dict(self, state: dict) -> None:
+        if list(state["seeds"]) != self.seeds or int(state["chunk"]) != self.chunk:
+            raise ValueError(f"a ReplicaRNG state of seeds {list(state['seeds'])} (chunk {state['chunk']}) cannot "
+                             f"be loaded into one of seeds {self.seeds} (chunk {self.chunk})")
+        for g, g_state in zip(self.generators, state["generators"]):
+            g.set_state(g_state)
+        self._buffer = state["buffer"].clone()
+        self._pos = 0
+
     def uniform(self, *shape: int) -> torch.Tensor:
         """U(0, 1) draws of shape ``[K, *shape]``."""
         return self._take(math.prod(shape)).reshape(self.k, *shape)
@@ -218,6 +236,22 @@ class BestState:
         for name, m in self.modules.items():
             for p, t in m.state_dict().items():
                 self.state[name][p][improved] = t.detach()[improved]
+
+    def state_dict(self) -> dict:
+        """Best scores, steps and the kept parameters (views: save them before training goes on)."""
+        return {"best": self.best, "best_step": self.best_step, "state": self.state}
+
+    def load_state_dict(self, state: dict) -> None:
+        saved = state["state"]
+        layout = {name: {p: tuple(t.shape) for p, t in kept.items()} for name, kept in self.state.items()}
+        if ({name: {p: tuple(t.shape) for p, t in kept.items()} for name, kept in saved.items()} != layout
+                or state["best"].shape != self.best.shape):
+            raise ValueError("the saved BestState keeps other networks, replicas or shapes than this one")
+        self.best = state["best"].clone().float()
+        self.best_step = state["best_step"].clone().long()
+        for name, kept in self.state.items():
+            for p, t in kept.items():
+                t.copy_(saved[name][p])
 
     def restore(self) -> None:
         never = self.best_step < 0

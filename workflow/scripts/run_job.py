@@ -1,11 +1,15 @@
 """Rule run: train every split of one (dataset, label, mechanism, rate); tidy rows with provenance."""
 import _checkout  # noqa: F401  (first: this checkout's hexagan)
 import json
+import os
 
 from hexagan import experiments as X
 
 with X.script_log(snakemake.log[0]):
     spec = json.loads(snakemake.params.spec)
     spec.update(data_dir=snakemake.config.get("data_dir"), plugins=snakemake.config.get("plugins") or [])
+    # A rerun of a killed job (--rerun-incomplete, a requeued cluster job) resumes from its checkpoints.
+    every = snakemake.config.get("checkpoint_every", 300)
+    checkpoints = None if every is None else os.path.join(snakemake.config.get("output_dir") or ".", X.CHECKPOINTS_PATH)
     X.run_job_to_files(spec, list(snakemake.input.masks), snakemake.output.tsv, snakemake.output.extras,
-                       threads=snakemake.threads)
+                       threads=snakemake.threads, checkpoints=checkpoints, checkpoint_every=every or 0)
