@@ -14,6 +14,16 @@ Two kinds of method share one small contract (scikit-learn's):
   and ``predict_proba(X)``; ``X`` may hold NaN and ``y`` uses ``-1`` for a
   missing label (scikit-learn's convention for semi-supervised learning).
 
+Both follow scikit-learn's conventions, and every built-in method passes its
+``check_estimator`` (``tests/test_estimator_checks.py`` lists the deliberate
+deviations): ``fit`` first checks the parameters against the class's
+``_parameter_constraints`` (``_validate_params``), and ``X`` is validated with
+``sklearn.utils.validation.validate_data(self, X, reset=..., **VALIDATE_X)``
+(NaN allowed, inf refused, float64; ``n_features_in_`` and, for a DataFrame,
+``feature_names_in_``).  A classifier's labels are checked and encoded by
+:func:`check_labels` and :func:`encode_labels`: any class labels, ``classes_``
+their sorted set.
+
 Optional capabilities, declared as class attributes and read by the protocol:
 
 * ``transductive = True``: the imputer may see the observed entries of the rows
@@ -250,38 +260,3 @@ def encode_eval_labels(y, n_samples: int, classes: np.ndarray) -> np.ndarray:
         raise ValueError(f"eval_set: {len(y)} labels for {n_samples} rows")
     position = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
     return np.where(classes[position] == y, position, -1).astype(np.int64)
-
-
-def check_X(X, *, name: str = "X") -> np.ndarray:
-    """A 2-D float64 copy of ``X`` (array or DataFrame), NaN for missing.
-
-    Raises a clear ValueError for inf, wrong dimension or non-numeric input.
-    """
-    try:
-        arr = np.array(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be numeric (NaN for missing): {exc}") from None
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-D, got shape {arr.shape}")
-    if np.isinf(arr).any():
-        col = int(np.argwhere(np.isinf(arr))[0, 1])
-        raise ValueError(f"{name} contains inf (column {col}); use NaN for missing entries")
-    return arr
-
-
-def check_y(y, n: int) -> np.ndarray:
-    """Integer labels of shape (n,), -1 for missing; clear error otherwise."""
-    arr = np.asarray(y)
-    if arr.shape != (n,):
-        raise ValueError(f"y must have shape ({n},), got {arr.shape}")
-    if arr.dtype.kind == "f":
-        if np.isnan(arr).any():
-            raise ValueError("y contains NaN; mark a missing label with -1")
-        if not np.all(arr == np.round(arr)):
-            raise ValueError("y must hold integer class labels (-1 = missing)")
-    arr = arr.astype(np.int64)
-    if (arr < -1).any():
-        raise ValueError("y must hold labels 0..k-1, and -1 for a missing label")
-    if len(np.unique(arr[arr >= 0])) < 2:
-        raise ValueError("y needs labeled rows of at least two classes")
-    return arr
