@@ -33,11 +33,14 @@ returns G_MI's output there; observed entries are copied from the input.
 """
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 import torch
 from sklearn.base import TransformerMixin
+from sklearn.utils._param_validation import Interval
 
-from baselines.neural import ReplicaEstimator, ValidationSet
+from baselines.neural import COMMON_CONSTRAINTS, ReplicaEstimator, ValidationSet
 from hexagan.methods import BaseImputer, register
 from hexagan.networks import Encoder, ImputationGenerator
 from hexagan.replica import BestState, ReplicaRNG
@@ -131,6 +134,16 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, ReplicaEstimato
     """
 
     uses_validation = True
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "corruption": [Interval(Real, 0, 1, closed="left")],
+        "max_steps": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "validation": ["boolean"],
+        "eval_every": [Interval(Integral, 1, None, closed="left")],
+        "log_every": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def __init__(self, *, corruption: float = 0.5, max_steps: int = 10_000, batch_size: int = 128,
                  learning_rate: float = 1e-3, validation: bool = True, eval_every: int = 100,
@@ -149,16 +162,7 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, ReplicaEstimato
         return {"encoder": Encoder(d=n_features, n_classes=0, seeds=seeds),
                 "g_mi": ImputationGenerator(d=n_features, n_classes=0, seeds=seeds)}
 
-    def _check_params(self):
-        if not 0.0 <= float(self.corruption) < 1.0:
-            raise ValueError(f"corruption must lie in [0, 1), got {self.corruption}")
-        if min(int(self.max_steps), int(self.batch_size), int(self.eval_every), int(self.log_every)) < 1:
-            raise ValueError("autoencoder needs max_steps, batch_size, eval_every and log_every >= 1")
-        if float(self.learning_rate) <= 0:
-            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
-
     def _train(self, nets, data: ReplicaData, tasks, seeds, device):
-        self._check_params()
         E, G = nets["encoder"], nets["g_mi"]
         opt = make_optimizer("adam", [*E.parameters(), *G.parameters()], self.learning_rate)
         rng = ReplicaRNG(seeds)

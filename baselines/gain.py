@@ -48,13 +48,15 @@ Deviations from the code, all forced or harmless:
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 from typing import Sequence
 
 import numpy as np
 import torch
 from sklearn.base import TransformerMixin
+from sklearn.utils._param_validation import Interval
 
-from baselines.neural import ReplicaEstimator
+from baselines.neural import COMMON_CONSTRAINTS, ReplicaEstimator
 from hexagan.methods import BaseImputer, FitTask, register
 from hexagan.replica import ReplicaMLP, ReplicaRNG, replica_generators
 from hexagan.training import ReplicaData, make_optimizer, optimizer_step
@@ -178,6 +180,16 @@ class GainImputer(BaseImputer, TransformerMixin, ReplicaEstimator):
     state_, curves_, n_features_in_ : see :class:`baselines.neural.ReplicaEstimator`.
     """
 
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "max_steps": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "hint_rate": [Interval(Real, 0, 1, closed="both")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "noise_scale": [Interval(Real, 0, None, closed="left")],
+        "log_every": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def __init__(self, *, max_steps: int = 10_000, batch_size: int = 128, hint_rate: float = 0.9,
                  alpha: float = 100.0, learning_rate: float = 1e-3, noise_scale: float = 0.01,
@@ -213,7 +225,6 @@ class GainImputer(BaseImputer, TransformerMixin, ReplicaEstimator):
         return out, extras
 
     def _train(self, nets, data: ReplicaData, tasks, seeds, device):
-        self._check_params()
         G, D = nets["generator"], nets["discriminator"]
         opt_d = make_optimizer("adam", D.parameters(), self.learning_rate)
         opt_g = make_optimizer("adam", G.parameters(), self.learning_rate)
@@ -238,14 +249,6 @@ class GainImputer(BaseImputer, TransformerMixin, ReplicaEstimator):
         curves = self._train_loop(step, int(self.max_steps), state={"opt_d": opt_d, "opt_g": opt_g, "rng": rng},
                                   log_every=int(self.log_every), description="gain")
         return curves, [{} for _ in seeds]
-
-    def _check_params(self):
-        if int(self.max_steps) < 1 or int(self.batch_size) < 1 or int(self.log_every) < 1:
-            raise ValueError("gain needs max_steps, batch_size and log_every >= 1")
-        if not 0.0 <= float(self.hint_rate) <= 1.0:
-            raise ValueError(f"hint_rate must lie in [0, 1], got {self.hint_rate}")
-        if float(self.alpha) < 0 or float(self.learning_rate) <= 0 or float(self.noise_scale) < 0:
-            raise ValueError("gain needs alpha >= 0, learning_rate > 0 and noise_scale >= 0")
 
     # -- public API ------------------------------------------------------------
     def fit(self, X, y=None):

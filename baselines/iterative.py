@@ -96,6 +96,9 @@ class IterativeImputer(_IterativeBase):
         Rounds run before stopping (0 when no column had an observed entry).
     """
 
+    _parameter_constraints = {k: _SkIterativeImputer._parameter_constraints[k]
+                               for k in ("max_iter", "tol", "random_state")}
+
     def __init__(self, *, max_iter: int = 10, tol: float = 1e-3, random_state=None):
         self.max_iter = max_iter
         self.tol = tol
@@ -150,6 +153,13 @@ class MissForestImputer(_IterativeBase):
     n_iter_ : int
         Rounds run before stopping (0 when no column had an observed entry).
     """
+
+    # scikit-learn's own constraints: every parameter is passed to ExtraTreesRegressor or IterativeImputer
+    _parameter_constraints = {
+        **{k: ExtraTreesRegressor._parameter_constraints[k]
+           for k in ("n_estimators", "min_samples_leaf", "max_features", "n_jobs", "random_state")},
+        **{k: _SkIterativeImputer._parameter_constraints[k] for k in ("max_iter", "tol")},
+    }
 
     def __init__(self, *, n_estimators: int = 50, min_samples_leaf: int = 2, max_features=1.0,
                  max_iter: int = 5, tol: float = 1e-3, n_jobs=None, random_state=None):

@@ -43,6 +43,9 @@ class KNNImputer(LibraryImputer):
         Holds the training rows (columns with an observed entry) as donors.
     """
 
+    # scikit-learn's own constraints of the two parameters passed through
+    _parameter_constraints = {k: _SkKNNImputer._parameter_constraints[k] for k in ("n_neighbors", "weights")}
+
     def __init__(self, *, n_neighbors: int = 5, weights: str = "uniform"):
         self.n_neighbors = n_neighbors
         self.weights = weights

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import validate_data
 
 from baselines.simple import EMPTY_COLUMN_FILL, LibraryImputer
-from hexagan.methods import check_X, register
+from hexagan.methods import VALIDATE_X, register
 
 
 @contextlib.contextmanager
@@ -76,6 +79,14 @@ class SoftImputeImputer(LibraryImputer):
     """
 
     transductive = True
+    _parameter_constraints = {
+        "shrinkage_value": [Interval(Real, 0, None, closed="neither"), None],
+        "max_rank": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iters": [Interval(Integral, 1, None, closed="left")],
+        "convergence_threshold": [Interval(Real, 0, None, closed="left")],
+        # seeds a SeedSequence, which takes an int, not a RandomState
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+    }
 
     def __init__(self, *, shrinkage_value=None, max_rank=None, max_iters: int = 100,
                  convergence_threshold: float = 0.001, random_state=None):
@@ -129,7 +140,7 @@ class SoftImputeImputer(LibraryImputer):
         ndarray of float64, shape (n, d)
         """
         self.fit(X)
-        X = check_X(X)
+        X = validate_data(self, X, reset=False, **VALIDATE_X)  # the array fit saw (fit keeps only its columns)
         kept = self.kept_columns_
         out = X.copy()
         missing = np.isnan(X)

@@ -29,11 +29,14 @@ the iteration counter that ``complete_data(iteration=-1)`` reads); we pass it.
 """
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import Interval
 
 from baselines.simple import LibraryImputer
-from hexagan.methods import register
+from hexagan.methods import IntNotBool, register
 
 
 # Columns with fewer observed training entries get no model: they are filled with their mean.
@@ -156,6 +159,21 @@ class MiceForestImputer(LibraryImputer):
         transforming the same rows twice gives the same result.
     """
 
+    _parameter_constraints = {
+        "num_datasets": [Interval(Integral, 1, None, closed="left")],
+        "iterations": [Interval(Integral, 1, None, closed="left")],
+        "mean_match_candidates": [Interval(Integral, 0, None, closed="left")],
+        "num_iterations": [Interval(Integral, 1, None, closed="left")],
+        "max_depth": [Integral],  # LightGBM: <= 0 means no limit
+        "num_leaves": [Interval(Integral, 2, None, closed="left")],
+        "min_data_in_leaf": [Interval(Integral, 0, None, closed="left")],
+        "max_predictors": [IntNotBool(1), None],
+        "lgb_params": [dict, None],
+        "num_threads": [Interval(Integral, 0, None, closed="left")],  # LightGBM: 0 = OpenMP's default
+        # seeds a SeedSequence, which takes an int, not a RandomState
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+    }
+
     def __init__(self, *, num_datasets: int = 5, iterations: int = 5, mean_match_candidates: int = 0,
                  num_iterations: int = 24, max_depth: int = 5, num_leaves: int = 24, min_data_in_leaf: int = 3,
                  max_predictors: int | None = None, lgb_params: dict | None = None, num_threads: int = 1, random_state=None):
@@ -188,12 +206,6 @@ class MiceForestImputer(LibraryImputer):
     def _fit_kept(self, X):
         import miceforest
 
-        if int(self.num_datasets) < 1 or int(self.iterations) < 1:
-            raise ValueError("mice needs num_datasets >= 1 and iterations >= 1")
-        if self.max_predictors is not None and (isinstance(self.max_predictors, bool)
-                                                or not isinstance(self.max_predictors, (int, np.integer))
-                                                or self.max_predictors < 1):
-            raise ValueError(f"mice: max_predictors must be None or an int >= 1, got {self.max_predictors!r}")
         seeds = np.random.SeedSequence(self.random_state).generate_state(2)
         self.transform_seed_ = int(seeds[1])
         self.column_means_ = np.nanmean(X, axis=0)

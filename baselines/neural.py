@@ -20,6 +20,8 @@ once, everything around that pass that is not specific to a method:
 * :class:`ValidationSet` -- the K validation parts padded into tensors, with
   the pooled RMSE of an imputation per replica (checkpoint selection).
 * :func:`seed_of` -- the integer seed of a ``random_state``.
+* :data:`COMMON_CONSTRAINTS` -- the ``_parameter_constraints`` of the
+  parameters every replica estimator shares (``random_state``, ``device``).
 
 A subclass provides
 
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import weakref
 from dataclasses import replace
 from typing import Sequence
 
@@ -46,18 +49,19 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, clone
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from hexagan.methods import FitTask, check_X, check_y
+from hexagan.methods import VALIDATE_X, FitTask, check_labels, encode_eval_labels, encode_labels
 from hexagan.replica import replica_state, stack_states
 from hexagan.training import Checkpointer, ReplicaData, _canonical, batched, fingerprint, train_loop
 
 __all__ = [
+    "COMMON_CONSTRAINTS",
     "DEVICES",
     "ReplicaEstimator",
     "ValidationSet",
-    "check_tasks",
     "data_to",
     "resolve_device",
     "seed_of",
@@ -68,6 +72,19 @@ DEVICES = ("auto", "cpu", "cuda")
 
 #: Rows per forward pass at inference (keeps memory flat on large tables).
 INFERENCE_BATCH = 8192
+
+#: Constraints of the parameters every replica estimator has (``device`` strings are checked by
+#: :func:`resolve_device`, which knows whether CUDA is there).
+COMMON_CONSTRAINTS = {
+    "random_state": [Interval(numbers.Integral, 0, None, closed="left"), np.random.RandomState,
+                     np.random.Generator, None],
+    "device": [str, torch.device],
+}
+
+# A fitted replica's networks, built on first use by ReplicaEstimator._module.  Kept outside the
+# estimator so that predicting never changes it (scikit-learn's check_dict_unchanged) and pickles
+# stay lean; an entry goes with its estimator.
+_MODULES: "weakref.WeakKeyDictionary[ReplicaEstimator, dict[str, nn.Module]]" = weakref.WeakKeyDictionary()
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -113,27 +130,6 @@ def data_to(data: ReplicaData, device: torch.device) -> ReplicaData:
     return replace(data, x=data.x.to(device), m=data.m.to(device), y=data.y.to(device))
 
 
-def check_tasks(tasks: Sequence[FitTask], kind: str) -> list[FitTask]:
-    """Validated copies of the tasks: float64 X (NaN = missing), int labels for classifiers.
-
-    All tasks must have the same number of columns (the replicas share one
-    architecture).
-    """
-    tasks = list(tasks)
-    if not tasks:
-        raise ValueError("fit_replicas needs at least one task")
-    out = []
-    for task in tasks:
-        X = check_X(task.X)
-        if X.shape[0] == 0:
-            raise ValueError("every task needs at least one row")
-        y = check_y(task.y, len(X)) if kind == "classifier" else None
-        out.append(replace(task, X=X, y=y))
-    if len({t.X.shape[1] for t in out}) != 1:
-        raise ValueError(f"tasks have different numbers of columns: {sorted({t.X.shape[1] for t in out})}")
-    return out
-
-
 class ValidationSet:
     """The K validation parts of the tasks, padded into tensors, for per-replica imputation RMSE.
 
@@ -161,10 +157,8 @@ class ValidationSet:
         if any(t.eval_set is None for t in tasks):
             return None
         parts = []
-        for r, t in enumerate(tasks):
-            X_val, X_true = check_X(t.eval_set[0], name="X_val"), check_X(t.eval_set[1], name="X_val_true")
-            if X_val.shape != X_true.shape:
-                raise ValueError(f"eval_set: X_val {X_val.shape} and X_val_true {X_true.shape} differ in shape")
+        for r, t in enumerate(tasks):  # validated by ReplicaEstimator._check_tasks
+            X_val, X_true = np.asarray(t.eval_set[0], dtype=np.float64), np.asarray(t.eval_set[1], dtype=np.float64)
             if transform is not None:
                 X_val, X_true = transform(r, X_val), transform(r, X_true)
             parts.append((X_val, X_true))
@@ -198,6 +192,10 @@ class ReplicaEstimator(BaseEstimator):
     -----------------------------------------------------------------------
     n_features_in_ : int
         Columns ``d`` of the training data.
+    feature_names_in_ : ndarray of str
+        Its column names, when it was a DataFrame with string column names.
+    classes_ : ndarray of shape (n_classes,)
+        The labels (classifiers); the networks work with their indices.
     n_classes_ : int
         Classes (0 for an imputer).
     state_ : dict of str to dict of str to Tensor
@@ -211,6 +209,8 @@ class ReplicaEstimator(BaseEstimator):
 
     #: "imputer" or "classifier" (set by the BaseImputer / BaseClassifier mixin).
     kind: str
+    #: scikit-learn's parameter validation, run first by ``fit`` and ``fit_replicas`` (subclasses extend it).
+    _parameter_constraints: dict = dict(COMMON_CONSTRAINTS)
 
     # -- hooks -----------------------------------------------------------
     def _build(self, n_features: int, n_classes: int, seeds: Sequence[int]) -> dict[str, nn.Module]:
@@ -240,7 +240,7 @@ class ReplicaEstimator(BaseEstimator):
         list of estimators
             Clones of ``self`` with ``random_state = tasks[r].seed``, fitted.
         """
-        tasks = check_tasks(tasks, self.kind)
+        tasks, inputs = self._check_tasks(tasks)
         if not getattr(self, "uses_validation", False):
             tasks = [replace(t, eval_set=None) for t in tasks]
         seeds = [seed_of(t.seed) for t in tasks]
@@ -268,7 +268,7 @@ class ReplicaEstimator(BaseEstimator):
         fitted = []
         for r, seed in enumerate(seeds):
             est = clone(self).set_params(random_state=seed)
-            est.n_features_in_ = tasks[0].X.shape[1]
+            est.__dict__.update(inputs[r])  # n_features_in_, feature_names_in_, classes_
             est.n_classes_ = n_classes
             est.seed_ = seed
             est.state_ = {name: {p: t.cpu() for p, t in replica_state(net, r).items()} for name, net in nets.items()}
@@ -303,18 +303,64 @@ class ReplicaEstimator(BaseEstimator):
                            for p, t in net.state_dict().items()},
                 "data": fingerprint(data.x, data.m, data.y, *evals)}
 
+    def _check_tasks(self, tasks: Sequence[FitTask]) -> tuple[list[FitTask], list[dict]]:
+        """Validate the parameters, then every task with scikit-learn's ``validate_data``.
+
+        Returns the checked tasks -- float64 ``X`` (NaN = missing), a
+        classifier's labels as indices into the classes shared by all tasks
+        (-1 = missing), ``eval_set`` checked against ``X`` (labels as indices,
+        -1 for a label not seen in training) or None when the class uses no
+        validation -- and per task the fitted input attributes of its
+        estimator: ``n_features_in_``, ``feature_names_in_`` (a DataFrame's
+        string column names) and ``classes_``.  All tasks must have the same
+        number of columns (the replicas share one architecture).
+        """
+        self._validate_params()
+        tasks = list(tasks)
+        if not tasks:
+            raise ValueError("fit_replicas needs at least one task")
+        uses_validation = getattr(self, "uses_validation", False)
+        checked, inputs = [], []
+        for task in tasks:
+            probe = clone(self)  # validate_data records the input attributes on it
+            X = validate_data(probe, task.X, reset=True, **VALIDATE_X)
+            eval_set = None
+            if uses_validation and task.eval_set is not None:
+                X_val, X_true, y_val = task.eval_set
+                X_val = validate_data(probe, X_val, reset=False, ensure_min_samples=0, **VALIDATE_X)
+                X_true = validate_data(probe, X_true, reset=False, ensure_min_samples=0, **VALIDATE_X)
+                if X_val.shape != X_true.shape:
+                    raise ValueError(f"eval_set: X_val {X_val.shape} and X_val_true {X_true.shape} differ in shape")
+                eval_set = (X_val, X_true, y_val)
+            checked.append(replace(task, X=X, y=None, eval_set=eval_set))
+            inputs.append({k: v for k, v in vars(probe).items() if k in ("n_features_in_", "feature_names_in_")})
+        if len({t.X.shape[1] for t in checked}) != 1:
+            raise ValueError(f"tasks have different numbers of columns: {sorted({t.X.shape[1] for t in checked})}")
+        if self.kind == "classifier":
+            classes, codes = encode_labels([check_labels(t.y, len(c.X), who=type(self).__name__)
+                                            for t, c in zip(tasks, checked)])
+            for r, (c, y) in enumerate(zip(checked, codes)):
+                if c.eval_set is not None:
+                    X_val, X_true, y_val = c.eval_set
+                    c = replace(c, eval_set=(X_val, X_true, encode_eval_labels(y_val, len(X_val), classes)))
+                checked[r] = replace(c, y=y)
+                inputs[r]["classes_"] = classes
+        return checked, inputs
+
     def _fit_one(self, X, y=None, eval_set=None):
         seed = seed_of(self.random_state)
         fitted = self.fit_replicas([FitTask(X=X, y=y, eval_set=eval_set, seed=seed)])[0]
+        for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            del self.__dict__[key]  # nothing of an earlier fit stays (e.g. its feature_names_in_)
         self.__dict__.update({k: v for k, v in vars(fitted).items() if k.endswith("_") and not k.startswith("__")})
-        self.__dict__.pop("_modules_cache", None)
+        _MODULES.pop(self, None)
         return self
 
     # -- inference -----------------------------------------------------------
     def _module(self, name: str) -> nn.Module:
         """The fitted replica's network ``name`` as a one-replica module on the device (cached)."""
         check_is_fitted(self, "state_")
-        cache = self.__dict__.setdefault("_modules_cache", {})
+        cache = _MODULES.setdefault(self, {})
         if name not in cache:
             net = self._build(self.n_features_in_, self.n_classes_, [0])[name]
             net.load_state_dict(stack_states([self.state_[name]]))
@@ -340,16 +386,9 @@ class ReplicaEstimator(BaseEstimator):
         return np.concatenate(outs)
 
     def _check_X_fitted(self, X) -> np.ndarray:
+        """``X`` as float64 (NaN = missing), checked against the fitted columns (``validate_data``)."""
         check_is_fitted(self, "state_")
-        X = check_X(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} columns; {type(self).__name__} was fitted on {self.n_features_in_}")
-        return X
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_modules_cache", None)
-        return state
+        return validate_data(self, X, reset=False, **VALIDATE_X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

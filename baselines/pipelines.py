@@ -41,16 +41,19 @@ the same pipelines by one call, e.g. ``register_cascade("myimputer", "smote")``.
 from __future__ import annotations
 
 from dataclasses import replace
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from baselines.balancing import smote_resample
-from baselines.neural import ReplicaEstimator
+from baselines.neural import COMMON_CONSTRAINTS, ReplicaEstimator
 from baselines.triplegan import class_weights, labeled_validation, loss_weighted_ce
 from hexagan import methods
-from hexagan.methods import BaseClassifier, FitTask, check_X, check_y, register
+from hexagan.methods import (VALIDATE_X, BaseClassifier, FitTask, check_labels, encode_eval_labels, encode_labels,
+                             register)
 from hexagan.networks import Classifier
 from hexagan.replica import BestState, ReplicaRNG
 from hexagan.training import ReplicaData, make_optimizer, optimizer_step
@@ -79,6 +82,15 @@ class _SupervisedC(BaseClassifier, ClassifierMixin, ReplicaEstimator):
 
     uses_validation = True
     _class_weight: str | None = None
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "max_steps": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "validation": ["boolean"],
+        "eval_every": [Interval(Integral, 1, None, closed="left")],
+        "log_every": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def _build(self, n_features, n_classes, seeds):
         return {"classifier": Classifier(d=n_features, n_classes=n_classes, seeds=seeds)}
@@ -92,8 +104,6 @@ class _SupervisedC(BaseClassifier, ClassifierMixin, ReplicaEstimator):
         return out
 
     def _train(self, nets, data: ReplicaData, tasks, seeds, device):
-        if min(int(self.max_steps), int(self.batch_size), int(self.eval_every), int(self.log_every)) < 1:
-            raise ValueError(f"{self.method_name} needs max_steps, batch_size, eval_every and log_every >= 1")
         C = nets["classifier"]
         weights = class_weights(self._class_weight, [t.y for t in tasks], data.n_classes)
         w_dev = weights.to(device) if weights is not None else None
@@ -120,7 +130,7 @@ class _SupervisedC(BaseClassifier, ClassifierMixin, ReplicaEstimator):
                                   eval_every=int(self.eval_every), select_on="val_ce" if val is not None else None,
                                   best=best, log_every=int(self.log_every), description=self.method_name)
         best_steps = best.best_step.tolist() if best is not None else [-1] * data.k
-        return curves, [{"classes_": np.arange(data.n_classes), "best_step_": int(best_steps[r]),
+        return curves, [{"best_step_": int(best_steps[r]),
                          "class_weight_": None if weights is None else weights[r].double().numpy()}
                         for r in range(data.k)]
 
@@ -148,8 +158,9 @@ class _SupervisedC(BaseClassifier, ClassifierMixin, ReplicaEstimator):
         return self._apply(self._module("classifier"), X)
 
     def predict(self, X):
-        """Most probable class per row; ndarray of int64, shape (m,)."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        """Most probable class per row, from ``classes_``; ndarray of shape (m,)."""
+        proba = self.predict_proba(X)  # first: it raises NotFittedError on an unfitted estimator
+        return self.classes_[np.argmax(proba, axis=1)]
 
 
 @register("cs")
@@ -212,6 +223,9 @@ class SmoteClassifier(_SupervisedC):
     -----------------
     classes_, best_step_, state_, curves_, n_resampled_ (rows C was trained on).
     """
+
+    _parameter_constraints = {**_SupervisedC._parameter_constraints,
+                              "k_neighbors": [Interval(Integral, 1, None, closed="left")]}
 
     def __init__(self, *, k_neighbors: int = 5, max_steps: int = 5000, batch_size: int = 128,
                  learning_rate: float = 2e-3, validation: bool = True, eval_every: int = 100,
@@ -313,6 +327,15 @@ class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
     default_imputer: str | None = None
     default_balancing: str | None = None
     default_classifier: str | None = None
+    _parameter_constraints = {
+        "imputer": [str, HasMethods(["fit", "transform"]), None],
+        "balancing": [StrOptions({b for b in BALANCINGS if b is not None}), None],
+        "classifier": [str, HasMethods(["fit", "predict_proba"]), None],
+        "k_neighbors": [Interval(Integral, 1, None, closed="left")],
+        # seeds the stages through int(random_state)
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+        "device": [*COMMON_CONSTRAINTS["device"], None],
+    }
 
     def __init__(self, *, imputer=None, balancing=None, classifier=None, k_neighbors: int = 5,
                  random_state=None, device=None):
@@ -339,16 +362,16 @@ class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
         return methods.create(value) if isinstance(value, str) else value
 
     def _balancing(self) -> str | None:
+        """The balancing step (the parameter is checked by its constraint, the default by register_cascade)."""
         b = self.balancing if self.balancing is not None else self.default_balancing
-        if b not in BALANCINGS:
-            raise ValueError(f"unknown balancing {b!r}; choose one of {BALANCINGS}")
         return None if b == "none" else b
 
     def get_params(self, deep: bool = True) -> dict:
         """Parameters; with ``deep``, also the components' as ``imputer__<p>`` and ``classifier__<p>``.
 
         A component given by name or left to its default shows the
-        parameters of a freshly built one.
+        parameters of a freshly built one; an unknown name or a value that is
+        no estimator shows none (``fit`` refuses it).
         """
         out = super().get_params(deep=False)
         if deep:
@@ -356,6 +379,8 @@ class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
                 try:
                     comp = self._component(key)
                 except ValueError:
+                    continue
+                if not hasattr(comp, "get_params") or isinstance(comp, type):
                     continue
                 for name, value in comp.get_params(deep=True).items():
                     out[f"{key}__{name}"] = value
@@ -416,7 +441,9 @@ class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
         seed = None if self.random_state is None else int(self.random_state)
         task = FitTask(X=X, y=y, eval_set=eval_set, seed=0 if seed is None else seed)
         fitted = self._fit_tasks([task], seeded=seed is not None)[0]
-        self.__dict__.update({k: v for k, v in vars(fitted).items() if k.endswith("_")})
+        for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            del self.__dict__[key]  # nothing of an earlier fit stays (e.g. its feature_names_in_)
+        self.__dict__.update({k: v for k, v in vars(fitted).items() if k.endswith("_") and not k.startswith("__")})
         return self
 
     def fit_replicas(self, tasks) -> list["Cascade"]:
@@ -432,12 +459,37 @@ class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
         """
         return self._fit_tasks(list(tasks), seeded=True)
 
-    def _fit_tasks(self, tasks: list[FitTask], seeded: bool) -> list["Cascade"]:
-        checked = []
+    def _check_tasks(self, tasks: list[FitTask], seeded: bool) -> tuple[list[FitTask], list["Cascade"]]:
+        """Validate the parameters and every task (``validate_data``); one unfitted clone per task.
+
+        The clones hold the input attributes (``n_features_in_``,
+        ``feature_names_in_``, ``classes_``: the labels of all tasks); the
+        tasks' labels become indices into ``classes_`` (-1 = missing), which
+        the stages are trained on.
+        """
+        self._validate_params()
+        clones, Xs = [], []
         for t in tasks:
-            X = check_X(t.X)
-            checked.append(replace(t, X=X, y=check_y(t.y, len(X))))
-        tasks = checked
+            one = clone(self)
+            if seeded:
+                one.set_params(random_state=t.seed)
+            Xs.append(validate_data(one, t.X, reset=True, **VALIDATE_X))
+            clones.append(one)
+        classes, codes = encode_labels([check_labels(t.y, len(X), who=type(self).__name__)
+                                        for t, X in zip(tasks, Xs)])
+        checked = []
+        for t, X, y, one in zip(tasks, Xs, codes, clones):
+            one.classes_ = classes
+            eval_set = t.eval_set
+            if eval_set is not None:
+                X_val, X_val_true, y_val = eval_set
+                X_val = validate_data(one, X_val, reset=False, ensure_min_samples=0, **VALIDATE_X)
+                eval_set = (X_val, X_val_true, encode_eval_labels(y_val, len(X_val), classes)) if len(X_val) else None
+            checked.append(replace(t, X=X, y=y, eval_set=eval_set))
+        return checked, clones
+
+    def _fit_tasks(self, tasks: list[FitTask], seeded: bool) -> list["Cascade"]:
+        tasks, out = self._check_tasks(tasks, seeded)
         imputer, classifier = self._stages()
         balancing = self._balancing()
         imp_uses_val = getattr(imputer, "uses_validation", False)
@@ -455,26 +507,24 @@ class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
                 eval_set = (imp.transform(X_val), X_val_true, y_val)
             clf_tasks.append(FitTask(X=X_fit, y=y_fit, eval_set=eval_set, seed=_seed(s, 3)))
         classifiers = _fit_stage(classifier, clf_tasks, seeded)
-        out = []
-        for t, imp, clf in zip(tasks, imputers, classifiers):
-            one = clone(self)
-            if seeded:
-                one.set_params(random_state=t.seed)
+        for one, imp, clf in zip(out, imputers, classifiers):
             one.imputer_, one.classifier_ = imp, clf
-            one.classes_ = clf.classes_
-            one.n_features_in_ = t.X.shape[1]
-            out.append(one)
         return out
 
     # -- prediction ---------------------------------------------------------------
     def predict_proba(self, X):
-        """Class probabilities of the classifier on the imputed rows; X (m, d) -> ndarray (m, n_classes)."""
+        """Class probabilities of the classifier on the imputed rows; X (m, d) -> ndarray (m, n_classes).
+
+        Column j is ``classes_[j]`` (the stages are trained on class indices).
+        """
         check_is_fitted(self, "classifier_")
-        return self.classifier_.predict_proba(self.imputer_.transform(check_X(X)))
+        X = validate_data(self, X, reset=False, **VALIDATE_X)
+        return self.classifier_.predict_proba(self.imputer_.transform(X))
 
     def predict(self, X):
-        """Most probable class per row; ndarray of shape (m,)."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        """Most probable class per row, from ``classes_``; ndarray of shape (m,)."""
+        proba = self.predict_proba(X)  # first: it raises NotFittedError on an unfitted estimator
+        return self.classes_[np.argmax(proba, axis=1)]
 
 
 def cascade_name(imputer: str, balancing: str | None, classifier: str = "triplegan") -> str:

@@ -20,24 +20,14 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import SimpleImputer
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from hexagan.methods import BaseImputer, check_X, register
+from hexagan.methods import VALIDATE_X, BaseImputer, register
 
 __all__ = ["EMPTY_COLUMN_FILL", "LibraryImputer", "MeanImputer", "ZeroImputer"]
 
 #: Fill value of a column that has no observed entry in the fitted rows (scaled units).
 EMPTY_COLUMN_FILL = 0.5
-
-
-def _check_fit_X(X, who: str) -> np.ndarray:
-    X = check_X(X)
-    # Messages in scikit-learn's words, so that its estimator checks recognise them.
-    if X.shape[0] == 0:
-        raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required by {who}.")
-    if X.shape[1] == 0:
-        raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is required by {who}.")
-    return X
 
 
 class LibraryImputer(BaseImputer, TransformerMixin, BaseEstimator):
@@ -48,13 +38,21 @@ class LibraryImputer(BaseImputer, TransformerMixin, BaseEstimator):
     restricted to ``kept_columns_``, NaN for missing); this class restores the
     observed entries and fills the empty columns.
 
+    Inputs are validated with scikit-learn's ``validate_data`` (NaN allowed,
+    inf refused, float64; ``fit`` checks the parameters against the class's
+    ``_parameter_constraints`` first).
+
     Fitted attributes
     -----------------
     n_features_in_ : int
         Number of columns ``d`` seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names, when ``fit`` got a DataFrame with string column names.
     kept_columns_ : ndarray of bool, shape (d,)
         True for the columns with at least one observed entry in ``fit``.
     """
+
+    _parameter_constraints: dict = {}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -83,8 +81,7 @@ class LibraryImputer(BaseImputer, TransformerMixin, BaseEstimator):
         -------
         self
         """
-        X = _check_fit_X(X, type(self).__name__)
-        self.n_features_in_ = X.shape[1]
+        X = self._check_fit_X(X)
         self.kept_columns_ = ~np.isnan(X).all(axis=0)
         if self.kept_columns_.any():
             self._fit_kept(X[:, self.kept_columns_])
@@ -120,14 +117,14 @@ class LibraryImputer(BaseImputer, TransformerMixin, BaseEstimator):
             raise RuntimeError(f"{type(self).__name__} left NaN in its output")
         return out
 
+    def _check_fit_X(self, X) -> np.ndarray:
+        """Check the parameters and ``X``; sets ``n_features_in_`` (and ``feature_names_in_``)."""
+        self._validate_params()
+        return validate_data(self, X, reset=True, **VALIDATE_X)
+
     def _check_transform_X(self, X) -> np.ndarray:
-        X = check_X(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} "
-                f"features as input (the number of columns seen in fit)"
-            )
-        return X
+        """``X`` as float64, checked against the columns seen in ``fit``."""
+        return validate_data(self, X, reset=False, **VALIDATE_X)
 
 
 @register("zeros")
@@ -144,8 +141,7 @@ class ZeroImputer(LibraryImputer):
 
     def fit(self, X, y=None):
         """Record the number of columns of ``X`` of shape (n, d); returns self."""
-        X = _check_fit_X(X, type(self).__name__)
-        self.n_features_in_ = X.shape[1]
+        X = self._check_fit_X(X)
         self.kept_columns_ = np.ones(X.shape[1], dtype=bool)
         return self
 

@@ -61,13 +61,17 @@ with 0.
 """
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.base import ClassifierMixin
+from sklearn.base import ClassifierMixin, clone
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 
-from baselines.neural import ReplicaEstimator
-from hexagan.methods import BaseClassifier, check_X, register
+from baselines.neural import COMMON_CONSTRAINTS, ReplicaEstimator
+from hexagan.methods import BaseClassifier, register
 from hexagan.networks import Classifier
 from hexagan.replica import BestState, ReplicaMLP, ReplicaRNG, replica_generators
 from hexagan.training import ReplicaData, make_optimizer, masked_mean, optimizer_step
@@ -181,12 +185,14 @@ def labeled_validation(tasks, device: torch.device):
 
     NaN in X_val is filled with 0 (the caller imputes first when it can); a
     task without eval_set, or without a labeled validation row, gives None.
+    The tasks are checked ones (``ReplicaEstimator._check_tasks``): labels
+    are class indices, -1 for a missing one.
     """
     if any(t.eval_set is None for t in tasks):
         return None
     parts = []
     for t in tasks:
-        X_val, y_val = check_X(t.eval_set[0], name="X_val"), np.asarray(t.eval_set[2], dtype=np.int64)
+        X_val, y_val = np.asarray(t.eval_set[0], dtype=np.float64), np.asarray(t.eval_set[2], dtype=np.int64)
         keep = y_val >= 0
         if not keep.any():
             return None
@@ -225,8 +231,10 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
         Adam learning rate of D and G (β1 = 0.5).
     classifier_learning_rate : float, default 2e-3
         Adam learning rate of C.
-    class_weight : None, "balanced" or array-like of shape (n_classes,), default None
-        Weights of the labeled CE ("balanced" = cost-sensitive, inverse class frequency).
+    class_weight : None, "balanced", dict or array-like of shape (n_classes,), default None
+        Weights of the labeled CE ("balanced" = cost-sensitive, inverse class
+        frequency; a dict maps a label to its weight, 1 for a label it lacks,
+        as scikit-learn's ``class_weight``; an array is in the order of ``classes_``).
     validation : bool, default True
         Keep, per replica, C at its lowest validation CE when ``eval_set`` is given.
     eval_every : int, default 100
@@ -237,13 +245,29 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
 
     Fitted attributes
     -----------------
-    classes_ : ndarray of shape (n_classes,), the labels 0..n_classes-1.
+    classes_ : ndarray of shape (n_classes,), the labels (sorted); C works with their indices.
     best_step_ : int, step of the selected checkpoint (-1: the last weights).
     class_weight_ : ndarray of shape (n_classes,) or None, the weights used.
     state_, curves_, n_features_in_, n_classes_ : see :class:`baselines.neural.ReplicaEstimator`.
     """
 
     uses_validation = True
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "max_steps": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "z_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "alpha": [Interval(Real, 0, 1, closed="both")],
+        "adversarial_weight": [Interval(Real, 0, None, closed="left")],
+        "pseudo_weight": [Interval(Real, 0, None, closed="left")],
+        "pseudo_start": [Interval(Real, 0, 1, closed="both")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "classifier_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "class_weight": [StrOptions({"balanced"}), dict, "array-like", None],
+        "validation": ["boolean"],
+        "eval_every": [Interval(Integral, 1, None, closed="left")],
+        "log_every": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def __init__(self, *, max_steps: int = 5000, batch_size: int = 128, z_dim: int | None = None,
                  alpha: float = 0.5, adversarial_weight: float = 0.01, pseudo_weight: float = 0.1,
@@ -279,18 +303,24 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
                                         replica_generators(seeds, _SALT_D)),
         }
 
-    def _check_params(self):
-        if min(int(self.max_steps), int(self.batch_size), int(self.log_every), int(self.eval_every)) < 1:
-            raise ValueError("triplegan needs max_steps, batch_size, eval_every and log_every >= 1")
-        if self.z_dim is not None and int(self.z_dim) < 1:
-            raise ValueError(f"z_dim must be >= 1 or None, got {self.z_dim}")
-        if not 0.0 <= float(self.alpha) <= 1.0 or not 0.0 <= float(self.pseudo_start) <= 1.0:
-            raise ValueError("alpha and pseudo_start must lie in [0, 1]")
-        if min(float(self.learning_rate), float(self.classifier_learning_rate)) <= 0:
-            raise ValueError("learning rates must be > 0")
+    def fit_replicas(self, tasks):
+        """As :meth:`ReplicaEstimator.fit_replicas`; a dict ``class_weight`` is keyed by label.
+
+        The replicas train on class indices, so a dict is first turned into
+        the array of weights in the order of the classes the tasks share
+        (scikit-learn's ``compute_class_weight``: 1 for a class it lacks, an
+        error for a label that is not a class); the fitted estimators keep
+        the dict as their parameter.
+        """
+        if not isinstance(self.class_weight, dict):
+            return super().fit_replicas(tasks)
+        tasks = list(tasks)
+        classes = self._check_tasks(tasks)[1][0]["classes_"]
+        weights = compute_class_weight(self.class_weight, classes=classes, y=classes)
+        fitted = ReplicaEstimator.fit_replicas(clone(self).set_params(class_weight=weights), tasks)
+        return [est.set_params(class_weight=self.class_weight) for est in fitted]
 
     def _train(self, nets, data: ReplicaData, tasks, seeds, device):
-        self._check_params()
         C, G, D = nets["classifier"], nets["generator"], nets["discriminator"]
         k, n_classes, d = data.k, data.n_classes, data.x.shape[2]
         weights = class_weights(self.class_weight, [t.y for t in tasks], n_classes)
@@ -345,7 +375,7 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
                                   select_on="val_ce" if val is not None else None, best=best,
                                   log_every=int(self.log_every), description="triplegan")
         best_steps = best.best_step.tolist() if best is not None else [-1] * k
-        return curves, [{"classes_": np.arange(n_classes), "best_step_": int(best_steps[r]),
+        return curves, [{"best_step_": int(best_steps[r]),
                          "class_weight_": None if weights is None else weights[r].double().numpy()}
                         for r in range(k)]
 
@@ -385,5 +415,6 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
         return self._apply(C, X)
 
     def predict(self, X):
-        """Most probable class per row; ndarray of int64, shape (m,)."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        """Most probable class per row, from ``classes_``; ndarray of shape (m,)."""
+        proba = self.predict_proba(X)  # first: it raises NotFittedError on an unfitted estimator
+        return self.classes_[np.argmax(proba, axis=1)]

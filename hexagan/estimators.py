@@ -17,24 +17,70 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import dataclass, fields
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from hexagan.methods import BaseClassifier, BaseImputer, FitTask, register
-from hexagan.model import MONITOR_SALT, EvalData, HexaGAN, HexaGANCore, TrainConfig
-from hexagan.training import ReplicaData
+from hexagan.methods import (VALIDATE_X, BaseClassifier, BaseImputer, FitTask, IntNotBool, check_labels,
+                             encode_eval_labels, encode_labels, register)
+from hexagan.model import (ADVERSARIAL_LOSSES, MONITOR_SALT, REGULARIZERS, SELECTIONS, VALIDATION_METRICS, EvalData,
+                           HexaGAN, HexaGANCore, TrainConfig)
+from hexagan.networks import ARCHITECTURES
+from hexagan.training import OPTIMIZERS, ReplicaData
 
 _DEFAULTS = TrainConfig()
 # Share of the observed entries of the held-out rows hidden as validation
 # truth when the estimator carves its own validation part (the paper's rate).
 VALIDATION_HIDE_SHARE = 0.2
 _FORMAT = 1
+
+_POSITIVE = Interval(Real, 0, None, closed="neither")
+_NON_NEGATIVE = Interval(Real, 0, None, closed="left")
+_AT_LEAST_ONE = Interval(Integral, 1, None, closed="left")
+_STEPS = Interval(Integral, 0, None, closed="left")
+#: scikit-learn's ``_parameter_constraints`` of every parameter of the two estimators, checked first
+#: by ``fit`` and ``fit_replicas`` for a clear early error naming the parameter.  The names come from
+#: the tables the model looks them up in, and the bounds agree with ``TrainConfig.__post_init__``
+#: (which still guards direct users of ``HexaGANCore``); they are stricter only where it checks
+#: nothing (weights and learning rates must be >= 0 and > 0, ``decay`` in [0, 1), the optimizer name).
+_CONSTRAINTS = {
+    **{w: [_NON_NEGATIVE] for w in ("lambda1", "lambda2", "alpha1", "alpha2", "alpha3", "alpha4", "c_l2")},
+    "lr_gan": [_POSITIVE],
+    "lr_c": [_POSITIVE],
+    "lr_cg": [_POSITIVE, None],
+    "decay": [Interval(Real, 0, 1, closed="left")],
+    "batch_size": [_AT_LEAST_ONE],
+    "n_critic": [_AT_LEAST_ONE],
+    "n_cg": [_AT_LEAST_ONE],
+    "z_dim": [_AT_LEAST_ONE, None],
+    "use_g_mi": ["boolean"],
+    "use_g_cg": ["boolean"],
+    "use_label_discriminator": ["boolean"],
+    "regularizer": [StrOptions(set(REGULARIZERS))],
+    "penalty_columns": [StrOptions({"auto"}), IntNotBool(1), None],
+    "optimizer": [StrOptions(set(OPTIMIZERS))],
+    "adversarial_loss": [StrOptions(set(ADVERSARIAL_LOSSES))],
+    "max_steps": [_STEPS],
+    "eval_every": [_AT_LEAST_ONE],
+    "monitor_every": [_STEPS],
+    "warmup_epochs": [_NON_NEGATIVE],
+    "selection": [StrOptions(set(SELECTIONS))],
+    "validation_metric": [StrOptions(set(VALIDATION_METRICS))],
+    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+    "snapshot_steps": ["array-like", None],
+    "architecture": [StrOptions(set(ARCHITECTURES))],
+    "fill_noise": [Interval(Real, 0, 1, closed="both")],
+    "device": [str, torch.device],
+    "n_threads": [_AT_LEAST_ONE, None],
+    "verbose": ["boolean"],
+    "random_state": ["random_state"],
+}
 
 
 @dataclass
@@ -123,7 +169,7 @@ class _HexaGANBase(BaseEstimator):
 
     def _prepare(self, task: FitTask) -> _Prepared:
         """Validate one task, set the fitted input attributes, and carve validation rows if needed."""
-        X = validate_data(self, task.X, reset=True, ensure_all_finite="allow-nan", dtype=np.float64)
+        X = validate_data(self, task.X, reset=True, **VALIDATE_X)
         y = self._encode_labels(task.y, len(X))
         monitor_set = self._check_eval_set(task.monitor_set)
         if task.eval_set is not None:
@@ -140,8 +186,9 @@ class _HexaGANBase(BaseEstimator):
         if rows is None:
             return None
         X_val, X_val_true, y_val = rows
-        X_val = validate_data(self, X_val, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
-        return X_val, np.asarray(X_val_true, dtype=np.float64), self._encode_eval_labels(y_val, len(X_val))
+        X_val = validate_data(self, X_val, reset=False, ensure_min_samples=0, **VALIDATE_X)
+        X_val_true = validate_data(self, X_val_true, reset=False, ensure_min_samples=0, **VALIDATE_X)
+        return X_val, X_val_true, self._encode_eval_labels(y_val, len(X_val))
 
     def _encode_eval_labels(self, y_val, n: int) -> np.ndarray:
         return np.full(n, -1, dtype=np.int64)
@@ -177,6 +224,7 @@ class _HexaGANBase(BaseEstimator):
             est.best_step_ = int(result.best_step[r]) if result.best_step is not None else None
 
     def _fit_one(self, X, y, eval_set, monitor_set=None):
+        self._validate_params()
         task = FitTask(X=X, y=y, eval_set=eval_set, monitor_set=monitor_set, seed=_seed_of(self.random_state))
         self._train([self], [self._prepare(task)], [_seed_of(self.random_state)])
         return self
@@ -188,6 +236,7 @@ class _HexaGANBase(BaseEstimator):
         same numbers as ``clone(est).set_params(random_state=seed).fit(...)``
         on that task alone (up to float rounding).
         """
+        self._validate_params()
         estimators = [clone(self) for _ in tasks]
         prepared = [est._prepare(task) for est, task in zip(estimators, tasks)]
         self._train(estimators, prepared, [int(task.seed) for task in tasks])
@@ -195,7 +244,7 @@ class _HexaGANBase(BaseEstimator):
 
     def _check_X(self, X) -> np.ndarray:
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+        return validate_data(self, X, reset=False, **VALIDATE_X)
 
     # -- persistence -------------------------------------------------------------------------
     def save(self, path) -> None:
@@ -354,6 +403,9 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
             return self.model_.impute(X, seed=self.seed_)
 
 
+HexaGANImputer._parameter_constraints = {k: _CONSTRAINTS[k] for k in HexaGANImputer._get_param_names()}
+
+
 @register("hexagan")
 class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
     """HexaGAN (Algorithm 2): imputation, class-conditional generation, semi-supervised C.
@@ -451,28 +503,12 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
 
     def _encode_labels(self, y, n: int) -> np.ndarray:
         """Labels -> indices into ``classes_`` (set here); -1 (numeric labels) = missing."""
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
-        y = column_or_1d(y, warn=True)
-        if len(y) != n:
-            raise ValueError(f"y has {len(y)} labels for {n} rows")
-        missing = (y == -1) if y.dtype.kind in "iuf" else np.zeros(n, dtype=bool)
-        check_classification_targets(y[~missing])
-        self.classes_ = np.unique(y[~missing])
-        if len(self.classes_) < 2:
-            raise ValueError(f"{type(self).__name__} needs labeled rows of at least two classes; "
-                             f"got {len(self.classes_)} class (label -1 marks a missing label)")
-        codes = np.full(n, -1, dtype=np.int64)
-        codes[~missing] = np.searchsorted(self.classes_, y[~missing])
+        self.classes_, (codes,) = encode_labels([check_labels(y, n, who=type(self).__name__)])
         return codes
 
     def _encode_eval_labels(self, y_val, n: int) -> np.ndarray:
         """Validation labels -> indices; -1 and labels not seen in training are left out (-1)."""
-        if y_val is None:
-            return np.full(n, -1, dtype=np.int64)
-        y_val = column_or_1d(y_val)
-        position = np.clip(np.searchsorted(self.classes_, y_val), 0, len(self.classes_) - 1)
-        return np.where(self.classes_[position] == y_val, position, -1).astype(np.int64)
+        return encode_eval_labels(y_val, n, self.classes_)
 
     def fit(self, X, y, eval_set=None, monitor_set=None):
         """Train on ``X`` (NaN = missing entries) and ``y`` (-1 = missing label).
@@ -499,3 +535,6 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
         X = self._check_X(X)
         with _torch_threads(self.n_threads):
             return self.model_.impute(X, seed=self.seed_)
+
+
+HexaGANClassifier._parameter_constraints = {k: _CONSTRAINTS[k] for k in HexaGANClassifier._get_param_names()}

@@ -14,6 +14,16 @@ Two kinds of method share one small contract (scikit-learn's):
   and ``predict_proba(X)``; ``X`` may hold NaN and ``y`` uses ``-1`` for a
   missing label (scikit-learn's convention for semi-supervised learning).
 
+Both follow scikit-learn's conventions, and every built-in method passes its
+``check_estimator`` (``tests/test_estimator_checks.py`` lists the deliberate
+deviations): ``fit`` first checks the parameters against the class's
+``_parameter_constraints`` (``_validate_params``), and ``X`` is validated with
+``sklearn.utils.validation.validate_data(self, X, reset=..., **VALIDATE_X)``
+(NaN allowed, inf refused, float64; ``n_features_in_`` and, for a DataFrame,
+``feature_names_in_``).  A classifier's labels are checked and encoded by
+:func:`check_labels` and :func:`encode_labels`: any class labels, ``classes_``
+their sorted set.
+
 Optional capabilities, declared as class attributes and read by the protocol:
 
 * ``transductive = True``: the imputer may see the observed entries of the rows
@@ -32,9 +42,13 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any
+from numbers import Integral
+from typing import Any, Sequence
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
 
 _REGISTRY: dict[str, type] = {}
 
@@ -178,36 +192,71 @@ class BaseClassifier:
     _estimator_type = "classifier"
 
 
-def check_X(X, *, name: str = "X") -> np.ndarray:
-    """A 2-D float64 copy of ``X`` (array or DataFrame), NaN for missing.
+#: How every estimator of the suite validates a feature matrix (``sklearn.utils.validation.validate_data``):
+#: NaN marks a missing entry, inf is refused, values become float64.
+VALIDATE_X = dict(ensure_all_finite="allow-nan", dtype=np.float64)
 
-    Raises a clear ValueError for inf, wrong dimension or non-numeric input.
+
+class IntNotBool(Interval):
+    """``Interval(Integral, ...)`` for a parameter where True or False would be a mistake, not a count.
+
+    scikit-learn's ``Interval(Integral, ...)`` accepts bools (``True`` is an int); a ``max_predictors=True``
+    or ``penalty_columns=True`` almost certainly meant something else.
     """
-    try:
-        arr = np.array(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be numeric (NaN for missing): {exc}") from None
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-D, got shape {arr.shape}")
-    if np.isinf(arr).any():
-        col = int(np.argwhere(np.isinf(arr))[0, 1])
-        raise ValueError(f"{name} contains inf (column {col}); use NaN for missing entries")
-    return arr
+
+    def __init__(self, left, right=None, *, closed="left"):
+        super().__init__(Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
 
 
-def check_y(y, n: int) -> np.ndarray:
-    """Integer labels of shape (n,), -1 for missing; clear error otherwise."""
-    arr = np.asarray(y)
-    if arr.shape != (n,):
-        raise ValueError(f"y must have shape ({n},), got {arr.shape}")
-    if arr.dtype.kind == "f":
-        if np.isnan(arr).any():
-            raise ValueError("y contains NaN; mark a missing label with -1")
-        if not np.all(arr == np.round(arr)):
-            raise ValueError("y must hold integer class labels (-1 = missing)")
-    arr = arr.astype(np.int64)
-    if (arr < -1).any():
-        raise ValueError("y must hold labels 0..k-1, and -1 for a missing label")
-    if len(np.unique(arr[arr >= 0])) < 2:
-        raise ValueError("y needs labeled rows of at least two classes")
-    return arr
+def check_labels(y, n_samples: int, *, who: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(y, labeled)``: the labels as a 1-D array of ``n_samples`` and the mask of the labeled rows.
+
+    -1 marks a missing label (scikit-learn's semi-supervised convention, for
+    numeric labels); the labels of the other rows may be of any type
+    scikit-learn accepts for classification (ints, strings, ...) and must
+    hold at least two classes.  A column vector is flattened with a
+    ``DataConversionWarning``; a continuous or multi-output target is refused
+    with scikit-learn's "Unknown label type" error.
+    """
+    if y is None:
+        raise ValueError(f"{who} requires y to be passed, but the target y is None.")
+    y = column_or_1d(y, warn=True)
+    if len(y) != n_samples:
+        raise ValueError(f"Found input variables with inconsistent numbers of samples: [{n_samples}, {len(y)}]")
+    labeled = (y != -1) if y.dtype.kind in "iuf" else np.ones(len(y), dtype=bool)
+    check_classification_targets(y[labeled])
+    n_classes = len(np.unique(y[labeled]))
+    if n_classes < 2:
+        raise ValueError(f"{who} needs labeled rows of at least two classes; got {n_classes} class "
+                         f"(label -1 marks a missing label)")
+    return y, labeled
+
+
+def encode_labels(checked: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The classes of several label vectors checked by :func:`check_labels` and each one as class indices.
+
+    ``classes`` is the sorted union of their labels (so replicas trained
+    together share one output layer); each vector becomes int64 indices into
+    it, -1 for a missing label.  Labels ``0..k-1`` are their own indices.
+    """
+    classes = np.unique(np.concatenate([y[labeled] for y, labeled in checked]))
+    codes = []
+    for y, labeled in checked:
+        code = np.full(len(y), -1, dtype=np.int64)
+        code[labeled] = np.searchsorted(classes, y[labeled])
+        codes.append(code)
+    return classes, codes
+
+
+def encode_eval_labels(y, n_samples: int, classes: np.ndarray) -> np.ndarray:
+    """Validation labels as indices into ``classes``; None, -1 and labels not seen in training give -1."""
+    if y is None:
+        return np.full(n_samples, -1, dtype=np.int64)
+    y = column_or_1d(y)
+    if len(y) != n_samples:
+        raise ValueError(f"eval_set: {len(y)} labels for {n_samples} rows")
+    position = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+    return np.where(classes[position] == y, position, -1).astype(np.int64)

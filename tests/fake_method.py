@@ -2,8 +2,9 @@
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import validate_data
 
-from hexagan.methods import BaseClassifier, check_X, register
+from hexagan.methods import VALIDATE_X, BaseClassifier, register
 
 
 class _Model:
@@ -20,7 +21,7 @@ class FakeHexaGAN(BaseClassifier, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y, eval_set=None):
-        X = check_X(X)
+        X = validate_data(self, X, reset=True, **VALIDATE_X)
         self.classes_ = np.unique(y[y >= 0])
         self.prior_ = np.bincount(y[y >= 0], minlength=len(self.classes_)) / (y >= 0).sum()
         steps = np.arange(1, 4)
@@ -34,7 +35,7 @@ class FakeHexaGAN(BaseClassifier, ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X):
-        return np.tile(self.prior_, (len(check_X(X)), 1))
+        return np.tile(self.prior_, (len(validate_data(self, X, reset=False, **VALIDATE_X)), 1))
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(1)]
