@@ -128,7 +128,7 @@ def test_changing_one_variant_changes_only_its_jobs(full_config, full_plan):
     after = {k: X.canonical_json(changed.job_spec(j)) for k, j in changed.jobs.items()}
     assert before.keys() == after.keys()
     differ = {k[3] for k in before if before[k] != after[k]}
-    assert differ == {"gain"}
+    assert differ == {"gain", "gain@authors"}  # its audit job (Table 1 under the authors' protocol) too
 
 
 def test_resources(full_config, full_plan):
@@ -203,10 +203,11 @@ def test_dry_run_lists_the_full_grid(tmp_path, full_config, full_plan):
     # fill (4), Table 2 (20), Table 3
     # (16 beyond Table 2's HexaGAN), the classification floor (16), Figure 6 and appendix Figure 2 (24 beyond
     # the 20 % points), the sensitivity sweeps (12 beyond the defaults), the learning curves (6), the MNIST
-    # conv imputer (1) and the MNIST snapshots (1).
-    assert counts["run"] == len(X.Plan(full_config).jobs) == len(full_plan.jobs) - len(celeba) == 211
+    # conv imputer (1) and the MNIST snapshots (1); and 36 audit jobs on breast and wine (Table 1's HexaGAN 2 + 14
+    # under the authors' protocol, Table 2's 10 + 10).
+    assert counts["run"] == len(X.Plan(full_config).jobs) == len(full_plan.jobs) - len(celeba) == 247
     assert counts["masks"] == 170  # (4 UCI x 3 mechanisms + credit x 4 more rates + MNIST) x 10 repeats
-    assert counts["table"] == 10 and counts["figure"] == 6 and counts["stats"] == 1 and counts["report"] == 1
+    assert counts["table"] == 14 and counts["figure"] == 6 and counts["stats"] == 1 and counts["report"] == 1
 
 
 @needs_files
