@@ -33,14 +33,15 @@ returns G_MI's output there; observed entries are copied from the input.
 """
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import torch
 from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 
-from baselines.neural import COMMON_CONSTRAINTS, ReplicaEstimator, ValidationSet
+from baselines.neural import (COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, VALIDATION_CONSTRAINTS, ReplicaEstimator,
+                              ValidationSet)
 from hexagan.methods import BaseImputer, register
 from hexagan.networks import Encoder, ImputationGenerator
 from hexagan.replica import BestState, ReplicaRNG
@@ -136,13 +137,9 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, ReplicaEstimato
     uses_validation = True
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
+        **TRAINING_CONSTRAINTS,
+        **VALIDATION_CONSTRAINTS,
         "corruption": [Interval(Real, 0, 1, closed="left")],
-        "max_steps": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "validation": ["boolean"],
-        "eval_every": [Interval(Integral, 1, None, closed="left")],
-        "log_every": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(self, *, corruption: float = 0.5, max_steps: int = 10_000, batch_size: int = 128,

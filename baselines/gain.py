@@ -48,7 +48,7 @@ Deviations from the code, all forced or harmless:
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+from numbers import Real
 from typing import Sequence
 
 import numpy as np
@@ -56,7 +56,7 @@ import torch
 from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 
-from baselines.neural import COMMON_CONSTRAINTS, ReplicaEstimator
+from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, ReplicaEstimator
 from hexagan.methods import BaseImputer, FitTask, register
 from hexagan.replica import ReplicaMLP, ReplicaRNG, replica_generators
 from hexagan.training import ReplicaData, make_optimizer, optimizer_step
@@ -182,13 +182,10 @@ class GainImputer(BaseImputer, TransformerMixin, ReplicaEstimator):
 
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
-        "max_steps": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        **TRAINING_CONSTRAINTS,
         "hint_rate": [Interval(Real, 0, 1, closed="both")],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "noise_scale": [Interval(Real, 0, None, closed="left")],
-        "log_every": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(self, *, max_steps: int = 10_000, batch_size: int = 128, hint_rate: float = 0.9,

@@ -59,6 +59,8 @@ from hexagan.training import Checkpointer, ReplicaData, _canonical, batched, fin
 
 __all__ = [
     "COMMON_CONSTRAINTS",
+    "TRAINING_CONSTRAINTS",
+    "VALIDATION_CONSTRAINTS",
     "DEVICES",
     "ReplicaEstimator",
     "ValidationSet",
@@ -80,6 +82,14 @@ COMMON_CONSTRAINTS = {
                      np.random.Generator, None],
     "device": [str, torch.device],
 }
+#: ... and of the training budget every neural baseline has, and of checkpoint selection on a validation part.
+TRAINING_CONSTRAINTS = {
+    "max_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+    "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+    "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+    "log_every": [Interval(numbers.Integral, 1, None, closed="left")],
+}
+VALIDATION_CONSTRAINTS = {"validation": ["boolean"], "eval_every": [Interval(numbers.Integral, 1, None, closed="left")]}
 
 # A fitted replica's networks, built on first use by ReplicaEstimator._module.  Kept outside the
 # estimator so that predicting never changes it (scikit-learn's check_dict_unchanged) and pickles

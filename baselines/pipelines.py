@@ -41,7 +41,7 @@ the same pipelines by one call, e.g. ``register_cascade("myimputer", "smote")``.
 from __future__ import annotations
 
 from dataclasses import replace
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -49,7 +49,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from baselines.balancing import smote_resample
-from baselines.neural import COMMON_CONSTRAINTS, ReplicaEstimator
+from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, VALIDATION_CONSTRAINTS, ReplicaEstimator
 from baselines.triplegan import class_weights, labeled_validation, loss_weighted_ce
 from hexagan import methods
 from hexagan.methods import (VALIDATE_X, BaseClassifier, FitTask, check_labels, encode_eval_labels, encode_labels,
@@ -84,12 +84,8 @@ class _SupervisedC(BaseClassifier, ClassifierMixin, ReplicaEstimator):
     _class_weight: str | None = None
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
-        "max_steps": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "validation": ["boolean"],
-        "eval_every": [Interval(Integral, 1, None, closed="left")],
-        "log_every": [Interval(Integral, 1, None, closed="left")],
+        **TRAINING_CONSTRAINTS,
+        **VALIDATION_CONSTRAINTS,
     }
 
     def _build(self, n_features, n_classes, seeds):

@@ -70,7 +70,7 @@ from sklearn.base import ClassifierMixin, clone
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 
-from baselines.neural import COMMON_CONSTRAINTS, ReplicaEstimator
+from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, VALIDATION_CONSTRAINTS, ReplicaEstimator
 from hexagan.methods import BaseClassifier, register
 from hexagan.networks import Classifier
 from hexagan.replica import BestState, ReplicaMLP, ReplicaRNG, replica_generators
@@ -254,19 +254,15 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
     uses_validation = True
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
-        "max_steps": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        **TRAINING_CONSTRAINTS,
+        **VALIDATION_CONSTRAINTS,
         "z_dim": [Interval(Integral, 1, None, closed="left"), None],
         "alpha": [Interval(Real, 0, 1, closed="both")],
         "adversarial_weight": [Interval(Real, 0, None, closed="left")],
         "pseudo_weight": [Interval(Real, 0, None, closed="left")],
         "pseudo_start": [Interval(Real, 0, 1, closed="both")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "classifier_learning_rate": [Interval(Real, 0, None, closed="neither")],
         "class_weight": [StrOptions({"balanced"}), dict, "array-like", None],
-        "validation": ["boolean"],
-        "eval_every": [Interval(Integral, 1, None, closed="left")],
-        "log_every": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(self, *, max_steps: int = 5000, batch_size: int = 128, z_dim: int | None = None,
