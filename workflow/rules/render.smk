@@ -7,15 +7,15 @@ rule table:
         runs=lambda wildcards: PLAN.experiment_inputs(wildcards.name)["runs"],
         code=RENDER_CODE,
     output:
-        csv=PLAN.path(X.TABLE_PATH, name="{name}", ext="csv"),
+        csv=PLAN.path(C.TABLE_PATH, name="{name}", ext="csv"),
         md=report(
-            PLAN.path(X.TABLE_PATH, name="{name}", ext="md"),
+            PLAN.path(C.TABLE_PATH, name="{name}", ext="md"),
             caption="../report/table.rst",
             category="Tables",
             labels={"experiment": "{name}", "format": "Markdown"},
         ),
         tex=report(
-            PLAN.path(X.TABLE_PATH, name="{name}", ext="tex"),
+            PLAN.path(C.TABLE_PATH, name="{name}", ext="tex"),
             caption="../report/table.rst",
             category="Tables",
             labels={"experiment": "{name}", "format": "LaTeX"},
@@ -24,7 +24,7 @@ rule table:
         spec=experiment_spec,
         caption=experiment_caption,
     wildcard_constraints:
-        name=_one_of(PLAN.enabled(X.TABLE_KINDS)),
+        name=_one_of(PLAN.enabled(C.TABLE_KINDS)),
     log:
         PLAN.path("logs/render/{name}.log"),
     script:
@@ -37,10 +37,10 @@ rule figure:
         extras=lambda wildcards: PLAN.experiment_inputs(wildcards.name)["extras"],
         code=RENDER_CODE,
     output:
-        csv=PLAN.path(X.TABLE_PATH, name="{name}", ext="csv"),
-        pdf=PLAN.path(X.FIGURE_PATH, name="{name}", ext="pdf"),
+        csv=PLAN.path(C.TABLE_PATH, name="{name}", ext="csv"),
+        pdf=PLAN.path(C.FIGURE_PATH, name="{name}", ext="pdf"),
         png=report(
-            PLAN.path(X.FIGURE_PATH, name="{name}", ext="png"),
+            PLAN.path(C.FIGURE_PATH, name="{name}", ext="png"),
             caption="../report/figure.rst",
             category="Figures",
             labels={"figure": "{name}"},
@@ -49,7 +49,7 @@ rule figure:
         spec=experiment_spec,
         caption=experiment_caption,
     wildcard_constraints:
-        name=_one_of(PLAN.enabled(X.FIGURE_KINDS)),
+        name=_one_of(PLAN.enabled(C.FIGURE_KINDS)),
     log:
         PLAN.path("logs/render/{name}.log"),
     script:
@@ -61,14 +61,14 @@ rule stats:
         runs=lambda wildcards: PLAN.experiment_inputs(wildcards.name)["runs"],
         code=RENDER_CODE,
     output:
-        csv=PLAN.path(X.TABLE_PATH, name="{name}", ext="csv"),
+        csv=PLAN.path(C.TABLE_PATH, name="{name}", ext="csv"),
         md=report(
-            PLAN.path(X.TABLE_PATH, name="{name}", ext="md"),
+            PLAN.path(C.TABLE_PATH, name="{name}", ext="md"),
             caption="../report/stats.rst",
             category="Significance",
             labels={"experiment": "{name}", "format": "Markdown"},
         ),
-        tex=PLAN.path(X.TABLE_PATH, name="{name}", ext="tex"),
+        tex=PLAN.path(C.TABLE_PATH, name="{name}", ext="tex"),
     params:
         spec=experiment_spec,
         caption=experiment_caption,

@@ -6,9 +6,9 @@ rule report:
         **PLAN.report_inputs(),
         code=RENDER_CODE,
     output:
-        report(PLAN.path(X.REPORT_PATH), caption="../report/report.rst", category="Report"),
+        report(PLAN.path(C.REPORT_PATH), caption="../report/report.rst", category="Report"),
     params:
-        spec=X.canonical_json(PLAN.report_spec()),
+        spec=canonical_json(PLAN.report_spec()),
     log:
         PLAN.path("logs/render/report.log"),
     script:
