@@ -16,7 +16,7 @@ One module, one job:
 ``job``                one training job: every split, provenance, checkpoints, extras
 ``aggregate``          job files -> per-split values -> summaries; extras; job provenance rows
 ``tables``             table formatting (Markdown, LaTeX) and the table rule's files
-``significance``       appendix C.5 rendered (the stats rule's files)
+``significance``       appendix C.5 rendered (the stats rule's files) with the configured correction
 ``figures``            the figure kinds and the figure rule's files
 ``comparison``         our summaries beside the paper's numbers, cell by cell
 ``claims``             the paper's claims, checked on the paper's numbers and on ours

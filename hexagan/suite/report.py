@@ -12,7 +12,7 @@ from hexagan.suite.aggregate import PROVENANCE_COLUMNS, read_jobs
 from hexagan.suite.claims import build_claims
 from hexagan.suite.comparison import Results, comparison_frame, comparison_markdown, hexagan_beside
 from hexagan.suite.constants import lower_is_better
-from hexagan.suite.significance import stats_display
+from hexagan.suite.significance import correction_name, stats_display
 from hexagan.suite.tables import column_names, format_table, layout, to_markdown
 
 
@@ -149,7 +149,8 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
             listed = {(t, r, d) for t, r, d in P.not_significant()}
             st["paper: not significant"] = [
                 "yes" if (t, r, d) in listed else "no" for t, r, d in zip(st["table"], st["competitor_paper_row"], st["dataset"])]
-            out += ["Wilcoxon rank-sum (two-sided) of HexaGAN against each competitor per dataset, Holm-corrected "
+            out += ["Wilcoxon rank-sum (two-sided) of HexaGAN against each competitor per dataset, "
+                    f"{correction_name(st['correction'].iloc[0])}-corrected "
                     "within each table; Cohen's d with the pooled SD.  The paper's criterion: significant, or a "
                     "medium or large effect; C.5 lists four exceptions (column 'paper: not significant').", "",
                     stats_display(st).assign(**{"paper: not significant": st["paper: not significant"].to_numpy()})
