@@ -25,10 +25,10 @@ DATA = Path(os.environ.get("HEXAGAN_DATA") or ROOT.parent / "shared" / "data")
 needs_files = pytest.mark.skipif(not DATA.is_dir(), reason=f"dataset files not found in {DATA}")
 
 
-def snakemake(*args, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+def snakemake(*args, cwd: Path, check: bool = True, snakefile: Path = SNAKEFILE) -> subprocess.CompletedProcess:
     """Run the workflow's Snakefile with the given arguments in working directory ``cwd``."""
     env = {**os.environ, "HEXAGAN_DATA": str(DATA)}
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--directory", str(cwd), *args]
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(snakefile), "--directory", str(cwd), *args]
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
@@ -213,6 +213,15 @@ def test_dry_run_lists_the_full_grid(tmp_path, full_config, full_plan):
     assert counts["run"] == len(Plan(full_config).jobs) == len(full_plan.jobs) - len(celeba) == 247
     assert counts["masks"] == 170  # (4 UCI x 3 mechanisms + credit x 4 more rates + MNIST) x 10 repeats
     assert counts["table"] == 14 and counts["figure"] == 6 and counts["stats"] == 1 and counts["report"] == 1
+
+
+@needs_files
+def test_root_snakefile_is_the_same_workflow(tmp_path):
+    """`snakemake` from the repository's root (the README) reads the root Snakefile: same jobs, same default target."""
+    args = ("--dry-run", "--quiet", "rules", "--cores", "2", "--configfile", str(ROOT / "config" / "quick.yaml"))
+    from_root = job_counts(snakemake(*args, cwd=tmp_path, snakefile=ROOT / "Snakefile").stdout)
+    assert from_root == job_counts(snakemake(*args, cwd=tmp_path).stdout)
+    assert from_root["all"] == 1 and from_root["run"] > 0  # the default target is rule all, not the first rule
 
 
 @needs_files

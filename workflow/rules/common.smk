@@ -7,7 +7,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 # The hexagan package of this checkout, whether or not it is installed.
-sys.path.insert(0, os.path.normpath(os.path.join(workflow.basedir, "..")))
+sys.path.insert(0, REPO)
 from hexagan.missingness import MECHANISMS  # noqa: E402
 from hexagan.suite import constants as C  # noqa: E402
 from hexagan.suite.config import SCHEMA, ConfigError, canonical_json, unavailable_methods  # noqa: E402
@@ -43,11 +43,17 @@ wildcard_constraints:
     repeat=r"\d+",
 
 
+# The software every step runs with (snakemake --lint wants each to name its environment): the
+# repository's conda environment, the same as pyproject.toml.  Used only with
+# --software-deployment-method conda; the README's make targets run every step in the .venv instead.
+ENV = os.path.join(REPO, "environment.yml")
+
+
 # Code the renderers read: editing it re-renders the tables, figures and report (not the training jobs).
 RENDER_CODE = sorted(
     os.path.relpath(path)
     for pattern in ("suite/*.py", "stats.py", "paper.py", "paper_*.csv", "paper_*.yaml")
-    for path in glob.glob(os.path.join(workflow.basedir, "..", "hexagan", pattern))
+    for path in glob.glob(os.path.join(REPO, "hexagan", pattern))
 )
 
 

@@ -11,5 +11,7 @@ rule masks:
     resources:
         mem_mb=lambda wildcards: 8000 if wildcards.dataset.startswith(("mnist", "celeba")) else 2000,
         runtime=30,
+    conda:
+        ENV
     script:
         "../scripts/make_masks.py"

@@ -27,6 +27,8 @@ rule table:
         name=_one_of(PLAN.enabled(C.TABLE_KINDS)),
     log:
         PLAN.path("logs/render/{name}.log"),
+    conda:
+        ENV
     script:
         "../scripts/render_table.py"
 
@@ -52,6 +54,8 @@ rule figure:
         name=_one_of(PLAN.enabled(C.FIGURE_KINDS)),
     log:
         PLAN.path("logs/render/{name}.log"),
+    conda:
+        ENV
     script:
         "../scripts/render_figure.py"
 
@@ -76,5 +80,7 @@ rule stats:
         name=_one_of(PLAN.enabled(("stats",))),
     log:
         PLAN.path("logs/render/{name}.log"),
+    conda:
+        ENV
     script:
         "../scripts/render_stats.py"

@@ -11,5 +11,7 @@ rule report:
         spec=canonical_json(PLAN.report_spec()),
     log:
         PLAN.path("logs/render/report.log"),
+    conda:
+        ENV
     script:
         "../scripts/write_report.py"
