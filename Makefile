@@ -1,6 +1,7 @@
 # Two entry points, each doing its own set-up on a fresh machine:
 #   make quick   -- install, then run the workflow's quick configuration (every table and figure, tiny budgets)
 #   make test    -- install, then run the test suite (what .ci/run calls)
+#   make lint    -- install, then snakemake --lint (the workflow's own checks; .ci/run calls it first)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -12,7 +13,7 @@ ifneq ($(wildcard ../shared/data),)
 export HEXAGAN_DATA ?= $(abspath ../shared/data)
 endif
 
-.PHONY: quick test full install
+.PHONY: quick test lint full install
 
 install: $(VENV)/.installed
 
@@ -23,6 +24,9 @@ $(VENV)/.installed: pyproject.toml
 
 quick: install
 	$(BIN)/snakemake --cores $(CORES) --configfile config/quick.yaml --profile profiles/default
+
+lint: install
+	$(BIN)/snakemake --lint
 
 test: install
 	$(BIN)/python -m pytest -n $(CORES) -q

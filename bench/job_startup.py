@@ -19,11 +19,11 @@ import time
 PARAMS = "p = [torch.nn.Parameter(torch.zeros(3))]; p[0].grad = torch.ones(3)"
 STAGES = {
     "python": "pass",
-    "import hexagan.experiments (every job)": "import hexagan.experiments",
-    "  + import torch (neural methods)": "import hexagan.experiments, torch",
-    "  + torch.optim.Adam, one step": f"import hexagan.experiments, torch; {PARAMS}; torch.optim.Adam(p).step()",
+    "import hexagan.suite.job (every job)": "import hexagan.suite.job",
+    "  + import torch (neural methods)": "import hexagan.suite.job, torch",
+    "  + torch.optim.Adam, one step": f"import hexagan.suite.job, torch; {PARAMS}; torch.optim.Adam(p).step()",
     "  + hexagan.training.make_optimizer('adam'), one step":
-        f"import hexagan.experiments, torch; from hexagan.training import make_optimizer; {PARAMS}; "
+        f"import hexagan.suite.job, torch; from hexagan.training import make_optimizer; {PARAMS}; "
         "make_optimizer('adam', p, 1e-3).step()",
 }
 
@@ -48,7 +48,7 @@ def main() -> None:
             times[name].append(measure(statement))
     cpu = {name: statistics.median(c for c, _ in runs) for name, runs in times.items()}
     wall = {name: statistics.median(w for _, w in runs) for name, runs in times.items()}
-    base = cpu["import hexagan.experiments (every job)"]
+    base = cpu["import hexagan.suite.job (every job)"]
     print(f"{'stage':55s} {'CPU s':>6s} {'wall s':>7s} {'CPU / imports':>14s}   (median of {args.rounds})")
     for name in STAGES:
         print(f"{name:55s} {cpu[name]:6.2f} {wall[name]:7.2f} {cpu[name] / base:13.2f}x")

@@ -8,7 +8,7 @@ Every job of the full plan (CelebA and MNIST excluded: they are GPU jobs) gets a
   overhead (validation, setup) that the measured HexaGAN jobs of the same method had over their
   timed iterations;
 - ``timed split``: other jobs not run yet -- the job itself (its method, parameters and data, through
-  :func:`hexagan.experiments.run_job`) on its first split, times the number of splits, times the ratio
+  :func:`hexagan.suite.job.run_job`) on its first split, times the number of splits, times the ratio
   that the measured jobs of the same method had to their own first split timed here (about 1 for the
   methods fitted split by split; below 1 for those that train all splits as replicas).  One timing per
   (dataset, method, parameters), in a child process stopped after ``--split-limit`` seconds: a job cut
@@ -36,17 +36,19 @@ import pandas as pd
 import torch
 
 from bench_replicas import iterations_per_second, split_data
-from hexagan import experiments as X
 from hexagan.data import load_dataset
 from hexagan.io import write_text
 from hexagan.methods import create
-from hexagan.report import read_jobs
+from hexagan.suite.aggregate import read_jobs
+from hexagan.suite.config import canonical_json, load_config
+from hexagan.suite.job import run_job
+from hexagan.suite.plan import Job, Plan
 
 HEXAGAN_METHODS = ("hexagan", "hexagan_imputer")
 GPU_DATASETS = ("mnist", "celeba")
 
 
-def measured_costs(plan: X.Plan, results: Path) -> dict[tuple, float]:
+def measured_costs(plan: Plan, results: Path) -> dict[tuple, float]:
     """Wall seconds of the plan's jobs that a full-budget run recorded, by job key."""
     paths = {key: results / Path(plan.run_path(job)).relative_to(Path(plan.out) / "results")
              for key, job in plan.jobs.items()}
@@ -62,14 +64,14 @@ NOT_PER_ITERATION = {"max_steps", "eval_every", "warmup_epochs", "selection", "v
                      "verbose"}
 
 
-def iteration_seconds(job: X.Job, est, plan: X.Plan, steps: int, cache: dict, data: dict) -> float:
+def iteration_seconds(job: Job, est, plan: Plan, steps: int, cache: dict, data: dict) -> float:
     """Seconds of one iteration of the job's HexaGAN ``est`` with all its splits as replicas.
 
     Timed once per (dataset, method, flags, per-iteration settings): rates and mechanisms give the same shapes.
     """
     flags, config = est._model_kwargs(), est._train_config()
     settings = {k: v for k, v in dataclasses.asdict(config).items() if k not in NOT_PER_ITERATION}
-    key = X.canonical_json(["iteration", job.dataset, job.method, flags, settings])
+    key = canonical_json(["iteration", job.dataset, job.method, flags, settings])
     if key not in cache:
         if job.dataset not in data:
             data[job.dataset] = split_data(job.dataset, plan.protocol["n_repeats"], plan.protocol["n_folds"])
@@ -83,17 +85,17 @@ def iteration_seconds(job: X.Job, est, plan: X.Plan, steps: int, cache: dict, da
 
 def _first_split_seconds(spec: dict) -> float:
     spec = {**spec, "protocol": {**spec["protocol"], "repeats": [0], "folds": [0]}}
-    results, _ = X.run_job(spec, threads=1)
+    results, _ = run_job(spec, threads=1)
     return float(results["wall_seconds"].iloc[0])
 
 
-def split_seconds(job: X.Job, plan: X.Plan, limit: float, times: dict) -> tuple[float, bool]:
+def split_seconds(job: Job, plan: Plan, limit: float, times: dict) -> tuple[float, bool]:
     """Wall seconds of the job on its first split, and whether ``limit`` cut it off.
 
     Timed once per (dataset, method, parameters): rates and mechanisms cost about the same.  ``times``
     (a JSON-able dict) holds earlier timings and receives this one.
     """
-    key = X.canonical_json(["first split", job.dataset, job.method, job.params])
+    key = canonical_json(["first split", job.dataset, job.method, job.params])
     if key not in times or (times[key][1] and times[key][0] < limit):  # cut off earlier at a lower limit
         spec = plan.job_spec(job)
         # spawn: a fresh interpreter that can be stopped at the limit without leaving threads behind
@@ -123,7 +125,7 @@ def main() -> None:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # inherited by the timed children
         os.environ[var] = "1"
     torch.set_num_threads(1)
-    plan = X.Plan(X.load_config(), check_data=False)
+    plan = Plan(load_config(), check_data=False)
     cpu_jobs = {k: j for k, j in plan.jobs.items() if j.dataset.split(".")[0] not in GPU_DATASETS}
     jobs = {k: j for k, j in cpu_jobs.items() if (args.datasets is None or j.dataset in args.datasets)
             and (args.methods is None or j.method in args.methods)}

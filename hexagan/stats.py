@@ -12,7 +12,7 @@ rate) within each family -- one table -- and report the raw p-value beside it.
 * :func:`cohens_d` -- ``(mean(a) - mean(b)) / s_pooled`` with
   ``s_pooled = sqrt(((n_a - 1) s_a^2 + (n_b - 1) s_b^2) / (n_a + n_b - 2))``
   and sample variances (ddof = 1);
-* :func:`holm` -- Holm-adjusted p-values;
+* :func:`holm` -- Holm-adjusted p-values (:data:`CORRECTIONS`: the corrections by name);
 * :func:`compare` -- one reference method against every other, per group
   (dataset), on a tidy frame; tidy out.
 
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _stats
 
-__all__ = ["cohens_d", "compare", "effect_size", "holm", "ranksum"]
+__all__ = ["CORRECTIONS", "cohens_d", "compare", "correction_function", "effect_size", "holm", "ranksum"]
 
 #: Cohen's (1988) thresholds on |d|: small 0.2, medium 0.5, large 0.8.
 EFFECT_THRESHOLDS = ((0.8, "large"), (0.5, "medium"), (0.2, "small"))
@@ -98,6 +98,18 @@ def holm(pvalues) -> np.ndarray:
     return out
 
 
+#: Multiple-comparison corrections by name (the ``correction`` of the config's stats experiment).
+CORRECTIONS = {"holm": holm}
+
+
+def correction_function(name: str):
+    """The adjustment function of correction ``name``; ValueError naming the known ones otherwise."""
+    try:
+        return CORRECTIONS[name]
+    except KeyError:
+        raise ValueError(f"unknown correction {name!r}; choose one of {sorted(CORRECTIONS)}") from None
+
+
 def compare(
     values: pd.DataFrame,
     reference: str,
@@ -108,6 +120,7 @@ def compare(
     value: str = "value",
     family: str | None = None,
     alpha: float = 0.05,
+    correction: str = "holm",
 ) -> pd.DataFrame:
     """The reference method against every other method, per group: rank-sum test and Cohen's d.
 
@@ -121,21 +134,25 @@ def compare(
     higher_is_better : bool
         Direction of the metric (F1: True; RMSE: False).
     family : str, optional
-        Column whose values form separate Holm families; default: the whole
-        frame is one family.
+        Column whose values form separate families of the correction; default:
+        the whole frame is one family.
     alpha : float
-        Level of the Holm-adjusted test.
+        Level of the adjusted test.
+    correction : str
+        A name of :data:`CORRECTIONS`; the adjusted p-values are the column
+        ``p_<correction>`` (``p_holm``).
 
     Returns
     -------
     DataFrame
         One row per (group, competitor): n and mean of each side, the
-        rank-sum statistic and p-value, the Holm-adjusted p-value,
+        rank-sum statistic and p-value, the adjusted p-value,
         ``significant`` (adjusted p < alpha), Cohen's d (reference minus
         competitor) and its label, ``reference_better``, and ``supported``:
         the reference is better and the difference is significant or has at
         least a medium effect -- the paper's criterion in C.5.
     """
+    adjust, adjusted = correction_function(correction), f"p_{correction}"
     groups = [group] if isinstance(group, str) else list(group)
     keys = ([family] if family else []) + groups
     rows = []
@@ -159,14 +176,14 @@ def compare(
                                       "mean_reference", "mean_competitor", "statistic", "p_value", "cohens_d",
                                       "effect", "reference_better"])
     if family:
-        out["p_holm"] = np.nan
+        out[adjusted] = np.nan
         for _, index in out.groupby(family, sort=False).groups.items():
-            out.loc[index, "p_holm"] = holm(out.loc[index, "p_value"])
+            out.loc[index, adjusted] = adjust(out.loc[index, "p_value"])
     else:
-        out["p_holm"] = holm(out["p_value"]) if len(out) else []
-    out["significant"] = out["p_holm"] < alpha
+        out[adjusted] = adjust(out["p_value"]) if len(out) else []
+    out["significant"] = out[adjusted] < alpha
     out["supported"] = out["reference_better"] & (out["significant"] | out["cohens_d"].abs().ge(0.5))
-    out["correction"] = "holm"
+    out["correction"] = correction
     return out
 
 

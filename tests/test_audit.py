@@ -4,11 +4,12 @@ import pandas as pd
 import pytest
 import torch
 
-from hexagan import gap, metrics, protocol
+from hexagan import metrics, protocol
 from hexagan.data import load_dataset
 from hexagan.estimators import HexaGANClassifier, HexaGANImputer
 from hexagan.model import EvalData, HexaGAN, HexaGANCore, TrainConfig
 from hexagan.networks import hidden_size
+from hexagan.suite import gap
 from hexagan.training import ReplicaData
 
 from test_hexagan import FAST, FAST_C, eval_set, make_data

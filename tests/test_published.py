@@ -1,22 +1,26 @@
 """results/ in git is what this checkout's code renders from the published runs (no stale table or report).
 
 The workflow cannot see a change of the rendering code in a fresh clone (git gives every file about the
-same time), so a change to hexagan/report.py must re-render results/ in the same commit; this catches it.
+same time), so a change to the renderers (hexagan/suite/) must re-render results/ in the same commit; this catches it.
 """
 import json
 from pathlib import Path
 
 import pytest
 
-from hexagan import experiments as X
-from hexagan import report as R
+from hexagan.suite.config import canonical_json, load_config
+from hexagan.suite.constants import REPORT_PATH, TABLE_KINDS
+from hexagan.suite.plan import Plan
+from hexagan.suite.report import write_report
+from hexagan.suite.significance import render_stats_files
+from hexagan.suite.tables import render_table_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def plan():
-    return X.Plan(X.load_config(ROOT / "config" / "published.yaml"), check_data=False)
+    return Plan(load_config(ROOT / "config" / "published.yaml"), check_data=False)
 
 
 @pytest.fixture(autouse=True)
@@ -25,18 +29,18 @@ def at_root(monkeypatch):
 
 
 def as_the_rule_passes_it(spec: dict) -> dict:
-    return json.loads(X.canonical_json(spec))  # the rules pass specs as canonical (key-sorted) JSON
+    return json.loads(canonical_json(spec))  # the rules pass specs as canonical (key-sorted) JSON
 
 
 def rendered(plan, name: str, tmp_path: Path) -> dict[str, Path]:
     outputs = {ext: tmp_path / f"{name}.{ext}" for ext in plan.outputs(name)}
-    render = R.render_stats_files if plan.experiments[name].kind == "stats" else R.render_table_files
+    render = render_stats_files if plan.experiments[name].kind == "stats" else render_table_files
     render(as_the_rule_passes_it(plan.experiment_spec(name)), **{ext: str(path) for ext, path in outputs.items()})
     return outputs
 
 
 def test_published_tables_are_rendered_by_this_code(plan, tmp_path):
-    names = plan.enabled(X.TABLE_KINDS + ("stats",))
+    names = plan.enabled(TABLE_KINDS + ("stats",))
     assert names, "config/published.yaml publishes no table"
     for name in names:
         for ext, path in rendered(plan, name, tmp_path).items():
@@ -47,6 +51,6 @@ def test_published_tables_are_rendered_by_this_code(plan, tmp_path):
 def test_published_report_is_rendered_by_this_code(plan, tmp_path):
     inputs = plan.report_inputs()
     path = tmp_path / "report.md"
-    R.write_report(as_the_rule_passes_it(plan.report_spec()), summaries=inputs["summaries"], runs=inputs["runs"],
+    write_report(as_the_rule_passes_it(plan.report_spec()), summaries=inputs["summaries"], runs=inputs["runs"],
                    stats_csv=next(iter(inputs["stats"]), None), path=str(path))
-    assert path.read_text() == (ROOT / X.REPORT_PATH).read_text(), "results/report.md is stale: re-render results/"
+    assert path.read_text() == (ROOT / REPORT_PATH).read_text(), "results/report.md is stale: re-render results/"

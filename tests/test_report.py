@@ -3,8 +3,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hexagan import report
-from hexagan.experiments import summarize
+from hexagan.suite.aggregate import read_jobs, summarize
+from hexagan.suite.claims import build_claims
+from hexagan.suite.comparison import Results, comparison_frame, hexagan_beside
+from hexagan.suite.constants import lower_is_better
+from hexagan.suite.report import job_costs
+from hexagan.suite.tables import best_mask, format_cell, format_table, layout, to_latex, to_markdown
 
 
 def _values():
@@ -28,17 +32,17 @@ def test_summarize_mean_std_n():
 
 
 def test_format_cell():
-    assert report.format_cell(0.12345, 0.0012) == "0.1235 ± 0.0012"
-    assert report.format_cell(0.1, None) == "0.1000"
-    assert report.format_cell(0.1, 0.02, bold=True, style="md") == "**0.1000 ± 0.0200**"
-    assert report.format_cell(0.1, 0.02, bold=True, style="tex") == r"\textbf{0.1000 $\pm$ 0.0200}"
-    assert report.format_cell(float("nan"), 0.1) == "–"
+    assert format_cell(0.12345, 0.0012) == "0.1235 ± 0.0012"
+    assert format_cell(0.1, None) == "0.1000"
+    assert format_cell(0.1, 0.02, bold=True, style="md") == "**0.1000 ± 0.0200**"
+    assert format_cell(0.1, 0.02, bold=True, style="tex") == r"\textbf{0.1000 $\pm$ 0.0200}"
+    assert format_cell(float("nan"), 0.1) == "–"
 
 
 def _table(metric, style="md"):
     s = summarize(_values()).rename(columns={"dataset": "column"})
-    means, stds = report.layout(s, metric, rows=["A", "B"])
-    return report.format_table(means, stds, lower=report.lower_is_better(metric), style=style)
+    means, stds = layout(s, metric, rows=["A", "B"])
+    return format_table(means, stds, lower=lower_is_better(metric), style=style)
 
 
 def test_rmse_best_is_lowest_per_column():
@@ -57,29 +61,29 @@ def test_f1_best_is_highest_per_column():
 
 def test_ties_at_shown_precision_are_all_bold():
     means = pd.DataFrame({"x": [0.10001, 0.10004, 0.2]}, index=["a", "b", "c"])
-    t = report.format_table(means, lower=True, style="md")
+    t = format_table(means, lower=True, style="md")
     assert t.loc["a", "x"].startswith("**") and t.loc["b", "x"].startswith("**") and not t.loc["c", "x"].startswith("**")
 
 
 def test_best_along_rows():
     means = pd.DataFrame({"v=0": [0.2], "v=1": [0.1]}, index=["alpha1"])
-    t = report.format_table(means, lower=True, style="plain", axis=1)
-    bold = report.best_mask(means, lower=True, axis=1)
+    t = format_table(means, lower=True, style="plain", axis=1)
+    bold = best_mask(means, lower=True, axis=1)
     assert bold.loc["alpha1"].tolist() == [False, True]
     assert t.loc["alpha1", "v=1"] == "0.1000"
 
 
 def test_markdown_and_latex():
-    md = report.to_markdown(_table("f1"), index_name="method")
+    md = to_markdown(_table("f1"), index_name="method")
     assert md.splitlines()[0].startswith("| method") and "**0.9500 ± 0.0100**" in md
-    tex = report.to_latex(_table("f1", style="tex"), caption="F1 & more", label="tab:x", index_name="method")
+    tex = to_latex(_table("f1", style="tex"), caption="F1 & more", label="tab:x", index_name="method")
     assert r"\begin{tabular}{lrr}" in tex and r"\textbf{0.9500 $\pm$ 0.0100}" in tex
     assert r"\caption{F1 \& more}" in tex and tex.rstrip().endswith(r"\end{table}")
 
 
 def test_unknown_style():
     with pytest.raises(ValueError, match="unknown style"):
-        report.format_table(pd.DataFrame({"x": [1.0]}), lower=True, style="html")
+        format_table(pd.DataFrame({"x": [1.0]}), lower=True, style="html")
 
 
 def test_comparison_with_the_paper():
@@ -89,7 +93,7 @@ def test_comparison_with_the_paper():
         dict(row="Zeros", paper_row="Zeros", dataset="breast", rate=0.2, metric="rmse", mean=0.30, std=0.01, n=2,
              setting=np.nan, param=np.nan),
     ])
-    cmp = report.comparison_frame(ours, "table1")
+    cmp = comparison_frame(ours, "table1")
     cell = cmp[(cmp["row"] == "Zeros") & (cmp["column"] == "breast")].iloc[0]
     assert cell["paper"] == 0.2699 and cell["ours"] == 0.27
     assert cell["difference"] == pytest.approx(0.27 - 0.2699)
@@ -105,7 +109,7 @@ def test_job_costs_one_row_per_job_longest_first(tmp_path):
                 for r in range(2) for f in range(3) for m in ("rmse", "f1")]
         paths.append(tmp_path / f"{label}.tsv")
         pd.DataFrame(rows).to_csv(paths[-1], sep="\t", index=False)
-    costs = report.job_costs(report.read_jobs([str(p) for p in paths]))
+    costs = job_costs(read_jobs([str(p) for p in paths]))
     assert costs["label"].tolist() == ["hexagan", "knn"]
     assert costs["splits"].tolist() == [6, 6] and costs["wall_minutes"].tolist() == [30.0, 0.1]
 
@@ -113,14 +117,14 @@ def test_job_costs_one_row_per_job_longest_first(tmp_path):
 def test_claims_on_some_datasets_check_both_sides_on_those():
     """With run_datasets, "every dataset" claims are checked on the datasets run, for the paper too."""
     spec = {"experiments": {}}
-    claims = report.build_claims(report._Results(spec, {}), only=["breast", "wine"]).set_index("claim")
+    claims = build_claims(Results(spec, {}), only=["breast", "wine"]).set_index("claim")
     # Table 1 on breast and wine only: the paper's HexaGAN is lowest on both.
     assert claims.loc["HexaGAN has the lowest RMSE on every dataset", "paper's numbers"] == "holds"
     assert claims.loc["HexaGAN has the lowest RMSE on every dataset", "our run"] == "not evaluated"
     # Claims about a dataset not run are not evaluated, on either side.
     madelon = "On madelon, HexaGAN w/o GCG beats MICE + CS + TripleGAN and GAIN + CS + TripleGAN"
     assert claims.loc[madelon, "paper's numbers"] == "not evaluated"
-    full = report.build_claims(report._Results(spec, {})).set_index("claim")
+    full = build_claims(Results(spec, {})).set_index("claim")
     assert full.loc[madelon, "paper's numbers"] == "holds"
 
 
@@ -129,10 +133,10 @@ def test_hexagan_beside_a_beyond_the_paper_table():
                           "mechanism": "mcar", "metric": "f1", "mean": [0.93, 0.89, 0.95]})
     hexa = pd.DataFrame({"paper_row": ["HexaGAN", "HexaGAN", "MLP"], "dataset": ["breast", "wine", "breast"],
                          "mechanism": "mcar", "metric": "f1", "mean": [0.928, 0.962, 0.99]})
-    line = report.hexagan_beside(floor, hexa, "f1", "Table 2")
+    line = hexagan_beside(floor, hexa, "f1", "Table 2")
     assert line == ("For comparison, HexaGAN in our Table 2 (F1): breast 0.9280 (worse than this table's best, "
                     "0.9300), wine 0.9620 (better than this table's best, 0.9500).")
     rmse = floor.assign(metric="rmse", mean=[0.05, 0.14, 0.13])
-    assert "breast 0.0900 (worse than this table's best, 0.0500)" in report.hexagan_beside(
+    assert "breast 0.0900 (worse than this table's best, 0.0500)" in hexagan_beside(
         rmse, hexa.assign(metric="rmse", mean=[0.09, 0.12, 0.2]), "rmse", "Table 1")
-    assert report.hexagan_beside(floor.assign(mechanism="mnar"), hexa, "f1", "Table 2") is None  # other settings
+    assert hexagan_beside(floor.assign(mechanism="mnar"), hexa, "f1", "Table 2") is None  # other settings

@@ -97,3 +97,23 @@ def test_compare_families_are_corrected_separately():
 def test_compare_without_reference_rows_is_empty():
     out = stats.compare(_frame(), "HexaGAN-typo", higher_is_better=False)
     assert out.empty and "p_holm" in out
+
+
+def test_compare_takes_the_configured_correction_and_refuses_others():
+    values = _frame()
+    out = stats.compare(values, "HexaGAN", higher_is_better=False, family="table", correction="holm")
+    assert (out["correction"] == "holm").all() and "p_holm" in out
+    with pytest.raises(ValueError, match=r"unknown correction 'bonferroni'; choose one of \['holm'\]"):
+        stats.compare(values, "HexaGAN", higher_is_better=False, family="table", correction="bonferroni")
+
+
+def test_stats_renderer_reads_the_configured_correction(tmp_path):
+    """The stats experiment's ``correction`` (config.yaml) is what the renderer applies; an unknown one fails."""
+    from hexagan.suite.significance import render_stats_files
+
+    files = {ext: str(tmp_path / f"stats.{ext}") for ext in ("csv", "md", "tex")}
+    spec = {"name": "stats", "reference": {}, "tables": {}, "correction": "bonferroni"}
+    with pytest.raises(ValueError, match="unknown correction 'bonferroni'"):
+        render_stats_files(spec, **files)
+    render_stats_files({**spec, "correction": "holm"}, **files)
+    assert "Holm's correction within each table" in (tmp_path / "stats.md").read_text()

@@ -12,7 +12,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from hexagan import experiments as X
+from hexagan.suite import job as suite_job
+from hexagan.suite.aggregate import history_frame, read_extras
+from hexagan.suite.config import ConfigError, canonical_json, load_config, merge, unavailable_methods
+from hexagan.suite.data import subsample, subsample_features
+from hexagan.suite.job import run_job, run_job_to_files
+from hexagan.suite.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEFILE = ROOT / "workflow" / "Snakefile"
@@ -20,10 +25,10 @@ DATA = Path(os.environ.get("HEXAGAN_DATA") or ROOT.parent / "shared" / "data")
 needs_files = pytest.mark.skipif(not DATA.is_dir(), reason=f"dataset files not found in {DATA}")
 
 
-def snakemake(*args, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+def snakemake(*args, cwd: Path, check: bool = True, snakefile: Path = SNAKEFILE) -> subprocess.CompletedProcess:
     """Run the workflow's Snakefile with the given arguments in working directory ``cwd``."""
     env = {**os.environ, "HEXAGAN_DATA": str(DATA)}
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--directory", str(cwd), *args]
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(snakefile), "--directory", str(cwd), *args]
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
@@ -38,23 +43,23 @@ def job_counts(output: str) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def full_config():
-    return X.load_config()
+    return load_config()
 
 
 @pytest.fixture(scope="module")
 def full_plan(full_config):
-    return X.Plan(full_config, check_data=False)
+    return Plan(full_config, check_data=False)
 
 
 # -- configuration --------------------------------------------------------------------------------
 
 
 def test_configs_validate(full_plan):
-    quick = X.Plan(X.load_config(ROOT / "config" / "quick.yaml"), check_data=False)
+    quick = Plan(load_config(ROOT / "config" / "quick.yaml"), check_data=False)
     assert quick.out == "quick" and full_plan.out == "."
     assert set(quick.jobs) == set(full_plan.jobs)  # the same DAG, other budgets
     assert quick.protocol["repeats"] == [0] and quick.protocol["folds"] == [0, 1]
-    published = X.Plan(X.load_config(ROOT / "config" / "published.yaml"), check_data=False)
+    published = Plan(load_config(ROOT / "config" / "published.yaml"), check_data=False)
     assert set(published.jobs) <= set(full_plan.jobs)  # a part of the full grid, at its budget
 
 
@@ -66,21 +71,21 @@ def test_every_registry_method_is_in_the_catalogue(full_config):
 
 
 def test_typo_in_a_method_name_is_a_clear_error(full_config):
-    config = X.merge(full_config, {"methods": {"gain": {"method": "gian"}}})
-    with pytest.raises(X.ConfigError, match=r"methods\.gain\.method: unknown method 'gian'; did you mean 'gain'\?"):
-        X.Plan(config, check_data=False)
+    config = merge(full_config, {"methods": {"gain": {"method": "gian"}}})
+    with pytest.raises(ConfigError, match=r"methods\.gain\.method: unknown method 'gian'; did you mean 'gain'\?"):
+        Plan(config, check_data=False)
 
 
 def test_typo_in_a_label_is_a_clear_error(full_config):
-    config = X.merge(full_config, {"experiments": {"table3": {"methods": ["hexagan", "mice+cs+triplgan"]}}})
-    with pytest.raises(X.ConfigError, match=r"experiments\.table3\.methods: unknown method label 'mice\+cs\+triplgan'; "
+    config = merge(full_config, {"experiments": {"table3": {"methods": ["hexagan", "mice+cs+triplgan"]}}})
+    with pytest.raises(ConfigError, match=r"experiments\.table3\.methods: unknown method label 'mice\+cs\+triplgan'; "
                                             r"did you mean 'mice\+cs\+triplegan'\?"):
-        X.Plan(config, check_data=False)
+        Plan(config, check_data=False)
 
 
 def test_schema_rejects_an_unknown_key():
     with pytest.raises(Exception, match="protocl"):
-        X.load_config(overrides={"protocl": {"n_folds": 3}})
+        load_config(overrides={"protocl": {"n_folds": 3}})
 
 
 def test_extends_and_dataset_params(full_plan):
@@ -104,7 +109,7 @@ def test_shared_jobs_run_once(full_plan):
     assert sens[("alpha1", 0)] == "hexagan_imputer__alpha1-0"
     labels = [job.label for job in full_plan.jobs.values()]
     assert "hexagan_imputer__alpha1-10" not in labels
-    assert len(full_plan.jobs) == len({(j.dataset, j.mechanism, j.rate, j.method, X.canonical_json(j.params),
+    assert len(full_plan.jobs) == len({(j.dataset, j.mechanism, j.rate, j.method, canonical_json(j.params),
                                          j.protocol) for j in full_plan.jobs.values()})
 
 
@@ -117,15 +122,15 @@ def test_protocol_overlays_run_audit_jobs_apart(full_config, full_plan):
     spec, honest_spec = full_plan.job_spec(job)["protocol"], full_plan.job_spec(honest)["protocol"]
     assert spec == {**honest_spec, **full_config["protocols"]["global_monitor"], "name": "global_monitor"}
     assert "name" not in honest_spec and "monitor_every" not in honest_spec  # published jobs' specs unchanged
-    wrong = X.merge(full_config, {"experiments": {"table1_audit": {"protocol": "authros"}}})
-    with pytest.raises(X.ConfigError, match="unknown protocol 'authros'.*authors"):
-        X.Plan(wrong, check_data=False)
+    wrong = merge(full_config, {"experiments": {"table1_audit": {"protocol": "authros"}}})
+    with pytest.raises(ConfigError, match="unknown protocol 'authros'.*authors"):
+        Plan(wrong, check_data=False)
 
 
 def test_changing_one_variant_changes_only_its_jobs(full_config, full_plan):
-    changed = X.Plan(X.merge(full_config, {"methods": {"gain": {"params": {"hint_rate": 0.8}}}}), check_data=False)
-    before = {k: X.canonical_json(full_plan.job_spec(j)) for k, j in full_plan.jobs.items()}
-    after = {k: X.canonical_json(changed.job_spec(j)) for k, j in changed.jobs.items()}
+    changed = Plan(merge(full_config, {"methods": {"gain": {"params": {"hint_rate": 0.8}}}}), check_data=False)
+    before = {k: canonical_json(full_plan.job_spec(j)) for k, j in full_plan.jobs.items()}
+    after = {k: canonical_json(changed.job_spec(j)) for k, j in changed.jobs.items()}
     assert before.keys() == after.keys()
     differ = {k[3] for k in before if before[k] != after[k]}
     assert differ == {"gain", "gain@authors"}  # its audit job (Table 1 under the authors' protocol) too
@@ -134,7 +139,7 @@ def test_changing_one_variant_changes_only_its_jobs(full_config, full_plan):
 def test_resources(full_config, full_plan):
     job = full_plan.job("mnist", "mcar", "0.5", "hexagan_mnist")
     assert full_plan.resources(job)["gpu"] == 0  # local default: CPU
-    gpu = X.Plan(X.merge(full_config, {"request_gpus": True}), check_data=False)
+    gpu = Plan(merge(full_config, {"request_gpus": True}), check_data=False)
     assert gpu.resources(job)["gpu"] == 1
     assert gpu.resources(gpu.job("breast", "mcar", "0.2", "knn"))["gpu"] == 0
     assert full_plan.resources(job)["mem_mb"] == full_config["resources"]["datasets"]["mnist"]["mem_mb"]
@@ -144,9 +149,9 @@ def test_resources_by_method_override_the_dataset(full_config):
     layers = {"default": {"mem_mb": 1000, "runtime": 10}, "datasets": {"madelon": {"runtime": 20}},
               "methods": {"mice": {"runtime": 30}, "knn": {"mem_mb": 2000}},
               "methods_by_dataset": {"madelon": {"hexagan_imputer": {"runtime": 40}}}}
-    config = X.merge(full_config, {})
+    config = merge(full_config, {})
     config["resources"] = layers  # replaced, not merged into the config's own layers
-    plan = X.Plan(config, check_data=False)
+    plan = Plan(config, check_data=False)
 
     def of(dataset, label):
         res = plan.resources(plan.job(dataset, "mcar", "0.2", label))
@@ -171,22 +176,22 @@ def test_resources_by_method_override_the_dataset(full_config):
     ({"subsample": {"mnsit": 100}}, r"subsample: unknown dataset 'mnsit'; did you mean 'mnist'"),
 ])
 def test_a_typo_in_a_settings_key_is_a_clear_error(full_config, setting, message):
-    with pytest.raises(X.ConfigError, match=message):
-        X.Plan(X.merge(full_config, setting), check_data=False)
+    with pytest.raises(ConfigError, match=message):
+        Plan(merge(full_config, setting), check_data=False)
 
 
 def test_run_datasets_narrows_every_experiment(full_config):
-    plan = X.Plan(X.merge(full_config, {"run_datasets": ["breast", "wine"]}), check_data=False)
+    plan = Plan(merge(full_config, {"run_datasets": ["breast", "wine"]}), check_data=False)
     assert {job.dataset for job in plan.jobs.values()} == {"breast", "wine"}
     assert {c.dataset for c in plan.experiments["table1"].cells} == {"breast", "wine"}  # despite mnist's rate
     assert not plan.experiments["figure6"].enabled  # credit only
     assert plan.experiments["figure6"].skipped_because == "none of its datasets in run_datasets"
-    with pytest.raises(X.ConfigError, match=r"run_datasets: unknown dataset 'wnie'; did you mean 'wine'\?"):
-        X.Plan(X.merge(full_config, {"run_datasets": ["wnie"]}), check_data=False)
+    with pytest.raises(ConfigError, match=r"run_datasets: unknown dataset 'wnie'; did you mean 'wine'\?"):
+        Plan(merge(full_config, {"run_datasets": ["wnie"]}), check_data=False)
 
 
 def test_celeba_runs_only_with_its_data(full_config):
-    plan = X.Plan(full_config)  # looks for the files
+    plan = Plan(full_config)  # looks for the files
     assert not plan.experiments["celeba"].enabled
     assert "data absent" in plan.experiments["celeba"].skipped_because
     assert not any(job.dataset.startswith("celeba") for job in plan.jobs.values())
@@ -205,9 +210,18 @@ def test_dry_run_lists_the_full_grid(tmp_path, full_config, full_plan):
     # the 20 % points), the sensitivity sweeps (12 beyond the defaults), the learning curves (6), the MNIST
     # conv imputer (1) and the MNIST snapshots (1); and 36 audit jobs on breast and wine (Table 1's HexaGAN 2 + 14
     # under the authors' protocol, Table 2's 10 + 10).
-    assert counts["run"] == len(X.Plan(full_config).jobs) == len(full_plan.jobs) - len(celeba) == 247
+    assert counts["run"] == len(Plan(full_config).jobs) == len(full_plan.jobs) - len(celeba) == 247
     assert counts["masks"] == 170  # (4 UCI x 3 mechanisms + credit x 4 more rates + MNIST) x 10 repeats
     assert counts["table"] == 14 and counts["figure"] == 6 and counts["stats"] == 1 and counts["report"] == 1
+
+
+@needs_files
+def test_root_snakefile_is_the_same_workflow(tmp_path):
+    """`snakemake` from the repository's root (the README) reads the root Snakefile: same jobs, same default target."""
+    args = ("--dry-run", "--quiet", "rules", "--cores", "2", "--configfile", str(ROOT / "config" / "quick.yaml"))
+    from_root = job_counts(snakemake(*args, cwd=tmp_path, snakefile=ROOT / "Snakefile").stdout)
+    assert from_root == job_counts(snakemake(*args, cwd=tmp_path).stdout)
+    assert from_root["all"] == 1 and from_root["run"] > 0  # the default target is rule all, not the first rule
 
 
 @needs_files
@@ -293,24 +307,24 @@ def test_subsample_is_stratified_and_deterministic():
     from hexagan.data import load_dataset
 
     ds = load_dataset("breast")
-    a, b = X.subsample(ds, 100, seed=0), X.subsample(ds, 100, seed=0)
+    a, b = subsample(ds, 100, seed=0), subsample(ds, 100, seed=0)
     assert len(a.y) == 100 and (a.X == b.X).all()
     assert abs(a.y.mean() - ds.y.mean()) < 0.02
-    assert not (X.subsample(ds, 100, seed=1).X == a.X).all()
-    assert X.subsample_features(ds, 5, seed=0).n_features == 5
+    assert not (subsample(ds, 100, seed=1).X == a.X).all()
+    assert subsample_features(ds, 5, seed=0).n_features == 5
 
 
 def test_a_missing_method_module_fails_clearly(monkeypatch, full_config):
     from hexagan import methods
 
     monkeypatch.setitem(methods._BUILTIN_MODULES, "ghost", "baselines.ghost")
-    assert X.unavailable_methods(["ghost", "zeros"]) == {"ghost": "module baselines.ghost not found"}
-    plan = X.Plan(X.merge(full_config, {"run_experiments": ["g"], "methods": {"ghost": {"method": "ghost"}},
+    assert unavailable_methods(["ghost", "zeros"]) == {"ghost": "module baselines.ghost not found"}
+    plan = Plan(merge(full_config, {"run_experiments": ["g"], "methods": {"ghost": {"method": "ghost"}},
                                         "experiments": {"g": {"kind": "table", "datasets": ["breast"],
                                                               "methods": ["ghost"]}}}), check_data=False)
     spec = plan.job_spec(plan.job("breast", "mcar", "0.2", "ghost"))
     with pytest.raises(methods.MethodError, match="'ghost' is in the registry but its implementation cannot be imported"):
-        X.run_job(spec)
+        run_job(spec)
 
 
 def test_run_job_records_the_commit_it_started_from(full_config, monkeypatch):
@@ -318,18 +332,18 @@ def test_run_job_records_the_commit_it_started_from(full_config, monkeypatch):
     from hexagan import protocol
 
     commits = iter(["started-at", "moved-on"])
-    monkeypatch.setattr(X, "_git_commit", lambda: next(commits))
+    monkeypatch.setattr(suite_job, "_git_commit", lambda: next(commits))
     train = protocol.run
-    monkeypatch.setattr(protocol, "run", lambda *a, **kw: (X._git_commit(), train(*a, **kw))[1])
-    plan = X.Plan(X.merge(full_config, {"protocol": {"repeats": [0], "folds": [0]}}), check_data=False)
-    results, _ = X.run_job(plan.job_spec(plan.job("wine", "mcar", "0.2", "zeros")))
+    monkeypatch.setattr(protocol, "run", lambda *a, **kw: (suite_job._git_commit(), train(*a, **kw))[1])
+    plan = Plan(merge(full_config, {"protocol": {"repeats": [0], "folds": [0]}}), check_data=False)
+    results, _ = run_job(plan.job_spec(plan.job("wine", "mcar", "0.2", "zeros")))
     assert set(results["git_commit"]) == {"started-at"}
 
 
 def test_run_job_keeps_curves_snapshots_and_samples(full_config, monkeypatch, tmp_path):
     """A job that figures need keeps the learning curves, the snapshots and class-conditional samples."""
     monkeypatch.syspath_prepend(str(Path(__file__).parent))  # the plugin module tests/fake_method.py
-    config = X.merge(full_config, {
+    config = merge(full_config, {
         "plugins": ["fake_method"],  # registers "fake_hexagan"
         "run_experiments": ["curves", "snaps", "samples"], "protocol": {"repeats": [0], "folds": [0, 1]},
         "methods": {"fake": {"method": "fake_hexagan"}},
@@ -338,24 +352,24 @@ def test_run_job_keeps_curves_snapshots_and_samples(full_config, monkeypatch, tm
             "snaps": {"kind": "mnist_tsne", "datasets": ["wine"], "methods": ["fake"]},
             "samples": {"kind": "mnist_samples", "datasets": ["wine"], "methods": ["fake"]},
         }})
-    plan = X.Plan(X.merge(config, {"output_dir": str(tmp_path)}), check_data=False)
+    plan = Plan(merge(config, {"output_dir": str(tmp_path)}), check_data=False)
     assert len(plan.jobs) == 1  # three experiments, one job
     job = plan.job("wine", "mcar", "0.2", "fake")
     assert job.history and job.snapshots and job.samples
-    X.run_job_to_files(plan.job_spec(job), [], plan.run_path(job), plan.extras_path(job))
+    run_job_to_files(plan.job_spec(job), [], plan.run_path(job), plan.extras_path(job))
     results = pd.read_csv(plan.run_path(job), sep="\t")
-    extras = X.read_extras(plan.extras_path(job))
+    extras = read_extras(plan.extras_path(job))
     assert set(results["fold"]) == {0, 1} and (results["label"] == "fake").all()
-    curves = X.history_frame(extras)
+    curves = history_frame(extras)
     assert set(curves["fold"]) == {0, 1} and set(curves["name"]) == {"val_rmse", "loss"}
     assert extras["snapshot/3/h_l"].shape == (20, 4) and "snapshot/3/y_c" in extras
     assert extras["samples/x"].shape == (2 * 10, 13) and list(extras["samples/y"][:11]) == [0] * 10 + [1]
     assert extras["history/name"].dtype.kind == extras["history/phase"].dtype.kind == "U"  # no pickle needed
 
-    from hexagan import report
+    from hexagan.suite.figures import render_figure_files
 
     for name in ("curves", "snaps"):  # the learning curves and the t-SNE render from these extras
         out = plan.outputs(name)
-        data = report.render_figure_files(plan.experiment_spec(name), **out)
+        data = render_figure_files(plan.experiment_spec(name), **out)
         assert Path(out["png"]).stat().st_size > 0 and Path(out["pdf"]).stat().st_size > 0
         assert len(data) and Path(out["csv"]).is_file()

@@ -1,5 +1,5 @@
 # Config validation, the job grid, and the input functions every rule uses.
-import json
+import glob
 import os
 import sys
 
@@ -7,18 +7,21 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 # The hexagan package of this checkout, whether or not it is installed.
-sys.path.insert(0, os.path.normpath(os.path.join(workflow.basedir, "..")))
-from hexagan import experiments as X  # noqa: E402
+sys.path.insert(0, REPO)
+from hexagan.missingness import MECHANISMS  # noqa: E402
+from hexagan.suite import constants as C  # noqa: E402
+from hexagan.suite.config import SCHEMA, ConfigError, canonical_json, unavailable_methods  # noqa: E402
+from hexagan.suite.plan import Plan  # noqa: E402
 
 
-validate(config, schema="../schemas/config.schema.yaml")
+validate(config, schema=str(SCHEMA))
 
 try:
-    PLAN = X.Plan(config)
-except X.ConfigError as err:
+    PLAN = Plan(config)
+except ConfigError as err:
     raise WorkflowError(f"invalid configuration: {err}") from None
 
-_MISSING = X.unavailable_methods({job.method for job in PLAN.jobs.values()})
+_MISSING = unavailable_methods({job.method for job in PLAN.jobs.values()})
 if _MISSING:
     print("warning: these methods cannot be imported yet; their jobs will fail:", file=sys.stderr)
     for _name, _why in _MISSING.items():
@@ -34,17 +37,24 @@ def _one_of(names):
 
 wildcard_constraints:
     dataset=r"[^/]+",
-    mechanism="|".join(X.MECHANISMS),
+    mechanism="|".join(MECHANISMS),
     rate=r"[0-9.]+",
     label=r"[^/]+",
     repeat=r"\d+",
 
 
+# The software every step runs with (snakemake --lint wants each to name its environment): the
+# repository's conda environment, the same as pyproject.toml.  Used only with
+# --software-deployment-method conda; the README's make targets run every step in the .venv instead.
+ENV = os.path.join(REPO, "environment.yml")
+
+
 # Code the renderers read: editing it re-renders the tables, figures and report (not the training jobs).
-RENDER_CODE = [
-    os.path.relpath(os.path.join(workflow.basedir, "..", "hexagan", name))
-    for name in ("report.py", "gap.py", "stats.py", "paper.py", "paper_results.csv", "experiments.py")
-]
+RENDER_CODE = sorted(
+    os.path.relpath(path)
+    for pattern in ("suite/*.py", "stats.py", "paper.py", "paper_*.csv", "paper_*.yaml")
+    for path in glob.glob(os.path.join(REPO, "hexagan", pattern))
+)
 
 
 def job_of(wildcards):
@@ -52,7 +62,7 @@ def job_of(wildcards):
 
 
 def job_spec(wildcards):
-    return X.canonical_json(PLAN.job_spec(job_of(wildcards)))
+    return canonical_json(PLAN.job_spec(job_of(wildcards)))
 
 
 def job_resource(key):
@@ -60,11 +70,11 @@ def job_resource(key):
 
 
 def mask_spec(wildcards):
-    return X.canonical_json(PLAN.mask_spec(wildcards.dataset, wildcards.mechanism, wildcards.rate, wildcards.repeat))
+    return canonical_json(PLAN.mask_spec(wildcards.dataset, wildcards.mechanism, wildcards.rate, wildcards.repeat))
 
 
 def experiment_spec(wildcards):
-    return X.canonical_json(PLAN.experiment_spec(wildcards.name))
+    return canonical_json(PLAN.experiment_spec(wildcards.name))
 
 
 def experiment_caption(wildcards):

@@ -3,13 +3,15 @@
 
 rule masks:
     output:
-        PLAN.path(X.MASK_PATH),
+        PLAN.path(C.MASK_PATH),
     params:
         spec=mask_spec,
     log:
-        PLAN.path(X.MASK_LOG_PATH),
+        PLAN.path(C.MASK_LOG_PATH),
     resources:
         mem_mb=lambda wildcards: 8000 if wildcards.dataset.startswith(("mnist", "celeba")) else 2000,
         runtime=30,
+    conda:
+        ENV
     script:
         "../scripts/make_masks.py"

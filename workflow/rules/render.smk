@@ -7,15 +7,15 @@ rule table:
         runs=lambda wildcards: PLAN.experiment_inputs(wildcards.name)["runs"],
         code=RENDER_CODE,
     output:
-        csv=PLAN.path(X.TABLE_PATH, name="{name}", ext="csv"),
+        csv=PLAN.path(C.TABLE_PATH, name="{name}", ext="csv"),
         md=report(
-            PLAN.path(X.TABLE_PATH, name="{name}", ext="md"),
+            PLAN.path(C.TABLE_PATH, name="{name}", ext="md"),
             caption="../report/table.rst",
             category="Tables",
             labels={"experiment": "{name}", "format": "Markdown"},
         ),
         tex=report(
-            PLAN.path(X.TABLE_PATH, name="{name}", ext="tex"),
+            PLAN.path(C.TABLE_PATH, name="{name}", ext="tex"),
             caption="../report/table.rst",
             category="Tables",
             labels={"experiment": "{name}", "format": "LaTeX"},
@@ -24,9 +24,11 @@ rule table:
         spec=experiment_spec,
         caption=experiment_caption,
     wildcard_constraints:
-        name=_one_of(PLAN.enabled(X.TABLE_KINDS)),
+        name=_one_of(PLAN.enabled(C.TABLE_KINDS)),
     log:
         PLAN.path("logs/render/{name}.log"),
+    conda:
+        ENV
     script:
         "../scripts/render_table.py"
 
@@ -37,10 +39,10 @@ rule figure:
         extras=lambda wildcards: PLAN.experiment_inputs(wildcards.name)["extras"],
         code=RENDER_CODE,
     output:
-        csv=PLAN.path(X.TABLE_PATH, name="{name}", ext="csv"),
-        pdf=PLAN.path(X.FIGURE_PATH, name="{name}", ext="pdf"),
+        csv=PLAN.path(C.TABLE_PATH, name="{name}", ext="csv"),
+        pdf=PLAN.path(C.FIGURE_PATH, name="{name}", ext="pdf"),
         png=report(
-            PLAN.path(X.FIGURE_PATH, name="{name}", ext="png"),
+            PLAN.path(C.FIGURE_PATH, name="{name}", ext="png"),
             caption="../report/figure.rst",
             category="Figures",
             labels={"figure": "{name}"},
@@ -49,9 +51,11 @@ rule figure:
         spec=experiment_spec,
         caption=experiment_caption,
     wildcard_constraints:
-        name=_one_of(PLAN.enabled(X.FIGURE_KINDS)),
+        name=_one_of(PLAN.enabled(C.FIGURE_KINDS)),
     log:
         PLAN.path("logs/render/{name}.log"),
+    conda:
+        ENV
     script:
         "../scripts/render_figure.py"
 
@@ -61,14 +65,14 @@ rule stats:
         runs=lambda wildcards: PLAN.experiment_inputs(wildcards.name)["runs"],
         code=RENDER_CODE,
     output:
-        csv=PLAN.path(X.TABLE_PATH, name="{name}", ext="csv"),
+        csv=PLAN.path(C.TABLE_PATH, name="{name}", ext="csv"),
         md=report(
-            PLAN.path(X.TABLE_PATH, name="{name}", ext="md"),
+            PLAN.path(C.TABLE_PATH, name="{name}", ext="md"),
             caption="../report/stats.rst",
             category="Significance",
             labels={"experiment": "{name}", "format": "Markdown"},
         ),
-        tex=PLAN.path(X.TABLE_PATH, name="{name}", ext="tex"),
+        tex=PLAN.path(C.TABLE_PATH, name="{name}", ext="tex"),
     params:
         spec=experiment_spec,
         caption=experiment_caption,
@@ -76,5 +80,7 @@ rule stats:
         name=_one_of(PLAN.enabled(("stats",))),
     log:
         PLAN.path("logs/render/{name}.log"),
+    conda:
+        ENV
     script:
         "../scripts/render_stats.py"

@@ -6,10 +6,12 @@ rule report:
         **PLAN.report_inputs(),
         code=RENDER_CODE,
     output:
-        report(PLAN.path(X.REPORT_PATH), caption="../report/report.rst", category="Report"),
+        report(PLAN.path(C.REPORT_PATH), caption="../report/report.rst", category="Report"),
     params:
-        spec=X.canonical_json(PLAN.report_spec()),
+        spec=canonical_json(PLAN.report_spec()),
     log:
         PLAN.path("logs/render/report.log"),
+    conda:
+        ENV
     script:
         "../scripts/write_report.py"

@@ -9,18 +9,20 @@ rule run:
         # rerun with -R masks run.  (The code trigger is off for the same reason: profiles/default.)
         masks=lambda wildcards: [ancient(path) for path in PLAN.mask_paths(wildcards.dataset, wildcards.mechanism, wildcards.rate)],
     output:
-        tsv=PLAN.path(X.RUN_PATH),
-        extras=PLAN.path(X.EXTRAS_PATH),
+        tsv=PLAN.path(C.RUN_PATH),
+        extras=PLAN.path(C.EXTRAS_PATH),
     params:
         spec=job_spec,
     log:
-        PLAN.path(X.JOB_LOG_PATH),
+        PLAN.path(C.JOB_LOG_PATH),
     benchmark:
-        PLAN.path(X.BENCHMARK_PATH)
+        PLAN.path(C.BENCHMARK_PATH)
     threads: config["threads"]
     resources:
         mem_mb=job_resource("mem_mb"),
         runtime=job_resource("runtime"),
         gpu=job_resource("gpu"),
+    conda:
+        ENV
     script:
         "../scripts/run_job.py"

@@ -2,8 +2,9 @@
 import _checkout  # noqa: F401  (first: this checkout's hexagan)
 import json
 
-from hexagan import experiments as X
+from hexagan.suite.data import write_masks
+from hexagan.suite.logs import script_log
 
-with X.script_log(snakemake.log[0]):
+with script_log(snakemake.log[0]):
     spec = json.loads(snakemake.params.spec)
-    X.write_masks({**spec, "data_dir": snakemake.config.get("data_dir")}, snakemake.output[0])
+    write_masks({**spec, "data_dir": snakemake.config.get("data_dir")}, snakemake.output[0])

@@ -2,8 +2,8 @@
 import _checkout  # noqa: F401  (first: this checkout's hexagan)
 import json
 
-from hexagan import experiments as X
-from hexagan import report as R
+from hexagan.suite.logs import script_log
+from hexagan.suite.tables import render_table_files
 
-with X.script_log(snakemake.log[0]):
-    R.render_table_files(json.loads(snakemake.params.spec), **dict(snakemake.output))
+with script_log(snakemake.log[0]):
+    render_table_files(json.loads(snakemake.params.spec), **dict(snakemake.output))

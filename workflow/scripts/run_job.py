@@ -3,13 +3,15 @@ import _checkout  # noqa: F401  (first: this checkout's hexagan)
 import json
 import os
 
-from hexagan import experiments as X
+from hexagan.suite.constants import CHECKPOINTS_PATH
+from hexagan.suite.job import run_job_to_files
+from hexagan.suite.logs import script_log
 
-with X.script_log(snakemake.log[0]):
+with script_log(snakemake.log[0]):
     spec = json.loads(snakemake.params.spec)
     spec.update(data_dir=snakemake.config.get("data_dir"), plugins=snakemake.config.get("plugins") or [])
     # A rerun of a killed job (--rerun-incomplete, a requeued cluster job) resumes from its checkpoints.
     every = snakemake.config.get("checkpoint_every", 300)
-    checkpoints = None if every is None else os.path.join(snakemake.config.get("output_dir") or ".", X.CHECKPOINTS_PATH)
-    X.run_job_to_files(spec, list(snakemake.input.masks), snakemake.output.tsv, snakemake.output.extras,
-                       threads=snakemake.threads, checkpoints=checkpoints, checkpoint_every=every or 0)
+    checkpoints = None if every is None else os.path.join(snakemake.config.get("output_dir") or ".", CHECKPOINTS_PATH)
+    run_job_to_files(spec, list(snakemake.input.masks), snakemake.output.tsv, snakemake.output.extras,
+                     threads=snakemake.threads, checkpoints=checkpoints, checkpoint_every=every or 0)

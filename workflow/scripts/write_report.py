@@ -2,10 +2,10 @@
 import _checkout  # noqa: F401  (first: this checkout's hexagan)
 import json
 
-from hexagan import experiments as X
-from hexagan import report as R
+from hexagan.suite.logs import script_log
+from hexagan.suite.report import write_report
 
-with X.script_log(snakemake.log[0]):
-    R.write_report(json.loads(snakemake.params.spec), summaries=list(snakemake.input.summaries),
-                   runs=list(snakemake.input.runs), stats_csv=next(iter(snakemake.input.stats), None),
-                   path=snakemake.output[0])
+with script_log(snakemake.log[0]):
+    write_report(json.loads(snakemake.params.spec), summaries=list(snakemake.input.summaries),
+             runs=list(snakemake.input.runs), stats_csv=next(iter(snakemake.input.stats), None),
+             path=snakemake.output[0])

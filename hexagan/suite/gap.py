@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from hexagan import paper as P
-from hexagan.experiments import lower_is_better
+from hexagan.suite.constants import lower_is_better
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,33 @@
+"""Names every suite module shares: the paths of the workflow's files, experiment kinds, metric directions."""
+from __future__ import annotations
+
+#: Paths of the workflow's files, relative to ``output_dir``.
+RUN_PATH = "results/runs/{dataset}/{mechanism}_{rate}/{label}.tsv"
+EXTRAS_PATH = "results/runs/{dataset}/{mechanism}_{rate}/{label}.extras.npz"
+MASK_PATH = "results/masks/{dataset}/{mechanism}_{rate}/repeat{repeat}.npz"
+BENCHMARK_PATH = "results/benchmarks/{dataset}/{mechanism}_{rate}/{label}.tsv"
+JOB_LOG_PATH = "logs/runs/{dataset}/{mechanism}_{rate}/{label}.log"
+MASK_LOG_PATH = "logs/masks/{dataset}/{mechanism}_{rate}/repeat{repeat}.log"
+TABLE_PATH = "results/tables/{name}.{ext}"
+FIGURE_PATH = "figures/{name}.{ext}"
+REPORT_PATH = "results/report.md"
+#: Where training jobs checkpoint (one folder per config hash), relative to ``output_dir``: outside results/,
+#: git-ignored.
+CHECKPOINTS_PATH = ".hexagan-cache/checkpoints"
+
+#: Experiment kinds and what they render.
+TABLE_KINDS = ("table", "sensitivity")
+FIGURE_KINDS = ("rate_curve", "learning_curves", "mnist_imputations", "mnist_tsne", "mnist_samples")
+KINDS = TABLE_KINDS + FIGURE_KINDS + ("stats",)
+#: Kinds whose jobs must keep learning curves / snapshots / samples.
+NEEDS_HISTORY = ("learning_curves",)
+NEEDS_SNAPSHOTS = ("mnist_imputations", "mnist_tsne")
+NEEDS_SAMPLES = ("mnist_samples",)
+
+#: Metrics where lower is better; every other metric is higher-is-better.
+LOWER_IS_BETTER = ("rmse", "rmse_rowmean", "rmse_train", "rmse_train_rowmean", "fit_seconds")
+
+
+
+def lower_is_better(metric: str) -> bool:
+    return metric in LOWER_IS_BETTER

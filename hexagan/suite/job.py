@@ -1,0 +1,226 @@
+"""One training job (rule ``run``): every split of one (dataset, mechanism, rate, label), with provenance.
+
+What the rows depend on is the job's spec (:meth:`hexagan.suite.plan.Plan.job_spec`); what they record beside
+the numbers (git commit, library versions, device, wall time) is its provenance.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hexagan import methods as registry
+from hexagan import protocol
+from hexagan.io import atomic_path, checkpointing, write_table
+from hexagan.suite.config import canonical_json, config_hash, import_plugins
+from hexagan.suite.data import load
+
+
+def _git_commit() -> str:
+    root = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=10, check=True).stdout.strip()
+        # Rendered outputs are not code: a table re-rendered while a job trains must not mark it dirty.
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":!results", ":!figures"], capture_output=True, text=True, timeout=10).stdout.strip()
+        return commit + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _method_class(name: str):
+    """The registry class, with a clear error when its implementation is not importable."""
+    try:
+        return registry.get(name)
+    except ImportError as err:
+        raise registry.MethodError(
+            f"method {name!r} is in the registry but its implementation cannot be imported ({err}); "
+            f"it may not be written yet -- remove its labels from the config's experiments or add the module"
+        ) from err
+
+
+def _device_of(cls, params: dict) -> str:
+    """The device a job trains on, for the provenance columns."""
+    device = params.get("device")
+    if device is None:
+        return "cpu"
+    if device == "auto":
+        torch = sys.modules.get("torch")
+        return "cuda" if torch is not None and torch.cuda.is_available() else "cpu"
+    return str(device)
+
+
+class _Recorder:
+    """``on_fit`` hook of :func:`hexagan.protocol.run`: keeps curves, snapshots and samples of the fits."""
+
+    def __init__(self, spec: dict):
+        self.spec = spec
+        self.curves: list[pd.DataFrame] = []
+        self.arrays: dict[str, np.ndarray] = {}
+        self.index = 0
+
+    def __call__(self, est, sd) -> None:
+        i, self.index = self.index, self.index + 1
+        split = dict(repeat=sd.split.repeat, fold=sd.split.fold)
+        if self.spec.get("history"):
+            curves = getattr(est, "history_", None)
+            if curves is None:
+                curves = getattr(est, "curves_", None)
+            if curves is None:
+                raise RuntimeError(f"{type(est).__name__} has neither history_ nor curves_: no learning curves to keep")
+            curves = pd.DataFrame(curves)
+            if "replica" in curves and curves["replica"].nunique() > 1:
+                curves = curves[curves["replica"] == i]
+            self.curves.append(curves.drop(columns="replica", errors="ignore").assign(**split))
+        if i > 0:
+            return  # snapshots and samples come from the first split only
+        if self.spec.get("snapshots"):
+            snaps = getattr(est, "snapshots_", None)
+            if not snaps:
+                raise RuntimeError(f"{type(est).__name__} kept no snapshots_: set its snapshot_steps parameter")
+            rows = self.spec.get("snapshot_rows") or 16
+            for step, arrays in sorted(snaps.items()):
+                for name, value in arrays.items():
+                    value = _to_numpy(value)
+                    self.arrays[f"snapshot/{int(step)}/{name}"] = value[:rows] if value.ndim else value
+            self.arrays["data/x_true"] = sd.X_train_true[:rows].astype(np.float32)
+            self.arrays["data/x_missing"] = sd.X_train[:rows].astype(np.float32)
+            self.arrays["data/image_shape"] = np.asarray(self.spec.get("image_shape") or (), dtype=int)
+        n = self.spec.get("samples_per_class") or 0
+        if n:
+            model = getattr(est, "model_", None)
+            if model is None or not hasattr(model, "sample"):
+                raise RuntimeError(f"{type(est).__name__} has no model_.sample(n, y): cannot draw class-conditional samples")
+            y = np.repeat(np.arange(sd.n_classes), n)
+            out = model.sample(len(y), y)
+            arrays = out if isinstance(out, dict) else {"x": out}
+            for name, value in arrays.items():
+                value = _to_numpy(value)
+                self.arrays[f"samples/{name}"] = value[0] if value.ndim == 3 and value.shape[1] == len(y) else value
+            self.arrays["samples/y"] = y
+
+    def extras(self) -> dict[str, np.ndarray]:
+        out = dict(self.arrays)
+        if self.curves:
+            curves = pd.concat(self.curves, ignore_index=True)
+            for column in ("step", "repeat", "fold", "value"):
+                out[f"history/{column}"] = curves[column].to_numpy()
+            for column in ("name", "phase"):  # text as unicode arrays, not objects: loadable without pickle
+                if column in curves:
+                    out[f"history/{column}"] = np.asarray(curves[column].astype(str).tolist(), dtype=str)
+        return out
+
+
+def _to_numpy(value) -> np.ndarray:
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    value = np.asarray(value)
+    return value.astype(np.float32) if value.dtype.kind == "f" else value
+
+
+def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1, checkpoints=None,
+            checkpoint_every: float = 300.0) -> tuple[pd.DataFrame, dict]:
+    """Train every split of one job; return (tidy results with provenance, extras arrays).
+
+    Parameters
+    ----------
+    spec : dict
+        :meth:`Plan.job_spec` (dataset, method, params, protocol, ...).
+    mask_files : list of str, optional
+        The saved masks of the job's repeats (``repeatN.npz``); masks not given
+        are drawn, identical to the saved ones.
+    threads : int
+        Torch threads, when the method uses torch.
+    checkpoints : path, optional
+        A folder (the workflow's: :data:`hexagan.suite.constants.CHECKPOINTS_PATH` under ``output_dir``)
+        where the job's training runs save their state every
+        ``checkpoint_every`` seconds (:func:`hexagan.io.checkpointing`), in a
+        subfolder named by the job's config hash, so that a changed job never
+        resumes a stale state.  A rerun of a killed job resumes from it (and
+        logs that it did) and gives the numbers of an uninterrupted run; the
+        subfolder is removed once the job has succeeded.  None: no checkpoints.
+    """
+    start = time.perf_counter()
+    commit = _git_commit()  # now, not when the rows are written: the checkout may move on during a long job
+    import_plugins(spec.get("plugins"))
+    cls = _method_class(spec["method"])
+    params = dict(spec["params"])
+    valid = cls().get_params(deep=False) if hasattr(cls, "get_params") else {}
+    if "device" in valid and "device" not in params:
+        params["device"] = spec.get("device", "auto")
+    if "n_threads" in valid and params.get("n_threads") is None:
+        params["n_threads"] = max(1, int(threads))  # not in the spec: threads do not change results
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(max(1, int(threads)))
+    ds = load(spec["dataset"], data_dir=spec.get("data_dir"), options=spec.get("options"), n=spec.get("subsample"),
+              features=spec.get("subsample_features"), seed=spec["seed"])
+    masks = {}
+    for path in mask_files or []:
+        repeat = int(Path(path).stem.removeprefix("repeat"))
+        masks[repeat] = protocol.load_masks(path)
+    proto = spec["protocol"]
+    recorder = _Recorder({**spec, "image_shape": ds.image_shape})
+    job_hash = spec.get("config_hash") or config_hash(spec)
+    job_checkpoints = None if checkpoints is None else Path(checkpoints) / job_hash
+    with (contextlib.nullcontext() if job_checkpoints is None else
+          checkpointing(job_checkpoints, every=checkpoint_every, meta={"config_hash": job_hash},
+                        info={"git_commit": commit})):
+        results = protocol.run(
+            ds, spec["method"], params, mechanism=spec["mechanism"], rate=spec["rate"],
+            label_rate=proto.get("label_rate"), n_repeats=proto["n_repeats"], n_folds=proto["n_folds"],
+            repeats=proto.get("repeats"), folds=proto.get("folds"), val_fraction=proto["val_fraction"],
+            scaling=proto["scaling"], seed=spec["seed"], masks=masks, train_rmse=proto.get("train_rmse", True),
+            selection=proto.get("selection", "validation"), on_fit=recorder,
+            # Only audit overlays carry it: a key in every protocol would change every published job's spec.
+            **({"monitor_every": proto["monitor_every"]} if "monitor_every" in proto else {}),
+        )
+    if job_checkpoints is not None:
+        shutil.rmtree(job_checkpoints, ignore_errors=True)  # every run removed its own file; stray temporaries too
+    results.insert(2, "label", spec["label"])
+    provenance = {
+        "config_hash": job_hash,
+        "params": canonical_json(spec["params"]),
+        "seed": spec["seed"],
+        "subsample": spec.get("subsample") or "",
+        "subsample_features": spec.get("subsample_features") or "",
+        "n_rows": len(ds.y),
+        "git_commit": commit,
+        "torch": _version("torch"),
+        "numpy": _version("numpy"),
+        "sklearn": _version("scikit-learn"),
+        "python": platform.python_version(),
+        "device": _device_of(cls, params),
+        "threads": threads,
+        "wall_seconds": round(time.perf_counter() - start, 3),
+    }
+    if proto.get("name"):
+        provenance["protocol"] = proto["name"]  # an overlay (the audit); the honest jobs' rows stay as they were
+    return results.assign(**provenance), recorder.extras()
+
+
+def run_job_to_files(spec: dict, mask_files: list[str], tsv: str, extras: str, *, threads: int = 1, checkpoints=None,
+                     checkpoint_every: float = 300.0) -> None:
+    """:func:`run_job`, writing its two outputs atomically (rule ``run``)."""
+    results, arrays = run_job(spec, mask_files, threads=threads, checkpoints=checkpoints,
+                              checkpoint_every=checkpoint_every)
+    with atomic_path(extras) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+    write_table(tsv, results)
+

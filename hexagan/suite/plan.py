@@ -1,0 +1,396 @@
+"""The plan: config -> experiments -> cells -> deduplicated jobs, and every query the rules make of it."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from hexagan.data import available_datasets
+from hexagan.missingness import MECHANISMS
+from hexagan.suite.config import (ConfigError, canonical_json, check_setting_keys, config_hash, import_plugins,
+                                  suggest)
+from hexagan.suite.constants import (EXTRAS_PATH, FIGURE_PATH, KINDS, MASK_PATH, NEEDS_HISTORY, NEEDS_SAMPLES,
+                                     NEEDS_SNAPSHOTS, REPORT_PATH, RUN_PATH, TABLE_KINDS, TABLE_PATH)
+from hexagan.suite.data import data_present, split_dataset_key
+from hexagan.suite.variants import Variant, resolve_variants, sweep_variant
+
+
+@dataclass(frozen=True)
+class Job:
+    """One training job: every split of one (dataset, mechanism, rate, label)."""
+
+    dataset: str
+    mechanism: str
+    rate: str
+    label: str
+    method: str
+    params: dict
+    history: bool = False
+    snapshots: bool = False
+    samples: bool = False
+    protocol: str | None = None   # a name of the config's protocols: overlays (None: the protocol itself)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.dataset, self.mechanism, self.rate, self.label)
+
+    @property
+    def wildcards(self) -> dict[str, str]:
+        return dict(dataset=self.dataset, mechanism=self.mechanism, rate=self.rate, label=self.label)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of an experiment: which job fills it and under which row name."""
+
+    dataset: str
+    mechanism: str
+    rate: str
+    label: str          # the label the experiment asked for
+    row: str            # the row name in tables and legends
+    paper_row: str | None
+    job: str            # the label of the job that computes it (deduplicated)
+    panel: str | None = None
+    param: str | None = None
+    setting: Any = None
+    metric: str | None = None
+
+
+@dataclass
+class Experiment:
+    name: str
+    kind: str
+    spec: dict
+    cells: list[Cell] = field(default_factory=list)
+    enabled: bool = True
+    skipped_because: str | None = None
+    protocol: str | None = None
+
+
+class Plan:
+    """The whole workflow, derived once from the config.
+
+    Parameters
+    ----------
+    config : dict
+        The validated config (``hexagan/suite/config.schema.yaml``).
+    check_data : bool
+        Whether experiments with ``enabled: if_data`` look for their files
+        (False: they are treated as enabled, e.g. to list the full grid).
+    """
+
+    def __init__(self, config: dict, *, check_data: bool = True):
+        self.config = config
+        import_plugins(config.get("plugins"))
+        self.out = str(config.get("output_dir") or ".")
+        self.protocol = dict(config["protocol"])
+        self.variants = resolve_variants(config["methods"])
+        check_setting_keys(config)
+        self.experiments: dict[str, Experiment] = {}
+        self.jobs: dict[tuple, Job] = {}
+        self._generated: dict[str, Variant] = {}
+        only = config.get("run_experiments")
+        for name in only or ():
+            if name not in config["experiments"]:
+                raise ConfigError(f"run_experiments: unknown experiment {name!r}{suggest(name, config['experiments'])}")
+        self.only_datasets = config.get("run_datasets")
+        for name in self.only_datasets or ():
+            if name not in available_datasets():
+                raise ConfigError(f"run_datasets: unknown dataset {name!r}{suggest(name, available_datasets())}")
+        cells = []
+        for name, spec in config["experiments"].items():
+            if only is not None and name not in only:
+                self.experiments[name] = Experiment(name, spec.get("kind"), spec, enabled=False,
+                                                    skipped_because="not in run_experiments")
+                continue
+            exp = self._parse_experiment(name, spec, check_data)
+            self.experiments[name] = exp
+            cells.extend((exp, cell) for cell in exp.cells)
+        self._build_jobs(cells)
+
+    # -- paths -------------------------------------------------------------
+    def path(self, template: str, **fields) -> str:
+        """``template`` under ``output_dir`` (a Snakemake pattern when ``fields`` is empty)."""
+        return os.path.normpath(os.path.join(self.out, template.format(**fields) if fields else template))
+
+    def run_path(self, job: Job) -> str:
+        return self.path(RUN_PATH, **job.wildcards)
+
+    def extras_path(self, job: Job) -> str:
+        return self.path(EXTRAS_PATH, **job.wildcards)
+
+    # -- parsing -----------------------------------------------------------
+    def variant(self, label: str, where: str) -> Variant:
+        if label in self.variants:
+            return self.variants[label]
+        if label in self._generated:
+            return self._generated[label]
+        raise ConfigError(f"{where}: unknown method label {label!r}{suggest(label, self.variants)} "
+                          f"(labels are the keys of methods:)")
+
+    def _parse_experiment(self, name: str, spec: dict, check_data: bool) -> Experiment:
+        where = f"experiments.{name}"
+        kind = spec.get("kind")
+        if kind not in KINDS:
+            raise ConfigError(f"{where}.kind: unknown kind {kind!r}{suggest(kind, KINDS)}; choose one of {KINDS}")
+        exp = Experiment(name, kind, spec, protocol=spec.get("protocol"))
+        if exp.protocol is not None and exp.protocol not in (self.config.get("protocols") or {}):
+            raise ConfigError(f"{where}.protocol: unknown protocol {exp.protocol!r}"
+                              f"{suggest(exp.protocol, self.config.get('protocols') or {})} (names of protocols:)")
+        if kind == "stats":
+            for table, label in (spec.get("reference") or {}).items():
+                if table not in self.config["experiments"]:
+                    raise ConfigError(f"{where}.reference: unknown experiment {table!r}"
+                                      f"{suggest(table, self.config['experiments'])}")
+                self.variant(label, f"{where}.reference.{table}")
+            return exp
+        datasets = list(spec.get("datasets") or [])
+        for key in datasets:
+            base, _ = split_dataset_key(key)
+            if base not in available_datasets():
+                raise ConfigError(f"{where}.datasets: unknown dataset {base!r}{suggest(base, available_datasets())}")
+        mechanism = spec.get("mechanism", "mcar")
+        if mechanism not in MECHANISMS:
+            raise ConfigError(f"{where}.mechanism: unknown mechanism {mechanism!r}; choose one of {MECHANISMS}")
+        rates_by = spec.get("rate_by_dataset") or {}
+        for key in rates_by:
+            if key not in datasets:
+                raise ConfigError(f"{where}.rate_by_dataset: {key!r} is not one of its datasets {datasets}")
+        if self.only_datasets is not None:
+            # Rate overrides are checked above against the full list: an overlay that narrows the
+            # datasets must not turn a valid config into an invalid one.
+            datasets = [key for key in datasets if split_dataset_key(key)[0] in self.only_datasets]
+            if not datasets:
+                exp.enabled, exp.skipped_because = False, "none of its datasets in run_datasets"
+                return exp
+        enabled = spec.get("enabled", True)
+        if enabled == "if_data":
+            missing = [d for d in datasets if check_data and not data_present(
+                d, self.config.get("data_dir"), (self.config.get("dataset_options") or {}).get(d.split(".")[0]))]
+            exp.enabled = not missing
+            if missing:
+                exp.skipped_because = f"data absent for {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}"
+        else:
+            exp.enabled = bool(enabled)
+            if not exp.enabled:
+                exp.skipped_because = "disabled in the config"
+        entries = self._entries(name, spec, kind)
+        for key in datasets:
+            rates = [rates_by[key]] if key in rates_by else list(spec.get("rates") or [0.2])
+            for rate in rates:
+                exp.cells.extend(Cell(dataset=key, mechanism=mechanism, rate=rate_key(rate), job="", **entry)
+                                 for entry in entries)
+        return exp
+
+    def _entries(self, name: str, spec: dict, kind: str) -> list[dict]:
+        """The (label, row, ...) entries of one experiment, per dataset and rate."""
+        where = f"experiments.{name}"
+        if kind == "sensitivity":
+            entries = []
+            for i, sweep in enumerate(spec.get("sweeps") or []):
+                base = self.variant(sweep["base"], f"{where}.sweeps[{i}].base")
+                for value in sweep["values"]:
+                    label = self._sweep_label(base, sweep["param"], value)
+                    entries.append(dict(label=label, row=sweep["param"], paper_row=sweep["param"],
+                                        param=sweep["param"], setting=value, metric=sweep.get("metric")))
+            return entries
+        if kind == "learning_curves":
+            entries = []
+            for i, panel in enumerate(spec.get("panels") or []):
+                for label in panel["methods"]:
+                    v = self.variant(label, f"{where}.panels[{i}].methods")
+                    entries.append(dict(label=label, row=v.display, paper_row=None, panel=panel.get("title", str(i))))
+            return entries
+        listed = spec.get("methods") or []
+        pairs = listed.items() if isinstance(listed, dict) else ((label, None) for label in listed)
+        return [dict(label=label, row=self.variant(label, f"{where}.methods").display, paper_row=paper)
+                for label, paper in pairs]
+
+    def _sweep_label(self, base: Variant, param: str, value) -> str:
+        variant = sweep_variant(base, param, value, order=len(self.variants) + len(self._generated))
+        self._generated.setdefault(variant.label, variant)
+        return variant.label
+
+    def _build_jobs(self, cells) -> None:
+        """Deduplicate cells into jobs: same data, method and effective parameters -> one job."""
+        overrides = self.config.get("method_overrides") or {}
+        by_dataset = self.config.get("method_overrides_by_dataset") or {}
+        groups: dict[tuple, list] = {}
+        for exp, cell in cells:
+            if not exp.enabled:
+                continue
+            v = self.variant(cell.label, f"experiments.{exp.name}")
+            params = v.params_for(cell.dataset, {**(overrides.get(v.method) or {}),
+                                                 **(_for_dataset(by_dataset, cell.dataset) or {}).get(v.method, {})})
+            key = (cell.dataset, cell.mechanism, cell.rate, v.method, canonical_json(params), exp.protocol or "")
+            groups.setdefault(key, []).append((exp, cell, v, params))
+        chosen: dict[tuple, str] = {}
+        for key, members in groups.items():
+            first = min(members, key=lambda m: m[2].order)[2]
+            kinds = {exp.kind for exp, *_ in members}
+            proto = key[5] or None
+            label = f"{first.label}@{proto}" if proto else first.label
+            job = Job(dataset=key[0], mechanism=key[1], rate=key[2], label=label, method=first.method,
+                      params=members[0][3], history=bool(kinds & set(NEEDS_HISTORY)),
+                      snapshots=bool(kinds & set(NEEDS_SNAPSHOTS)), samples=bool(kinds & set(NEEDS_SAMPLES)),
+                      protocol=proto)
+            self.jobs[job.key] = job
+            for exp, cell, *_ in members:
+                chosen[(exp.name, cell.dataset, cell.rate, cell.label)] = label
+        for exp in self.experiments.values():
+            exp.cells = [replace(c, job=chosen.get((exp.name, c.dataset, c.rate, c.label), c.label)) for c in exp.cells]
+
+    # -- queries used by the rules ------------------------------------------
+    def enabled(self, kinds=KINDS) -> list[str]:
+        return [n for n, e in self.experiments.items() if e.enabled and e.kind in kinds]
+
+    def job(self, dataset: str, mechanism: str, rate: str, label: str) -> Job:
+        try:
+            return self.jobs[(dataset, mechanism, rate, label)]
+        except KeyError:
+            raise ConfigError(f"no job {dataset}/{mechanism}_{rate}/{label} in this configuration") from None
+
+    def repeats(self, dataset: str) -> list[int]:
+        proto = self.protocol_for(dataset)
+        return list(proto["repeats"]) if proto.get("repeats") is not None else list(range(proto["n_repeats"]))
+
+    def protocol_for(self, dataset: str) -> dict:
+        base = dataset.split(".", 1)[0]
+        return {**self.protocol, **((self.config.get("protocol_by_dataset") or {}).get(base) or {})}
+
+    def mask_paths(self, dataset: str, mechanism: str, rate: str) -> list[str]:
+        return [self.path(MASK_PATH, dataset=dataset, mechanism=mechanism, rate=rate, repeat=r)
+                for r in self.repeats(dataset)]
+
+    def _data_spec(self, dataset: str) -> dict:
+        # Not the data folder: moving the files must not re-run anything (scripts add config["data_dir"]).
+        base = dataset.split(".", 1)[0]
+        return dict(dataset=dataset,
+                    options=(self.config.get("dataset_options") or {}).get(base) or {},
+                    subsample=_for_dataset(self.config.get("subsample"), dataset),
+                    subsample_features=_for_dataset(self.config.get("subsample_features"), dataset),
+                    seed=self.config["seed"])
+
+    def mask_spec(self, dataset: str, mechanism: str, rate: str, repeat: int) -> dict:
+        proto = self.protocol_for(dataset)
+        return dict(self._data_spec(dataset), mechanism=mechanism, rate=float(rate), repeat=int(repeat),
+                    label_rate=proto.get("label_rate"))
+
+    def job_spec(self, job: Job) -> dict:
+        """Everything a job's result depends on (and its provenance), as one JSON-able dict."""
+        figures = self.config.get("figures") or {}
+        proto = self.protocol_for(job.dataset)
+        if job.protocol is not None:
+            # Only overlays carry the name: the spec (and hash) of every other job stays as it was.
+            proto = {**proto, **self.config["protocols"][job.protocol], "name": job.protocol}
+        spec = dict(self._data_spec(job.dataset), mechanism=job.mechanism, rate=float(job.rate), label=job.label,
+                    method=job.method, params=job.params, protocol=proto,
+                    device=self.config.get("device", "auto"),
+                    history=job.history, snapshots=job.snapshots,
+                    snapshot_rows=max(int(figures.get("snapshot_rows", 16)), int(figures.get("tsne_points", 1000)))
+                    if job.snapshots else 0,
+                    samples_per_class=int(figures.get("samples_per_class", 10)) if job.samples else 0)
+        spec["config_hash"] = config_hash(spec)
+        return spec
+
+    def resources(self, job: Job) -> dict:
+        """mem_mb, runtime (minutes) and gpu of one job: the config's layers, the most specific last.
+
+        default < datasets < methods < methods_by_dataset, keyed by registry method like ``gpu_methods``
+        (a job's cost depends on the data and the method together: MICE on credit, HexaGAN on madelon).
+        """
+        res = self.config.get("resources") or {}
+        out = {"mem_mb": 4000, "runtime": 240}
+        for layer in (res.get("default"), _for_dataset(res.get("datasets"), job.dataset),
+                      (res.get("methods") or {}).get(job.method),
+                      (_for_dataset(res.get("methods_by_dataset"), job.dataset) or {}).get(job.method)):
+            out.update(layer or {})
+        wants_gpu = self.config.get("request_gpus") and job.method in (self.config.get("gpu_methods") or [])
+        out["gpu"] = 1 if wants_gpu else 0
+        return out
+
+    def experiment_jobs(self, name: str) -> list[Job]:
+        exp = self.experiments[name]
+        if exp.kind == "stats":
+            jobs = []
+            for table in (exp.spec.get("reference") or {}):
+                if self.experiments[table].enabled:
+                    jobs.extend(j for j in self.experiment_jobs(table) if j not in jobs)
+            return jobs
+        seen = {}
+        for c in exp.cells:
+            job = self.jobs[(c.dataset, c.mechanism, c.rate, c.job)]
+            seen.setdefault(job.key, job)
+        return list(seen.values())
+
+    def experiment_inputs(self, name: str) -> dict[str, list[str]]:
+        jobs = self.experiment_jobs(name)
+        return {"runs": [self.run_path(j) for j in jobs], "extras": [self.extras_path(j) for j in jobs]}
+
+    def experiment_spec(self, name: str) -> dict:
+        """What a render script needs: the experiment's config block and its cells with their files."""
+        exp = self.experiments[name]
+        cells = []
+        for c in exp.cells:
+            job = self.jobs[(c.dataset, c.mechanism, c.rate, c.job)]
+            cells.append({**{k: getattr(c, k) for k in c.__dataclass_fields__},
+                          "run": self.run_path(job), "extras": self.extras_path(job)})
+        spec = {"name": name, "kind": exp.kind, **{k: v for k, v in exp.spec.items() if k != "kind"}, "cells": cells,
+                "figures": self.config.get("figures") or {}}
+        if exp.kind == "stats":
+            spec["tables"] = {t: self.experiment_spec(t) for t in exp.spec.get("reference") or {}
+                              if self.experiments[t].enabled}
+        return spec
+
+    def report_spec(self) -> dict:
+        """What the report needs: every enabled experiment's spec and summary file, and the settings."""
+        return {
+            "experiments": {n: {"kind": e.kind, "spec": self.experiment_spec(n) if e.enabled else None,
+                                "enabled": e.enabled, "skipped_because": e.skipped_because}
+                            for n, e in self.experiments.items()},
+            "protocol": self.protocol,
+            "subsample": self.config.get("subsample") or {},
+            "subsample_features": self.config.get("subsample_features") or {},
+            "method_overrides": {**(self.config.get("method_overrides") or {}),
+                                 **{f"{m} on {d}": p for d, by in (self.config.get("method_overrides_by_dataset") or {}).items()
+                                    for m, p in by.items()}},
+            "run_datasets": self.only_datasets,
+            "output_dir": self.out,
+            "n_jobs": len(self.jobs),
+        }
+
+    def report_inputs(self) -> dict[str, list[str]]:
+        """The files the report reads: every enabled table's summary, the statistics, every run."""
+        stats = self.enabled(("stats",))
+        return {"summaries": [self.outputs(n)["csv"] for n in self.enabled() if n not in stats],
+                "stats": [self.outputs(n)["csv"] for n in stats],
+                "runs": sorted({self.run_path(job) for n in self.enabled() for job in self.experiment_jobs(n)})}
+
+    def outputs(self, name: str) -> dict[str, str]:
+        """The files experiment ``name`` renders."""
+        kind = self.experiments[name].kind
+        table = {ext: self.path(TABLE_PATH, name=name, ext=ext) for ext in ("csv", "md", "tex")}
+        if kind in TABLE_KINDS or kind == "stats":
+            return table
+        return {"csv": table["csv"], "pdf": self.path(FIGURE_PATH, name=name, ext="pdf"),
+                "png": self.path(FIGURE_PATH, name=name, ext="png")}
+
+    def targets(self) -> list[str]:
+        """Every final file of the enabled experiments, and the report."""
+        files = [f for n in self.enabled() for f in self.outputs(n).values()]
+        return files + [self.path(REPORT_PATH)]
+
+
+
+def rate_key(rate: float) -> str:
+    """The rate as it appears in paths: ``0.2`` -> ``"0.2"``."""
+    return f"{float(rate):g}"
+
+
+
+def _for_dataset(mapping: dict | None, dataset: str):
+    """A per-dataset setting, by the dataset key or else by its base name (``celeba.Smiling`` -> ``celeba``)."""
+    mapping = mapping or {}
+    return mapping.get(dataset, mapping.get(dataset.split(".", 1)[0]))
+
+
