@@ -13,13 +13,15 @@ import pandas as pd
 import pytest
 import torch
 
-from hexagan import experiments as X
 from hexagan import training
 from hexagan.estimators import HexaGANImputer
 from hexagan.io import checkpointing
 from hexagan.methods import FitTask
 from hexagan.model import EvalData, HexaGAN, HexaGANCore, TrainConfig
 from hexagan.replica import BestState, ReplicaMLP, ReplicaRNG, replica_generators
+from hexagan.suite.config import config_hash
+from hexagan.suite.constants import CHECKPOINTS_PATH
+from hexagan.suite.job import run_job
 from hexagan.training import Checkpointer, ReplicaData, make_optimizer, optimizer_step, train_loop
 
 from test_hexagan import FAST_C, eval_set, make_data
@@ -252,25 +254,25 @@ def _job_spec():
                             selection="per_network"),
                 protocol=dict(n_repeats=1, n_folds=2, val_fraction=0.1, scaling="train"),
                 device="cpu", history=True, snapshots=False, snapshot_rows=0, samples_per_class=0)
-    return {**spec, "config_hash": X.config_hash(spec)}
+    return {**spec, "config_hash": config_hash(spec)}
 
 
 def test_a_killed_job_rerun_gives_the_same_table_and_leaves_no_checkpoint(tmp_path, kill_at, caplog):
     spec = _job_spec()
-    reference, reference_extras = X.run_job(spec)  # no checkpoints at all
+    reference, reference_extras = run_job(spec)  # no checkpoints at all
 
     def comparable(results):
         timing = results[results.metric != "fit_seconds"]
         return timing.drop(columns=["wall_seconds"]).reset_index(drop=True)
 
-    root = tmp_path / X.CHECKPOINTS_PATH
+    root = tmp_path / CHECKPOINTS_PATH
     disarm = kill_at(7)  # after the warm-up (2 steps of half an epoch), in the main loop
     with pytest.raises(Killed):
-        X.run_job(spec, checkpoints=root, checkpoint_every=0)
+        run_job(spec, checkpoints=root, checkpoint_every=0)
     disarm()
     assert [p.name for p in (root / spec["config_hash"]).iterdir()] == ["fit0.pt"]
     with caplog.at_level(logging.WARNING, logger="hexagan.checkpoint"):
-        results, extras = X.run_job(spec, checkpoints=root, checkpoint_every=0)
+        results, extras = run_job(spec, checkpoints=root, checkpoint_every=0)
     assert "resuming from" in caplog.text
     pd.testing.assert_frame_equal(comparable(results), comparable(reference))
     assert extras.keys() == reference_extras.keys()
