@@ -252,7 +252,8 @@ def _job_spec():
     spec = dict(dataset="wine", seed=0, mechanism="mcar", rate=0.2, label="hexagan_tiny", method="hexagan",
                 params=dict(max_steps=6, eval_every=3, n_critic=2, n_cg=2, batch_size=16, warmup_epochs=0.5,
                             selection="per_network"),
-                protocol=dict(n_repeats=1, n_folds=2, val_fraction=0.1, scaling="train"),
+                protocol=dict(n_repeats=1, n_folds=2, val_fraction=0.1, scaling="train", selection="validation",
+                              train_rmse=True),
                 device="cpu", history=True, snapshots=False, snapshot_rows=0, samples_per_class=0)
     return {**spec, "config_hash": config_hash(spec)}
 

@@ -37,3 +37,23 @@ def test_published_mask_specs_are_unchanged(published, frozen):
              json.loads(canonical_json(published.mask_spec(job.dataset, job.mechanism, job.rate, r)))
              for job in published.jobs.values() for r in published.repeats(job.dataset)}
     assert specs == frozen["masks"]
+
+
+def test_validation_fills_the_defaults_of_every_level():
+    """snakemake's validate fills defaults in nested objects too (experiments, resources), by kind."""
+    from snakemake.utils import validate
+
+    from hexagan.suite.config import SCHEMA
+
+    config = load_config(validate=False)
+    del config["experiments"]["stats"]["alpha"], config["experiments"]["stats"]["correction"]
+    del config["experiments"]["table1"]["metric"], config["experiments"]["table1"]["mechanism"]
+    config["resources"] = {"default": {"mem_mb": 100}}
+    validate(config, str(SCHEMA))
+    stats, table1 = config["experiments"]["stats"], config["experiments"]["table1"]
+    assert (stats["alpha"], stats["correction"]) == (0.05, "holm")
+    assert (table1["metric"], table1["mechanism"], table1["enabled"]) == ("f1", "mcar", True)
+    assert config["resources"]["default"] == {"mem_mb": 100, "runtime": 240}
+    # A key only where its kind reads it: no alpha on a table, no mechanism or metric on the statistics.
+    assert "alpha" not in table1 and not {"mechanism", "rates", "metric"} & set(stats)
+    assert "metric" not in config["experiments"]["appendix_table3"]  # a sensitivity's metric is per sweep

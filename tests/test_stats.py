@@ -112,7 +112,7 @@ def test_stats_renderer_reads_the_configured_correction(tmp_path):
     from hexagan.suite.significance import render_stats_files
 
     files = {ext: str(tmp_path / f"stats.{ext}") for ext in ("csv", "md", "tex")}
-    spec = {"name": "stats", "reference": {}, "tables": {}, "correction": "bonferroni"}
+    spec = {"name": "stats", "reference": {}, "tables": {}, "alpha": 0.05, "correction": "bonferroni"}
     with pytest.raises(ValueError, match="unknown correction 'bonferroni'"):
         render_stats_files(spec, **files)
     render_stats_files({**spec, "correction": "holm"}, **files)

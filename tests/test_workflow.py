@@ -46,6 +46,16 @@ def full_config():
     return load_config()
 
 
+def validated(config: dict) -> dict:
+    """``config`` with the schema's defaults filled in, as the workflow's validate leaves it."""
+    from snakemake.utils import validate
+
+    from hexagan.suite.config import SCHEMA
+
+    validate(config, str(SCHEMA))
+    return config
+
+
 @pytest.fixture(scope="module")
 def full_plan(full_config):
     return Plan(full_config, check_data=False)
@@ -319,9 +329,9 @@ def test_a_missing_method_module_fails_clearly(monkeypatch, full_config):
 
     monkeypatch.setitem(methods._BUILTIN_MODULES, "ghost", "baselines.ghost")
     assert unavailable_methods(["ghost", "zeros"]) == {"ghost": "module baselines.ghost not found"}
-    plan = Plan(merge(full_config, {"run_experiments": ["g"], "methods": {"ghost": {"method": "ghost"}},
+    plan = Plan(validated(merge(full_config, {"run_experiments": ["g"], "methods": {"ghost": {"method": "ghost"}},
                                         "experiments": {"g": {"kind": "table", "datasets": ["breast"],
-                                                              "methods": ["ghost"]}}}), check_data=False)
+                                                              "methods": ["ghost"]}}})), check_data=False)
     spec = plan.job_spec(plan.job("breast", "mcar", "0.2", "ghost"))
     with pytest.raises(methods.MethodError, match="'ghost' is in the registry but its implementation cannot be imported"):
         run_job(spec)
@@ -343,7 +353,7 @@ def test_run_job_records_the_commit_it_started_from(full_config, monkeypatch):
 def test_run_job_keeps_curves_snapshots_and_samples(full_config, monkeypatch, tmp_path):
     """A job that figures need keeps the learning curves, the snapshots and class-conditional samples."""
     monkeypatch.syspath_prepend(str(Path(__file__).parent))  # the plugin module tests/fake_method.py
-    config = merge(full_config, {
+    config = validated(merge(full_config, {
         "plugins": ["fake_method"],  # registers "fake_hexagan"
         "run_experiments": ["curves", "snaps", "samples"], "protocol": {"repeats": [0], "folds": [0, 1]},
         "methods": {"fake": {"method": "fake_hexagan"}},
@@ -351,7 +361,7 @@ def test_run_job_keeps_curves_snapshots_and_samples(full_config, monkeypatch, tm
             "curves": {"kind": "learning_curves", "datasets": ["wine"], "panels": [{"methods": ["fake"]}]},
             "snaps": {"kind": "mnist_tsne", "datasets": ["wine"], "methods": ["fake"]},
             "samples": {"kind": "mnist_samples", "datasets": ["wine"], "methods": ["fake"]},
-        }})
+        }}))
     plan = Plan(merge(config, {"output_dir": str(tmp_path)}), check_data=False)
     assert len(plan.jobs) == 1  # three experiments, one job
     job = plan.job("wine", "mcar", "0.2", "fake")

@@ -40,7 +40,7 @@ def render_figure_files(spec: dict, csv: str, pdf: str, png: str) -> pd.DataFram
 
 def _rate_curve(spec, plt):
     summary = summarize(collect(spec))
-    metric = spec.get("metric", "f1")
+    metric = spec["metric"]
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for row in dict.fromkeys(c["row"] for c in spec["cells"]):
         part = summary[(summary["row"] == row) & (summary["metric"] == metric)].sort_values("rate")
@@ -64,7 +64,7 @@ def _history_metric(curves: pd.DataFrame, wanted: str) -> str:
 
 def _learning_curves(spec, plt):
     panels = list(dict.fromkeys(c["panel"] for c in spec["cells"]))
-    wanted = (spec.get("figures") or {}).get("history_metric", "val_rmse")
+    wanted = spec["figures"]["history_metric"]
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), squeeze=False)
     data = []
     for ax, panel in zip(axes[0], panels):
@@ -100,7 +100,7 @@ def _image(row: np.ndarray, shape: tuple) -> np.ndarray:
 
 def _mnist_imputations(spec, plt):
     extras, steps, shape = _mnist_extras(spec)
-    n = int((spec.get("figures") or {}).get("snapshot_rows", 16))
+    n = int(spec["figures"]["snapshot_rows"])
     truth = extras["data/x_true"][:n]
     missing = extras["data/x_missing"][:n]
     rows = [("input (missing = grey)", np.where(np.isnan(missing), 0.5, missing))]
@@ -128,7 +128,7 @@ def _mnist_tsne(spec, plt):
     from sklearn.manifold import TSNE
 
     extras, steps, _ = _mnist_extras(spec)
-    n = int((spec.get("figures") or {}).get("tsne_points", 1000))
+    n = int(spec["figures"]["tsne_points"])
     fig, axes = plt.subplots(1, len(steps), figsize=(4 * len(steps), 4), squeeze=False)
     records = []
     for ax, step in zip(axes[0], steps):

@@ -94,7 +94,7 @@ class _Recorder:
             snaps = getattr(est, "snapshots_", None)
             if not snaps:
                 raise RuntimeError(f"{type(est).__name__} kept no snapshots_: set its snapshot_steps parameter")
-            rows = self.spec.get("snapshot_rows") or 16
+            rows = self.spec["snapshot_rows"]
             for step, arrays in sorted(snaps.items()):
                 for name, value in arrays.items():
                     value = _to_numpy(value)
@@ -102,7 +102,7 @@ class _Recorder:
             self.arrays["data/x_true"] = sd.X_train_true[:rows].astype(np.float32)
             self.arrays["data/x_missing"] = sd.X_train[:rows].astype(np.float32)
             self.arrays["data/image_shape"] = np.asarray(self.spec.get("image_shape") or (), dtype=int)
-        n = self.spec.get("samples_per_class") or 0
+        n = self.spec["samples_per_class"]
         if n:
             model = getattr(est, "model_", None)
             if model is None or not hasattr(model, "sample"):
@@ -163,7 +163,7 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
     params = dict(spec["params"])
     valid = cls().get_params(deep=False) if hasattr(cls, "get_params") else {}
     if "device" in valid and "device" not in params:
-        params["device"] = spec.get("device", "auto")
+        params["device"] = spec["device"]
     if "n_threads" in valid and params.get("n_threads") is None:
         params["n_threads"] = max(1, int(threads))  # not in the spec: threads do not change results
     if "torch" in sys.modules:
@@ -185,8 +185,8 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
             ds, spec["method"], params, mechanism=spec["mechanism"], rate=spec["rate"],
             label_rate=proto.get("label_rate"), n_repeats=proto["n_repeats"], n_folds=proto["n_folds"],
             repeats=proto.get("repeats"), folds=proto.get("folds"), val_fraction=proto["val_fraction"],
-            scaling=proto["scaling"], seed=spec["seed"], masks=masks, train_rmse=proto.get("train_rmse", True),
-            selection=proto.get("selection", "validation"), on_fit=recorder,
+            scaling=proto["scaling"], seed=spec["seed"], masks=masks, train_rmse=proto["train_rmse"],
+            selection=proto["selection"], on_fit=recorder,
             # Only audit overlays carry it: a key in every protocol would change every published job's spec.
             **({"monitor_every": proto["monitor_every"]} if "monitor_every" in proto else {}),
         )

@@ -81,19 +81,19 @@ class Plan:
 
     def __init__(self, config: dict, *, check_data: bool = True):
         self.config = config
-        import_plugins(config.get("plugins"))
-        self.out = str(config.get("output_dir") or ".")
+        import_plugins(config["plugins"])
+        self.out = str(config["output_dir"])
         self.protocol = dict(config["protocol"])
         self.variants = resolve_variants(config["methods"])
         check_setting_keys(config)
         self.experiments: dict[str, Experiment] = {}
         self.jobs: dict[tuple, Job] = {}
         self._generated: dict[str, Variant] = {}
-        only = config.get("run_experiments")
+        only = config["run_experiments"]
         for name in only or ():
             if name not in config["experiments"]:
                 raise ConfigError(f"run_experiments: unknown experiment {name!r}{suggest(name, config['experiments'])}")
-        self.only_datasets = config.get("run_datasets")
+        self.only_datasets = config["run_datasets"]
         for name in self.only_datasets or ():
             if name not in available_datasets():
                 raise ConfigError(f"run_datasets: unknown dataset {name!r}{suggest(name, available_datasets())}")
@@ -134,9 +134,9 @@ class Plan:
         if kind not in KINDS:
             raise ConfigError(f"{where}.kind: unknown kind {kind!r}{suggest(kind, KINDS)}; choose one of {KINDS}")
         exp = Experiment(name, kind, spec, protocol=spec.get("protocol"))
-        if exp.protocol is not None and exp.protocol not in (self.config.get("protocols") or {}):
+        if exp.protocol is not None and exp.protocol not in self.config["protocols"]:
             raise ConfigError(f"{where}.protocol: unknown protocol {exp.protocol!r}"
-                              f"{suggest(exp.protocol, self.config.get('protocols') or {})} (names of protocols:)")
+                              f"{suggest(exp.protocol, self.config['protocols'])} (names of protocols:)")
         if kind == "stats":
             for table, label in (spec.get("reference") or {}).items():
                 if table not in self.config["experiments"]:
@@ -149,7 +149,7 @@ class Plan:
             base, _ = split_dataset_key(key)
             if base not in available_datasets():
                 raise ConfigError(f"{where}.datasets: unknown dataset {base!r}{suggest(base, available_datasets())}")
-        mechanism = spec.get("mechanism", "mcar")
+        mechanism = spec["mechanism"]
         if mechanism not in MECHANISMS:
             raise ConfigError(f"{where}.mechanism: unknown mechanism {mechanism!r}; choose one of {MECHANISMS}")
         rates_by = spec.get("rate_by_dataset") or {}
@@ -163,10 +163,10 @@ class Plan:
             if not datasets:
                 exp.enabled, exp.skipped_because = False, "none of its datasets in run_datasets"
                 return exp
-        enabled = spec.get("enabled", True)
+        enabled = spec["enabled"]
         if enabled == "if_data":
             missing = [d for d in datasets if check_data and not data_present(
-                d, self.config.get("data_dir"), (self.config.get("dataset_options") or {}).get(d.split(".")[0]))]
+                d, self.config["data_dir"], self.config["dataset_options"].get(d.split(".")[0]))]
             exp.enabled = not missing
             if missing:
                 exp.skipped_because = f"data absent for {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}"
@@ -176,7 +176,7 @@ class Plan:
                 exp.skipped_because = "disabled in the config"
         entries = self._entries(name, spec, kind)
         for key in datasets:
-            rates = [rates_by[key]] if key in rates_by else list(spec.get("rates") or [0.2])
+            rates = [rates_by[key]] if key in rates_by else list(spec["rates"])
             for rate in rates:
                 exp.cells.extend(Cell(dataset=key, mechanism=mechanism, rate=rate_key(rate), job="", **entry)
                                  for entry in entries)
@@ -213,8 +213,8 @@ class Plan:
 
     def _build_jobs(self, cells) -> None:
         """Deduplicate cells into jobs: same data, method and effective parameters -> one job."""
-        overrides = self.config.get("method_overrides") or {}
-        by_dataset = self.config.get("method_overrides_by_dataset") or {}
+        overrides = self.config["method_overrides"]
+        by_dataset = self.config["method_overrides_by_dataset"]
         groups: dict[tuple, list] = {}
         for exp, cell in cells:
             if not exp.enabled:
@@ -256,7 +256,7 @@ class Plan:
 
     def protocol_for(self, dataset: str) -> dict:
         base = dataset.split(".", 1)[0]
-        return {**self.protocol, **((self.config.get("protocol_by_dataset") or {}).get(base) or {})}
+        return {**self.protocol, **(self.config["protocol_by_dataset"].get(base) or {})}
 
     def mask_paths(self, dataset: str, mechanism: str, rate: str) -> list[str]:
         return [self.path(MASK_PATH, dataset=dataset, mechanism=mechanism, rate=rate, repeat=r)
@@ -266,9 +266,9 @@ class Plan:
         # Not the data folder: moving the files must not re-run anything (scripts add config["data_dir"]).
         base = dataset.split(".", 1)[0]
         return dict(dataset=dataset,
-                    options=(self.config.get("dataset_options") or {}).get(base) or {},
-                    subsample=_for_dataset(self.config.get("subsample"), dataset),
-                    subsample_features=_for_dataset(self.config.get("subsample_features"), dataset),
+                    options=self.config["dataset_options"].get(base) or {},
+                    subsample=_for_dataset(self.config["subsample"], dataset),
+                    subsample_features=_for_dataset(self.config["subsample_features"], dataset),
                     seed=self.config["seed"])
 
     def mask_spec(self, dataset: str, mechanism: str, rate: str, repeat: int) -> dict:
@@ -278,18 +278,18 @@ class Plan:
 
     def job_spec(self, job: Job) -> dict:
         """Everything a job's result depends on (and its provenance), as one JSON-able dict."""
-        figures = self.config.get("figures") or {}
+        figures = self.config["figures"]
         proto = self.protocol_for(job.dataset)
         if job.protocol is not None:
             # Only overlays carry the name: the spec (and hash) of every other job stays as it was.
             proto = {**proto, **self.config["protocols"][job.protocol], "name": job.protocol}
         spec = dict(self._data_spec(job.dataset), mechanism=job.mechanism, rate=float(job.rate), label=job.label,
                     method=job.method, params=job.params, protocol=proto,
-                    device=self.config.get("device", "auto"),
+                    device=self.config["device"],
                     history=job.history, snapshots=job.snapshots,
-                    snapshot_rows=max(int(figures.get("snapshot_rows", 16)), int(figures.get("tsne_points", 1000)))
+                    snapshot_rows=max(int(figures["snapshot_rows"]), int(figures["tsne_points"]))
                     if job.snapshots else 0,
-                    samples_per_class=int(figures.get("samples_per_class", 10)) if job.samples else 0)
+                    samples_per_class=int(figures["samples_per_class"]) if job.samples else 0)
         spec["config_hash"] = config_hash(spec)
         return spec
 
@@ -299,13 +299,13 @@ class Plan:
         default < datasets < methods < methods_by_dataset, keyed by registry method like ``gpu_methods``
         (a job's cost depends on the data and the method together: MICE on credit, HexaGAN on madelon).
         """
-        res = self.config.get("resources") or {}
-        out = {"mem_mb": 4000, "runtime": 240}
-        for layer in (res.get("default"), _for_dataset(res.get("datasets"), job.dataset),
+        res = self.config["resources"]
+        out = dict(res["default"])  # the bottom layer, its defaults from the schema
+        for layer in (_for_dataset(res.get("datasets"), job.dataset),
                       (res.get("methods") or {}).get(job.method),
                       (_for_dataset(res.get("methods_by_dataset"), job.dataset) or {}).get(job.method)):
             out.update(layer or {})
-        wants_gpu = self.config.get("request_gpus") and job.method in (self.config.get("gpu_methods") or [])
+        wants_gpu = self.config["request_gpus"] and job.method in self.config["gpu_methods"]
         out["gpu"] = 1 if wants_gpu else 0
         return out
 
@@ -336,7 +336,7 @@ class Plan:
             cells.append({**{k: getattr(c, k) for k in c.__dataclass_fields__},
                           "run": self.run_path(job), "extras": self.extras_path(job)})
         spec = {"name": name, "kind": exp.kind, **{k: v for k, v in exp.spec.items() if k != "kind"}, "cells": cells,
-                "figures": self.config.get("figures") or {}}
+                "figures": self.config["figures"]}
         if exp.kind == "stats":
             spec["tables"] = {t: self.experiment_spec(t) for t in exp.spec.get("reference") or {}
                               if self.experiments[t].enabled}
@@ -349,10 +349,10 @@ class Plan:
                                 "enabled": e.enabled, "skipped_because": e.skipped_because}
                             for n, e in self.experiments.items()},
             "protocol": self.protocol,
-            "subsample": self.config.get("subsample") or {},
-            "subsample_features": self.config.get("subsample_features") or {},
-            "method_overrides": {**(self.config.get("method_overrides") or {}),
-                                 **{f"{m} on {d}": p for d, by in (self.config.get("method_overrides_by_dataset") or {}).items()
+            "subsample": self.config["subsample"],
+            "subsample_features": self.config["subsample_features"],
+            "method_overrides": {**self.config["method_overrides"],
+                                 **{f"{m} on {d}": p for d, by in self.config["method_overrides_by_dataset"].items()
                                     for m, p in by.items()}},
             "run_datasets": self.only_datasets,
             "output_dir": self.out,

@@ -85,22 +85,22 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
     results = Results(spec, frames)
     proto = spec["protocol"]
     reduced = bool(spec.get("method_overrides") or spec.get("subsample") or spec.get("subsample_features")
-                   or proto.get("repeats") is not None
-                   or proto.get("folds") is not None or proto.get("n_repeats", 10) < 10)
+                   or proto["repeats"] is not None
+                   or proto["folds"] is not None or proto["n_repeats"] < 10)
     out = ["# HexaGAN replication: the paper beside our run", ""]
     out.append(f"Paper: {P.CITATION}.  Every number of the paper is in `hexagan/paper_results.csv`.")
     out.append("")
     if reduced:
         out += ["> **Reduced budget.**  This run overrides the paper's budget "
                 f"(method overrides: {sorted(spec.get('method_overrides') or {})}; subsample: "
-                f"{spec.get('subsample') or 'none'}; repeats {proto.get('repeats')}, folds {proto.get('folds')} of "
+                f"{spec.get('subsample') or 'none'}; repeats {proto['repeats']}, folds {proto['folds']} of "
                 f"{proto['n_repeats']} x {proto['n_folds']}).  Its numbers check the machinery, not the paper.", ""]
     out += ["## Protocol", "",
             f"- {proto['n_repeats']} repeats x {proto['n_folds']}-fold cross-validation"
-            f" (run: repeats {proto.get('repeats') or 'all'}, folds {proto.get('folds') or 'all'}); "
-            f"{proto['val_fraction']:.0%} of each training fold for checkpoint selection ({proto.get('selection')}); "
+            f" (run: repeats {proto['repeats'] or 'all'}, folds {proto['folds'] or 'all'}); "
+            f"{proto['val_fraction']:.0%} of each training fold for checkpoint selection ({proto['selection']}); "
             f"scaling: {proto['scaling']}; label missing rate: "
-            f"{'as the elements' if proto.get('label_rate') is None else proto['label_rate']}.",
+            f"{'as the elements' if proto['label_rate'] is None else proto['label_rate']}.",
             "- RMSE: compared with the paper on the per-row mean (`rmse_rowmean`), which is what the authors' code "
             "computes and Table 1 reports; the pooled RMSE (`rmse`, GAIN's definition) is shown beside it.  "
             "See `../shared/notes/replication-facts.md`.",
@@ -171,7 +171,7 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
         if e["spec"] is None or e["spec"].get("paper_table") or e["kind"] != "table" or name not in frames:
             continue
         frame, sp = frames[name], e["spec"]
-        metric = sp.get("metric", "f1")
+        metric = sp["metric"]
         summary = frame.assign(column=column_names(frame))
         means, stds = layout(summary, metric)
         out += [f"### {name}", "", sp.get("caption", ""), "",

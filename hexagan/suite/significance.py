@@ -30,14 +30,14 @@ def stats_frame(spec: dict) -> pd.DataFrame:
         if table_spec is None:
             continue
         values = collect(table_spec)
-        metric = table_spec.get("metric", "f1")
+        metric = table_spec["metric"]
         values = values[values["metric"] == metric].assign(table=table)
         ref_rows = {c["row"] for c in table_spec["cells"] if c["label"] == reference}
         if not ref_rows:
             raise ValueError(f"stats: {reference!r} is not a method of {table}")
         out = S.compare(values, next(iter(ref_rows)), higher_is_better=not lower_is_better(metric), group="dataset",
-                        method="row", family="table", alpha=spec.get("alpha", 0.05),
-                        correction=spec.get("correction", "holm"))
+                        method="row", family="table", alpha=spec["alpha"],
+                        correction=spec["correction"])
         paper_rows = {c["row"]: c.get("paper_row") for c in table_spec["cells"]}
         parts.append(out.assign(metric=metric, competitor_paper_row=out["competitor"].map(paper_rows)))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
@@ -45,10 +45,10 @@ def stats_frame(spec: dict) -> pd.DataFrame:
 
 def render_stats_files(spec: dict, csv: str, md: str, tex: str) -> pd.DataFrame:
     """The stats rule: the tidy comparisons (CSV) and their table (Markdown, LaTeX)."""
-    name = correction_name(spec.get("correction", "holm"))  # refuses an unknown one before any work
+    name = correction_name(spec["correction"])  # refuses an unknown one before any work
     frame = stats_frame(spec)
     write_table(csv, frame)
-    alpha = spec.get("alpha", 0.05)
+    alpha = spec["alpha"]
     shown = stats_display(frame)
     intro = (f"# {spec['name']}\n\n{spec.get('caption', '')}\n\nTwo-sided Wilcoxon rank-sum test "
              f"(scipy.stats.ranksums) over the per-split values; {name}'s correction within each table; "

@@ -119,7 +119,7 @@ def experiment_tables(spec: dict, summary: pd.DataFrame) -> list[tuple[str, pd.D
         return blocks
     summary = summary.assign(column=column_names(summary))
     rows = list(dict.fromkeys(c["row"] for c in spec["cells"]))
-    for metric in [spec.get("metric", "f1"), *(spec.get("secondary") or [])]:
+    for metric in [spec["metric"], *(spec.get("secondary") or [])]:
         if metric not in set(summary["metric"]):
             continue
         means, stds = layout(summary, metric, rows=rows)

@@ -7,4 +7,4 @@ from hexagan.suite.logs import script_log
 
 with script_log(snakemake.log[0]):
     spec = json.loads(snakemake.params.spec)
-    write_masks({**spec, "data_dir": snakemake.config.get("data_dir")}, snakemake.output[0])
+    write_masks({**spec, "data_dir": snakemake.config["data_dir"]}, snakemake.output[0])

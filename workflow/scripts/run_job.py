@@ -9,9 +9,9 @@ from hexagan.suite.logs import script_log
 
 with script_log(snakemake.log[0]):
     spec = json.loads(snakemake.params.spec)
-    spec.update(data_dir=snakemake.config.get("data_dir"), plugins=snakemake.config.get("plugins") or [])
+    spec.update(data_dir=snakemake.config["data_dir"], plugins=snakemake.config["plugins"])
     # A rerun of a killed job (--rerun-incomplete, a requeued cluster job) resumes from its checkpoints.
-    every = snakemake.config.get("checkpoint_every", 300)
-    checkpoints = None if every is None else os.path.join(snakemake.config.get("output_dir") or ".", CHECKPOINTS_PATH)
+    every = snakemake.config["checkpoint_every"]  # validated: the schema's default filled in
+    checkpoints = None if every is None else os.path.join(snakemake.config["output_dir"], CHECKPOINTS_PATH)
     run_job_to_files(spec, list(snakemake.input.masks), snakemake.output.tsv, snakemake.output.extras,
                      threads=snakemake.threads, checkpoints=checkpoints, checkpoint_every=every or 0)
