@@ -57,3 +57,30 @@ def test_validation_fills_the_defaults_of_every_level():
     # A key only where its kind reads it: no alpha on a table, no mechanism or metric on the statistics.
     assert "alpha" not in table1 and not {"mechanism", "rates", "metric"} & set(stats)
     assert "metric" not in config["experiments"]["appendix_table3"]  # a sensitivity's metric is per sweep
+
+
+# -- the schema's lists of names are the code's ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def schema():
+    import yaml
+
+    from hexagan.suite.config import SCHEMA
+
+    return yaml.safe_load(SCHEMA.read_text())
+
+
+def test_the_schema_lists_the_names_the_code_knows(schema):
+    from hexagan import protocol, stats
+    from hexagan.missingness import MECHANISMS
+    from hexagan.suite.constants import KINDS
+
+    experiment = schema["properties"]["experiments"]["additionalProperties"]["properties"]
+    proto = schema["definitions"]["protocol"]["properties"]
+    assert experiment["kind"]["enum"] == list(KINDS)
+    assert experiment["mechanism"]["enum"] == list(MECHANISMS)
+    assert experiment["correction"]["enum"] == list(stats.CORRECTIONS)
+    assert proto["selection"]["enum"] == list(protocol.SELECTIONS)
+    assert proto["scaling"]["enum"] == list(protocol.SCALINGS)
+    overlay = schema["properties"]["protocols"]["additionalProperties"]["propertyNames"]["enum"]
+    assert set(overlay) <= set(proto), "a protocol overlay key the protocol does not have"
