@@ -140,3 +140,13 @@ def test_hexagan_beside_a_beyond_the_paper_table():
     assert "breast 0.0900 (worse than this table's best, 0.0500)" in hexagan_beside(
         rmse, hexa.assign(metric="rmse", mean=[0.09, 0.12, 0.2]), "rmse", "Table 1")
     assert hexagan_beside(floor.assign(mechanism="mnar"), hexa, "f1", "Table 2") is None  # other settings
+
+
+def test_the_claims_are_data_and_every_one_has_a_known_check():
+    from hexagan.suite.claims import CHECKS, paper_claims
+
+    claims = paper_claims()
+    assert len(claims) == 21 and all(c["check"] in CHECKS for c in claims)
+    table = build_claims(Results({"experiments": {}}, {}))
+    assert "HexaGAN improves on the best other method somewhere (paper: up to 14 %)" in set(table["claim"])
+    assert "HexaGAN improves on the best cascade somewhere (paper: up to 5 %)" in set(table["claim"])
