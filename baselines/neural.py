@@ -14,12 +14,13 @@ once, everything around that pass that is not specific to a method:
   seeded with ``tasks[r].seed`` and its estimator gets
   ``random_state = tasks[r].seed``, so it equals (up to float rounding) a
   lone ``fit`` with that ``random_state``.
-* :func:`resolve_device`, :func:`data_to` -- ``device="auto"`` picks CUDA
-  when present; the replica RNG streams stay on the CPU (same numbers on any
-  device) and their draws are moved.
+* :func:`data_to` -- values to the device (:func:`hexagan.training.resolve_device`:
+  ``device="auto"`` picks CUDA when present); the replica RNG streams stay
+  on the CPU (same numbers on any device) and their draws are moved.
 * :class:`ValidationSet` -- the K validation parts padded into tensors, with
   the pooled RMSE of an imputation per replica (checkpoint selection).
-* :func:`seed_of` -- the integer seed of a ``random_state``.
+* the integer seed of a ``random_state``: :func:`hexagan.training.seed_of`,
+  shared with HexaGAN's estimators.
 * :data:`COMMON_CONSTRAINTS` -- the ``_parameter_constraints`` of the
   parameters every replica estimator shares (``random_state``, ``device``).
 
@@ -55,7 +56,8 @@ from torch import nn
 
 from hexagan.methods import VALIDATE_X, FitTask, check_labels, encode_eval_labels, encode_labels
 from hexagan.replica import replica_state, stack_states
-from hexagan.training import Checkpointer, ReplicaData, _canonical, batched, fingerprint, train_loop
+from hexagan.training import (Checkpointer, ReplicaData, _canonical, batched, fingerprint, resolve_device, seed_of,
+                              train_loop)
 
 __all__ = [
     "COMMON_CONSTRAINTS",
@@ -65,8 +67,6 @@ __all__ = [
     "ReplicaEstimator",
     "ValidationSet",
     "data_to",
-    "resolve_device",
-    "seed_of",
 ]
 
 #: Valid values of the ``device`` parameter besides explicit torch device strings.
@@ -95,36 +95,6 @@ VALIDATION_CONSTRAINTS = {"validation": ["boolean"], "eval_every": [Interval(num
 # estimator so that predicting never changes it (scikit-learn's check_dict_unchanged) and pickles
 # stay lean; an entry goes with its estimator.
 _MODULES: "weakref.WeakKeyDictionary[ReplicaEstimator, dict[str, nn.Module]]" = weakref.WeakKeyDictionary()
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """The torch device of a ``device`` parameter: ``"auto"`` = CUDA when available, else CPU."""
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' but no CUDA device is available; use device='auto' or 'cpu'")
-    return dev
-
-
-def seed_of(random_state) -> int:
-    """An integer seed from ``random_state`` (int, numpy Generator/RandomState, or None = fresh entropy)."""
-    if random_state is None:
-        return int(np.random.SeedSequence().generate_state(1)[0])
-    if isinstance(random_state, numbers.Integral):
-        if int(random_state) < 0:
-            raise ValueError(f"random_state must be >= 0, got {random_state}")
-        return int(random_state)
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(0, 2**31 - 1))
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(0, 2**31 - 1))
-    raise ValueError(f"random_state must be an int, a numpy RandomState/Generator or None, got {random_state!r}")
 
 
 def data_to(data: ReplicaData, device: torch.device) -> ReplicaData:

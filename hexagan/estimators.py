@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -32,7 +31,7 @@ from hexagan.methods import (VALIDATE_X, BaseClassifier, BaseImputer, FitTask, I
 from hexagan.model import (ADVERSARIAL_LOSSES, MONITOR_SALT, REGULARIZERS, SELECTIONS, VALIDATION_METRICS, EvalData,
                            HexaGAN, HexaGANCore, TrainConfig)
 from hexagan.networks import ARCHITECTURES
-from hexagan.training import OPTIMIZERS, ReplicaData
+from hexagan.training import OPTIMIZERS, ReplicaData, resolve_device, seed_of
 
 _DEFAULTS = TrainConfig()
 # Share of the observed entries of the held-out rows hidden as validation
@@ -107,13 +106,6 @@ def _torch_threads(n: int | None):
         torch.set_num_threads(before)
 
 
-def _seed_of(random_state) -> int:
-    """The replica seed: an int random_state is used as is (so fit == fit_replicas with that seed)."""
-    if isinstance(random_state, (int, np.integer)):
-        return int(random_state)
-    return int(check_random_state(random_state).randint(0, 2**31 - 1))
-
-
 def carve_validation(X: np.ndarray, y: np.ndarray, fraction: float, seed: int):
     """Hold out ``fraction`` of the rows (per label group) as a validation part.
 
@@ -159,9 +151,7 @@ class _HexaGANBase(BaseEstimator):
         return dict(architecture=self.architecture, fill_noise=self.fill_noise)
 
     def _device(self) -> torch.device:
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        return torch.device(self.device)
+        return resolve_device(self.device)
 
     # -- data -------------------------------------------------------------------------------
     def _encode_labels(self, y, n: int) -> np.ndarray | None:
@@ -225,8 +215,9 @@ class _HexaGANBase(BaseEstimator):
 
     def _fit_one(self, X, y, eval_set, monitor_set=None):
         self._validate_params()
-        task = FitTask(X=X, y=y, eval_set=eval_set, monitor_set=monitor_set, seed=_seed_of(self.random_state))
-        self._train([self], [self._prepare(task)], [_seed_of(self.random_state)])
+        seed = seed_of(self.random_state)  # once: the validation part and the replica share it
+        task = FitTask(X=X, y=y, eval_set=eval_set, monitor_set=monitor_set, seed=seed)
+        self._train([self], [self._prepare(task)], [seed])
         return self
 
     def fit_replicas(self, tasks: list[FitTask]) -> list["_HexaGANBase"]:
