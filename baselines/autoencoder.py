@@ -121,7 +121,7 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, ReplicaEstimato
     eval_every : int, default 100
         Steps between validation evaluations.
     log_every : int, default 100
-        Record the training loss every this many steps (``curves_``).
+        Record the training loss every this many steps (``history_``).
     random_state : int or None, default None
     device : str, default "auto"
 
@@ -131,7 +131,7 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, ReplicaEstimato
         Step of the selected checkpoint (-1 without validation: the last weights).
     transform_seed_ : int
         Seed of the U(0, 1) fill of every ``transform`` call.
-    state_, curves_, n_features_in_ : see :class:`baselines.neural.ReplicaEstimator`.
+    state_, history_, n_features_in_ : see :class:`baselines.neural.ReplicaEstimator`.
     """
 
     uses_validation = True

@@ -163,7 +163,7 @@ class GainImputer(BaseImputer, TransformerMixin, ReplicaEstimator):
     noise_scale : float, default 0.01
         Missing entries are filled with U(0, noise_scale) before G.
     log_every : int, default 100
-        Record the training losses every this many steps (``curves_``).
+        Record the training losses every this many steps (``history_``).
     random_state : int or None, default None
         Seeds the weights, batches, noise and hints; same seed => same numbers.
     device : str, default "auto"
@@ -177,7 +177,7 @@ class GainImputer(BaseImputer, TransformerMixin, ReplicaEstimator):
         ``max - min + 1e-6`` per column (1 for a constant or empty column).
     transform_seed_ : int
         Seed of the U(0, noise_scale) fill of every ``transform`` call.
-    state_, curves_, n_features_in_ : see :class:`baselines.neural.ReplicaEstimator`.
+    state_, history_, n_features_in_ : see :class:`baselines.neural.ReplicaEstimator`.
     """
 
     _parameter_constraints = {

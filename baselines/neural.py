@@ -182,7 +182,7 @@ class ReplicaEstimator(BaseEstimator):
         Per network, the CPU state dict of this replica (no replica axis).
     seed_ : int
         The integer seed this replica was trained with.
-    curves_ : pandas.DataFrame
+    history_ : pandas.DataFrame
         Learning curves, columns step, name, value (losses every
         ``log_every`` steps; validation metrics when evaluated).
     """
@@ -253,7 +253,7 @@ class ReplicaEstimator(BaseEstimator):
             est.seed_ = seed
             est.state_ = {name: {p: t.cpu() for p, t in replica_state(net, r).items()} for name, net in nets.items()}
             mine = curves[curves.replica == r].drop(columns="replica").reset_index(drop=True)
-            est.curves_ = mine
+            est.history_ = mine
             for key, value in {**extras[r], **more[r]}.items():
                 setattr(est, key, value)
             fitted.append(est)

@@ -177,7 +177,7 @@ class CostSensitiveClassifier(_SupervisedC):
 
     Fitted attributes
     -----------------
-    classes_, class_weight_ (ndarray (n_classes,)), best_step_, state_, curves_.
+    classes_, class_weight_ (ndarray (n_classes,)), best_step_, state_, history_.
     """
 
     _class_weight = "balanced"
@@ -217,7 +217,7 @@ class SmoteClassifier(_SupervisedC):
 
     Fitted attributes
     -----------------
-    classes_, best_step_, state_, curves_, n_resampled_ (rows C was trained on).
+    classes_, best_step_, state_, history_, n_resampled_ (rows C was trained on).
     """
 
     _parameter_constraints = {**_SupervisedC._parameter_constraints,

@@ -248,7 +248,7 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
     classes_ : ndarray of shape (n_classes,), the labels (sorted); C works with their indices.
     best_step_ : int, step of the selected checkpoint (-1: the last weights).
     class_weight_ : ndarray of shape (n_classes,) or None, the weights used.
-    state_, curves_, n_features_in_, n_classes_ : see :class:`baselines.neural.ReplicaEstimator`.
+    state_, history_, n_features_in_, n_classes_ : see :class:`baselines.neural.ReplicaEstimator`.
     """
 
     uses_validation = True

@@ -243,7 +243,7 @@ def test_a_cascade_of_two_neural_stages_resumes_its_second_stage_exactly(tmp_pat
     assert list(tmp_path.iterdir()) == []
     for a, b, task in zip(resumed, reference, tasks):
         np.testing.assert_array_equal(a.predict_proba(task.X), b.predict_proba(task.X))
-        pd.testing.assert_frame_equal(a.classifier_.curves_, b.classifier_.curves_)
+        pd.testing.assert_frame_equal(a.classifier_.history_, b.classifier_.history_)
 
 
 # -- a whole job ----------------------------------------------------------------------------------

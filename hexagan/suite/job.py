@@ -81,9 +81,7 @@ class _Recorder:
         if self.spec.get("history"):
             curves = getattr(est, "history_", None)
             if curves is None:
-                curves = getattr(est, "curves_", None)
-            if curves is None:
-                raise RuntimeError(f"{type(est).__name__} has neither history_ nor curves_: no learning curves to keep")
+                raise RuntimeError(f"{type(est).__name__} has no history_: no learning curves to keep")
             curves = pd.DataFrame(curves)
             if "replica" in curves and curves["replica"].nunique() > 1:
                 curves = curves[curves["replica"] == i]
