@@ -40,6 +40,7 @@ only breaks the methods that need it.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 from dataclasses import dataclass
 from numbers import Integral
@@ -52,28 +53,23 @@ from sklearn.utils.validation import column_or_1d
 
 _REGISTRY: dict[str, type] = {}
 
-# Where each built-in method lives; importing the module registers it.  A user
-# method registers itself with @register and needs no entry here.
-_BUILTIN_MODULES: dict[str, str] = {}
+# Where each method lives, for the registry to import it on first use (importing a module registers its
+# methods): HexaGAN's own here; other packages' (the suite's baselines, a user's plugin) through the
+# ``hexagan.methods`` entry point group, each entry a mapping method name -> module.  A method that a
+# module imported anyway (``plugins:`` of the workflow) registers itself with @register and needs no entry.
+ENTRY_POINT_GROUP = "hexagan.methods"
+_OWN_MODULES = {"hexagan": "hexagan.estimators", "hexagan_imputer": "hexagan.estimators"}
 
 
-def _builtin(module: str, *names: str) -> None:
-    for name in names:
-        _BUILTIN_MODULES[name] = module
+@functools.lru_cache(maxsize=1)
+def _modules() -> dict[str, str]:
+    from importlib.metadata import entry_points
 
+    modules = dict(_OWN_MODULES)
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        modules.update(entry.load())
+    return modules
 
-_builtin("hexagan.reference", "mean+logreg")
-_builtin("baselines.simple", "zeros", "mean")
-_builtin("baselines.matrix", "matrix")
-_builtin("baselines.knn", "knn")
-_builtin("baselines.mice", "mice")
-_builtin("baselines.iterative", "iterative", "missforest")
-_builtin("baselines.autoencoder", "autoencoder")
-_builtin("baselines.gain", "gain")
-_builtin("baselines.triplegan", "triplegan")
-_builtin("baselines.pipelines", "cs", "smote", "mice+cs+triplegan", "gain+cs+triplegan",
-         "mice+smote+triplegan", "gain+smote+triplegan")
-_builtin("hexagan.estimators", "hexagan", "hexagan_imputer")
 
 KINDS = ("imputer", "classifier")
 
@@ -105,17 +101,22 @@ def register(name: str):
 
 
 def _load(name: str) -> type:
-    if name not in _REGISTRY and name in _BUILTIN_MODULES:
-        importlib.import_module(_BUILTIN_MODULES[name])
+    if name not in _REGISTRY and name in _modules():
+        importlib.import_module(_modules()[name])
     try:
         return _REGISTRY[name]
     except KeyError:
         raise MethodError(f"unknown method {name!r}; available: {', '.join(available())}") from None
 
 
+def module_of(name: str) -> str | None:
+    """The module that defines method ``name`` (None: one already registered by an imported plugin)."""
+    return _modules().get(name)
+
+
 def available() -> list[str]:
     """Names of every method that :func:`create` accepts, sorted."""
-    return sorted(set(_REGISTRY) | set(_BUILTIN_MODULES))
+    return sorted(set(_REGISTRY) | set(_modules()))
 
 
 def get(name: str) -> type:

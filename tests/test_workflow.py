@@ -327,7 +327,7 @@ def test_subsample_is_stratified_and_deterministic():
 def test_a_missing_method_module_fails_clearly(monkeypatch, full_config):
     from hexagan import methods
 
-    monkeypatch.setitem(methods._BUILTIN_MODULES, "ghost", "baselines.ghost")
+    monkeypatch.setitem(methods._modules(), "ghost", "baselines.ghost")
     assert unavailable_methods(["ghost", "zeros"]) == {"ghost": "module baselines.ghost not found"}
     plan = Plan(validated(merge(full_config, {"run_experiments": ["g"], "methods": {"ghost": {"method": "ghost"}},
                                         "experiments": {"g": {"kind": "table", "datasets": ["breast"],

@@ -90,10 +90,9 @@ def unavailable_methods(names) -> dict[str, str]:
     """
     import importlib.util
 
-    modules = getattr(registry, "_BUILTIN_MODULES", {})
     missing = {}
     for name in sorted(set(names)):
-        module = modules.get(name)
+        module = registry.module_of(name)
         if module is None:
             continue  # registered by a plugin: already imported
         try:
