@@ -18,13 +18,14 @@ from hexagan.estimators import HexaGANImputer
 from hexagan.io import checkpointing
 from hexagan.methods import FitTask
 from hexagan.model import EvalData, HexaGAN, HexaGANCore, TrainConfig
-from hexagan.replica import BestState, ReplicaMLP, ReplicaRNG, replica_generators
+from hexagan.replica import BestState, ReplicaRNG
 from hexagan.suite.config import config_hash
 from hexagan.suite.constants import CHECKPOINTS_PATH
 from hexagan.suite.job import run_job
-from hexagan.training import Checkpointer, ReplicaData, make_optimizer, optimizer_step, train_loop
+from hexagan.training import Checkpointer, ReplicaData, train_loop
 
 from test_hexagan import FAST_C, eval_set, make_data
+from test_replica import toy_model
 
 torch.set_num_threads(1)
 
@@ -71,20 +72,9 @@ def _toy_run(path, kill=None, steps=12, patience=None):
     seeds = [0, 1]
     rs = np.random.default_rng(0)
     Xs = [np.where(rs.random((30, 3)) < 0.2, np.nan, rs.random((30, 3))) for _ in seeds]
-    data = ReplicaData.from_arrays(Xs)
-    rng = ReplicaRNG(seeds, chunk=64)
-    net = ReplicaMLP([6, 4, 3], ["relu", "sigmoid"], replica_generators(seeds, 1))
-    opt = make_optimizer("adam", net.parameters(), 3e-2, decay=1e-3)
+    net, opt, rng, step = toy_model(seeds, Xs, "adam", lr=3e-2, decay=1e-3)
     best = BestState({"net": net}, 2)
     x_val = torch.rand(2, 10, 3, generator=torch.Generator().manual_seed(9))
-
-    def step(s):
-        x, m, _ = data.gather(data.rows(rng, 8))
-        noisy = m * x + (1 - m) * rng.uniform(*x.shape[1:])
-        loss = ((net(torch.cat([noisy, m], -1)) - x) ** 2 * m).mean(dim=(1, 2))
-        optimizer_step(loss.sum(), opt)
-        opt.decay_lr()
-        return {"recon": loss}
 
     def evaluate():
         # a score that worsens as the model learns: the best step (2) and the early stop come before the kill

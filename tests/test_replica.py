@@ -7,12 +7,12 @@ from hexagan.replica import BestState, ReplicaMLP, ReplicaModules, ReplicaRNG, r
 from hexagan.training import DivergenceError, ReplicaData, check_finite, make_optimizer, optimizer_step, train_loop
 
 
-def _toy_fit(seeds, Xs, steps=30, optimizer="rmsprop"):
-    """A tiny masked-reconstruction model trained through the shared machinery."""
+def toy_model(seeds, Xs, optimizer="rmsprop", lr=1e-2, decay=1e-5):
+    """A tiny masked-reconstruction model on the shared machinery: (net, optimiser, rng, step function)."""
     data = ReplicaData.from_arrays(Xs)
-    rng = ReplicaRNG(seeds)
+    rng = ReplicaRNG(seeds, chunk=64)
     net = ReplicaMLP([2 * data.x.shape[2], 4, data.x.shape[2]], ["relu", "sigmoid"], replica_generators(seeds, 1))
-    opt = make_optimizer(optimizer, net.parameters(), 1e-2, decay=1e-5)
+    opt = make_optimizer(optimizer, net.parameters(), lr, decay=decay)
 
     def step(s):
         x, m, _ = data.gather(data.rows(rng, 8))
@@ -22,8 +22,12 @@ def _toy_fit(seeds, Xs, steps=30, optimizer="rmsprop"):
         opt.decay_lr()
         return {"recon": loss}
 
-    curves = train_loop(step, steps, log_every=1)
-    return net, curves
+    return net, opt, rng, step
+
+
+def _toy_fit(seeds, Xs, steps=30, optimizer="rmsprop"):
+    net, _, _, step = toy_model(seeds, Xs, optimizer)
+    return net, train_loop(step, steps, log_every=1)
 
 
 def test_replica_equals_alone():
