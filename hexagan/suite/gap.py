@@ -98,7 +98,7 @@ def verdict(frame: pd.DataFrame, paper_table: str, metric: str) -> str:
     for dataset, cells in frame.groupby("dataset", sort=False):
         hexa = cells[cells["row"] == "HexaGAN"]
         if hexa.empty or np.isnan(hexa[FULL_AUDIT].iloc[0]):
-            parts.append(f"{dataset}: not run")
+            parts.append(f"{dataset}: its last step not run")
             continue
         ours, theirs = float(hexa[FULL_AUDIT].iloc[0]), float(hexa["paper"].iloc[0])
         reached = ours <= theirs if lower else ours >= theirs
