@@ -88,3 +88,20 @@ def test_the_schema_lists_the_names_the_code_knows(schema):
     assert proto["scaling"]["enum"] == list(protocol.SCALINGS)
     overlay = schema["properties"]["protocols"]["additionalProperties"]["propertyNames"]["enum"]
     assert set(overlay) <= set(proto), "a protocol overlay key the protocol does not have"
+
+
+def test_a_dataset_protocol_overrides_only_the_keys_it_names(schema):
+    """A protocol_by_dataset entry inherits every key it does not name from the run's protocol, not from the
+    schema's defaults (the bug: validation filled each entry with every default, resetting the run's settings)."""
+    config = load_config(overrides={"protocol": {"val_fraction": 0.2, "train_rmse": False},
+                                    "protocol_by_dataset": {"wine": {"n_repeats": 2}}})
+    assert config["protocol_by_dataset"]["wine"] == {"n_repeats": 2}
+    plan = Plan(config, check_data=False)
+    assert plan.protocol_for("wine") == {**plan.protocol, "n_repeats": 2}
+    assert plan.protocol_for("breast") == plan.protocol
+    job = next(j for j in plan.jobs.values() if j.dataset == "wine" and j.protocol is None)
+    proto = plan.job_spec(job)["protocol"]
+    assert (proto["val_fraction"], proto["train_rmse"], proto["n_repeats"]) == (0.2, False, 2)
+    assert plan.repeats("wine") == [0, 1]
+    defaults = schema["definitions"]["protocol_defaults"]["properties"]
+    assert set(defaults) <= set(schema["definitions"]["protocol"]["properties"]), "a default of no protocol key"
