@@ -49,9 +49,11 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["PAPER_CSV", "load", "not_significant", "table", "value"]
+__all__ = ["HEXAGAN_ROW", "PAPER_CSV", "load", "not_significant", "table", "value"]
 
 PAPER_CSV = Path(__file__).with_name("paper_results.csv")
+#: The row of the paper's own method in every table.
+HEXAGAN_ROW = "HexaGAN"
 CITATION = ("Hwang, Jo, Kim, Lee & Yoon, HexaGAN: Generative Adversarial Nets for Real World Classification, "
             "ICML 2019")
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from hexagan.suite.config import canonical_json, load_config
-from hexagan.suite.constants import REPORT_PATH, TABLE_KINDS
+from hexagan.suite.constants import FIGURE_KINDS, REPORT_PATH, TABLE_KINDS
+from hexagan.suite.figures import render_figure_files
 from hexagan.suite.plan import Plan
 from hexagan.suite.report import write_report
 from hexagan.suite.significance import render_stats_files
@@ -34,7 +35,8 @@ def as_the_rule_passes_it(spec: dict) -> dict:
 
 def rendered(plan, name: str, tmp_path: Path) -> dict[str, Path]:
     outputs = {ext: tmp_path / f"{name}.{ext}" for ext in plan.outputs(name)}
-    render = render_stats_files if plan.experiments[name].kind == "stats" else render_table_files
+    kind = plan.experiments[name].kind
+    render = render_stats_files if kind == "stats" else render_figure_files if kind in FIGURE_KINDS else render_table_files
     render(as_the_rule_passes_it(plan.experiment_spec(name)), **{ext: str(path) for ext, path in outputs.items()})
     return outputs
 
@@ -46,6 +48,18 @@ def test_published_tables_are_rendered_by_this_code(plan, tmp_path):
         for ext, path in rendered(plan, name, tmp_path).items():
             published = ROOT / plan.outputs(name)[ext]
             assert path.read_text() == published.read_text(), f"{published} is stale: re-render results/"
+
+
+def test_published_figures_are_rendered_by_this_code(plan, tmp_path):
+    """The numbers behind each figure (its CSV) exactly; the PDF and PNG were drawn from them (same bytes on the
+    matplotlib and fonts of environment.yml; compared only for presence, as another build may rasterise differently)."""
+    names = plan.enabled(FIGURE_KINDS)
+    assert names, "config/published.yaml publishes no figure"
+    for name in names:
+        outputs = rendered(plan, name, tmp_path)
+        published = {ext: ROOT / path for ext, path in plan.outputs(name).items()}
+        assert outputs["csv"].read_text() == published["csv"].read_text(), f"{published['csv']} is stale: re-render"
+        assert published["pdf"].is_file() and published["png"].is_file()
 
 
 def test_published_report_is_rendered_by_this_code(plan, tmp_path):

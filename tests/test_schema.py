@@ -77,11 +77,14 @@ def schema():
 def test_the_schema_lists_the_names_the_code_knows(schema):
     from hexagan import protocol, stats
     from hexagan.missingness import MECHANISMS
-    from hexagan.suite.constants import KINDS
+    from hexagan.suite.constants import DRAWING_KINDS, KINDS
 
     experiment = schema["properties"]["experiments"]["additionalProperties"]["properties"]
     proto = schema["definitions"]["protocol"]["properties"]
     assert experiment["kind"]["enum"] == list(KINDS)
+    by_kind = schema["properties"]["experiments"]["additionalProperties"]["allOf"]
+    no_cells = next(rule for rule in by_kind if "else" in rule and "mechanism" in rule["else"]["properties"])
+    assert no_cells["if"]["properties"]["kind"]["enum"] == list(DRAWING_KINDS), "kinds without cells of their own"
     assert experiment["mechanism"]["enum"] == list(MECHANISMS)
     assert experiment["correction"]["enum"] == list(stats.CORRECTIONS)
     assert proto["selection"]["enum"] == list(protocol.SELECTIONS)

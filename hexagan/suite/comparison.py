@@ -40,7 +40,7 @@ def hexagan_beside(frame: pd.DataFrame, hexa: pd.DataFrame | None, metric: str, 
     of ``frame`` (a beyond-the-paper summary on the same settings); None when they share no mechanism."""
     if hexa is None or not set(frame["mechanism"]) <= set(hexa["mechanism"]):
         return None
-    h = hexa[(hexa["paper_row"] == "HexaGAN") & (hexa["metric"] == metric)]
+    h = hexa[(hexa["paper_row"] == P.HEXAGAN_ROW) & (hexa["metric"] == metric)]
     if not len(h):
         return None
     lower = lower_is_better(metric)
@@ -51,7 +51,8 @@ def hexagan_beside(frame: pd.DataFrame, hexa: pd.DataFrame | None, metric: str, 
                       for d, m in zip(h["dataset"], h["mean"]))
     return f"For comparison, HexaGAN in our {where} ({METRIC_NAMES.get(metric, metric)}): {cells}."
 
-def _paper_column(dataset: str) -> str:
+def paper_column(dataset: str) -> str:
+    """The paper's column of a dataset key (``celeba.Smiling`` -> ``Smiling``)."""
     return dataset.split(".", 1)[1] if dataset.startswith("celeba.") else dataset
 
 
@@ -71,7 +72,7 @@ def comparison_frame(ours: pd.DataFrame, paper_table: str) -> pd.DataFrame:
             hit = ours[(ours["param"] == t["row"]) & (ours["metric"] == t["metric"])
                        & np.isclose(ours["setting"].astype(float), float(t["setting"]))]
         else:
-            hit = ours[(ours["paper_row"] == t["row"]) & (ours["dataset"].map(_paper_column) == t["column"])
+            hit = ours[(ours["paper_row"] == t["row"]) & (ours["dataset"].map(paper_column) == t["column"])
                        & (ours["metric"] == t["metric"])]
         mean = float(hit["mean"].iloc[0]) if len(hit) else np.nan
         std = float(hit["std"].iloc[0]) if len(hit) else np.nan

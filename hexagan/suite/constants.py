@@ -17,8 +17,12 @@ CHECKPOINTS_PATH = ".hexagan-cache/checkpoints"
 
 #: Experiment kinds and what they render.
 TABLE_KINDS = ("table", "sensitivity")
-FIGURE_KINDS = ("rate_curve", "learning_curves", "mnist_imputations", "mnist_tsne", "mnist_samples")
+FIGURE_KINDS = ("rate_curve", "learning_curves", "mnist_imputations", "mnist_tsne", "mnist_samples", "gap",
+                "distribution")
 KINDS = TABLE_KINDS + FIGURE_KINDS + ("stats",)
+#: Kinds with no cells of their own: they draw those of table experiments (stats: its ``reference``'s keys;
+#: the figures: ``of``, the gap figure with the audits of the same paper tables).
+DRAWING_KINDS = ("stats", "gap", "distribution")
 #: Kinds whose jobs must keep learning curves / snapshots / samples.
 NEEDS_HISTORY = ("learning_curves",)
 NEEDS_SNAPSHOTS = ("mnist_imputations", "mnist_tsne")

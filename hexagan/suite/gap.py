@@ -44,6 +44,13 @@ STEPS = (
          {"table1": ("test_best_rmse_authors", "rmse_authors"), "table2": ("test_best_f1", "f1")}),
 )
 FULL_AUDIT, FULL_AUDIT_PROTOCOL = STEPS[-1].name, STEPS[-1].protocol
+#: The paper tables the audit covers, as the report and the gap figure title them.
+TITLES = {"table1": "Table 1 (RMSE)", "table2": "Table 2 (F1)"}
+
+
+def headline_metric(paper_table: str) -> str:
+    """The metric of the honest step: the paper table's own (its direction is every step's)."""
+    return STEPS[0].metrics[paper_table][0]
 
 
 def _experiments_of(spec: dict, paper_table: str, protocol: str | None) -> list[str]:
@@ -96,7 +103,7 @@ def verdict(frame: pd.DataFrame, paper_table: str, metric: str) -> str:
     lower = lower_is_better(metric)
     parts = []
     for dataset, cells in frame.groupby("dataset", sort=False):
-        hexa = cells[cells["row"] == "HexaGAN"]
+        hexa = cells[cells["row"] == P.HEXAGAN_ROW]
         if hexa.empty or np.isnan(hexa[FULL_AUDIT].iloc[0]):
             parts.append(f"{dataset}: its last step not run")
             continue
@@ -121,7 +128,7 @@ def full_model_rmse(spec: dict, summaries: dict[str, pd.DataFrame]) -> str | Non
         frame = summaries.get(name)
         if frame is None:
             continue
-        hit = frame[(frame["paper_row"] == "HexaGAN") & (frame["metric"] == "test_best_rmse_authors")]
+        hit = frame[(frame["paper_row"] == P.HEXAGAN_ROW) & (frame["metric"] == "test_best_rmse_authors")]
         values += [f"{d} {m:.4f}" for d, m in zip(hit["dataset"], hit["mean"])]
     if not values:
         return None

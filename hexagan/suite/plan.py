@@ -9,9 +9,11 @@ from hexagan.data import available_datasets
 from hexagan.missingness import MECHANISMS
 from hexagan.suite.config import (ConfigError, canonical_json, check_setting_keys, config_hash, import_plugins,
                                   suggest)
-from hexagan.suite.constants import (EXTRAS_PATH, FIGURE_PATH, KINDS, MASK_PATH, NEEDS_HISTORY, NEEDS_SAMPLES,
-                                     NEEDS_SNAPSHOTS, REPORT_PATH, RUN_PATH, TABLE_KINDS, TABLE_PATH)
+from hexagan.suite.constants import (DRAWING_KINDS, EXTRAS_PATH, FIGURE_KINDS, FIGURE_PATH, KINDS, MASK_PATH,
+                                     NEEDS_HISTORY, NEEDS_SAMPLES, NEEDS_SNAPSHOTS, REPORT_PATH, RUN_PATH,
+                                     TABLE_KINDS, TABLE_PATH)
 from hexagan.suite.data import data_present, split_dataset_key
+from hexagan.suite.gap import STEPS
 from hexagan.suite.variants import Variant, resolve_variants, sweep_variant
 
 
@@ -106,6 +108,11 @@ class Plan:
             exp = self._parse_experiment(name, spec, check_data)
             self.experiments[name] = exp
             cells.extend((exp, cell) for cell in exp.cells)
+        for exp in self.experiments.values():
+            # A figure of nothing is no figure (the statistics still say "no comparison").
+            if exp.enabled and exp.kind in DRAWING_KINDS and exp.kind != "stats" and not self.drawn(exp.name):
+                exp.enabled, exp.skipped_because = False, (
+                    f"none of the experiments it draws ({', '.join(exp.spec['of'])}) is enabled")
         self._build_jobs(cells)
 
     # -- paths -------------------------------------------------------------
@@ -144,6 +151,9 @@ class Plan:
                                       f"{suggest(table, self.config['experiments'])}")
                 self.variant(label, f"{where}.reference.{table}")
             return exp
+        if kind in DRAWING_KINDS:
+            self._check_drawn(where, kind, spec.get("of"))
+            return exp
         datasets = list(spec.get("datasets") or [])
         for key in datasets:
             base, _ = split_dataset_key(key)
@@ -181,6 +191,20 @@ class Plan:
                 exp.cells.extend(Cell(dataset=key, mechanism=mechanism, rate=rate_key(rate), job="", **entry)
                                  for entry in entries)
         return exp
+
+    def _check_drawn(self, where: str, kind: str, names) -> None:
+        if not names:
+            raise ConfigError(f"{where}.of: a {kind} figure names the table experiments it draws")
+        experiments = self.config["experiments"]
+        audited = {t for step in STEPS for t in step.metrics}
+        for name in names:
+            if name not in experiments:
+                raise ConfigError(f"{where}.of: unknown experiment {name!r}{suggest(name, experiments)}")
+            if experiments[name].get("kind") != "table":
+                raise ConfigError(f"{where}.of: {name!r} is a {experiments[name].get('kind')}, not a table")
+            if kind == "gap" and experiments[name].get("paper_table") not in audited:
+                raise ConfigError(f"{where}.of: {name!r} reproduces no paper table the audit covers "
+                                  f"({', '.join(sorted(audited))}; hexagan.suite.gap.STEPS)")
 
     def _entries(self, name: str, spec: dict, kind: str) -> list[dict]:
         """The (label, row, ...) entries of one experiment, per dataset and rate."""
@@ -309,13 +333,23 @@ class Plan:
         out["gpu"] = 1 if wants_gpu else 0
         return out
 
+    def drawn(self, name: str) -> list[str]:
+        """The enabled table experiments whose cells a drawing kind reads (:data:`DRAWING_KINDS`): the statistics'
+        ``reference`` keys, a figure's ``of`` and, for the gap figure, every audit of the same paper tables."""
+        exp = self.experiments[name]
+        named = list(exp.spec.get("reference") or {}) if exp.kind == "stats" else list(exp.spec.get("of") or ())
+        if exp.kind == "gap":  # the audits of the paper tables its enabled (honest) tables reproduce
+            papers = {self.config["experiments"][n].get("paper_table") for n in named if self.experiments[n].enabled}
+            named = [n for n, e in self.config["experiments"].items()
+                     if e.get("kind") == "table" and e.get("paper_table") in papers]
+        return [n for n in named if self.experiments[n].enabled]
+
     def experiment_jobs(self, name: str) -> list[Job]:
         exp = self.experiments[name]
-        if exp.kind == "stats":
+        if exp.kind in DRAWING_KINDS:
             jobs = []
-            for table in (exp.spec.get("reference") or {}):
-                if self.experiments[table].enabled:
-                    jobs.extend(j for j in self.experiment_jobs(table) if j not in jobs)
+            for table in self.drawn(name):
+                jobs.extend(j for j in self.experiment_jobs(table) if j not in jobs)
             return jobs
         seen = {}
         for c in exp.cells:
@@ -337,9 +371,8 @@ class Plan:
                           "run": self.run_path(job), "extras": self.extras_path(job)})
         spec = {"name": name, "kind": exp.kind, **{k: v for k, v in exp.spec.items() if k != "kind"}, "cells": cells,
                 "figures": self.config["figures"]}
-        if exp.kind == "stats":
-            spec["tables"] = {t: self.experiment_spec(t) for t in exp.spec.get("reference") or {}
-                              if self.experiments[t].enabled}
+        if exp.kind in DRAWING_KINDS:
+            spec["tables"] = {t: self.experiment_spec(t) for t in self.drawn(name)}
         return spec
 
     def report_spec(self) -> dict:
@@ -357,6 +390,9 @@ class Plan:
             "run_datasets": self.only_datasets,
             "output_dir": self.out,
             "n_jobs": len(self.jobs),
+            # Each figure's PNG and PDF as the report links them (relative to the report's folder).
+            "figures": {n: {ext: os.path.relpath(self.outputs(n)[ext], os.path.dirname(self.path(REPORT_PATH)))
+                            for ext in ("png", "pdf")} for n in self.enabled(FIGURE_KINDS)},
         }
 
     def report_inputs(self) -> dict[str, list[str]]:

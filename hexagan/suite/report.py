@@ -47,10 +47,25 @@ def _read_optional_csv(path: str | None) -> pd.DataFrame | None:
         return pd.DataFrame()
 
 
+#: Figure kinds the report shows in a section of their own (the rest in "Figures"): kind -> that section's title.
+SHOWN_IN_SECTION = {"distribution": "Appendix C.5: statistical significance",
+                    "gap": "Where the gap comes from (an audit, not our result)"}
+
+
+def _figures_of(spec: dict, kinds) -> list[str]:
+    return [n for n in spec["figures"] if spec["experiments"][n]["kind"] in kinds]
+
+
+def figure_markdown(spec: dict, name: str) -> list[str]:
+    """One figure shown in the report: its caption, the PNG, a link to the PDF."""
+    paths, caption = spec["figures"][name], spec["experiments"][name]["spec"].get("caption", name)
+    return [f"![{name}]({paths['png']})", "", f"_`{name}`: {caption}_ ([PDF]({paths['pdf']}))", ""]
+
+
 def gap_section(spec: dict, frames: dict[str, pd.DataFrame]) -> list[str]:
     """The report's "Where the gap comes from": the audit of the authors' protocol, step by step (:mod:`hexagan.suite.gap`)."""
     audits = [n for n, e in spec["experiments"].items() if e["spec"] is not None and e["spec"].get("protocol")]
-    out = ["## Where the gap comes from (an audit, not our result)", ""]
+    out = [f"## {SHOWN_IN_SECTION['gap']}", ""]
     if not any(n in frames for n in audits):
         return out + ["_not run in this configuration_", ""]
     out += ["Our numbers above are the headline: checkpoints chosen on validation rows, min-max fitted on the training "
@@ -65,9 +80,12 @@ def gap_section(spec: dict, frames: dict[str, pd.DataFrame]) -> list[str]:
             "the best F1 each taken at its own epoch.  The other methods get the same data protocol (min-max on all "
             "rows, no hold-out, the authors' RMSE); only the autoencoder has a checkpoint to choose, and chooses it on "
             "the test fold.  The paper's text does not say how its baselines were tuned or selected.", ""]
-    for paper_table, title, metric in (("table1", "Table 1 (RMSE)", "rmse_rowmean"), ("table2", "Table 2 (F1)", "f1")):
+    for name in _figures_of(spec, ("gap",)):
+        out += figure_markdown(spec, name)
+    for paper_table, title in gap.TITLES.items():
         frame = gap.gap_frame(spec, frames, paper_table)
-        out += [f"### {title}", "", gap.gap_markdown(frame), gap.verdict(frame, paper_table, metric), ""]
+        out += [f"### {title}", "", gap.gap_markdown(frame),
+                gap.verdict(frame, paper_table, gap.headline_metric(paper_table)), ""]
         line = gap.full_model_rmse(spec, frames) if paper_table == "table1" else None
         if line:
             out += [line, ""]
@@ -142,7 +160,9 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
         if paper_table == "appendix_table3":
             out += ["The paper prints the alpha2 and alpha3 rows with the very same four F1 values.", ""]
 
-    out += ["## Appendix C.5: statistical significance", ""]
+    out += [f"## {SHOWN_IN_SECTION['distribution']}", ""]
+    for name in _figures_of(spec, ("distribution",)):
+        out += figure_markdown(spec, name)
     st = _read_optional_csv(stats_csv)
     if st is not None:
         if not st.empty:
@@ -182,8 +202,13 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
         if line:
             out += [line, ""]
 
-    figures = [n for n, e in experiments.items() if e["kind"] not in ("table", "sensitivity", "stats") and e["enabled"]]
-    out += ["## Figures", ""] + [f"- `{n}`: {experiments[n]['spec'].get('caption', '')}" for n in figures] + [""]
+    out += ["## Figures", ""]
+    shown_above = _figures_of(spec, SHOWN_IN_SECTION)
+    out += [f"- `{n}`: shown in \"{SHOWN_IN_SECTION[experiments[n]['kind']]}\" ([PNG]({spec['figures'][n]['png']}), "
+            f"[PDF]({spec['figures'][n]['pdf']}))" for n in shown_above] + ([""] if shown_above else [])
+    for name in spec["figures"]:
+        if name not in shown_above:
+            out += figure_markdown(spec, name)
     skipped = [f"- `{n}`: {e['skipped_because']}" for n, e in experiments.items() if not e["enabled"]]
     if skipped:
         out += ["## Not run", ""] + skipped + [""]
