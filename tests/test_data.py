@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from hexagan import data
-from hexagan.data import DataError, Dataset, available_datasets, load_csv, load_dataset
+from hexagan.data import DataError, Dataset, available_datasets, download, load_csv, load_dataset, tabular
 
 # The real files: CI keeps them in ../shared/data next to the checkout.
 DATA = Path(os.environ.get("HEXAGAN_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
@@ -170,20 +170,20 @@ def test_network_failure_is_a_clear_error(tmp_path, monkeypatch):
         assert timeout == 10
         raise urllib.error.URLError("no route to host")
 
-    monkeypatch.setattr(data.urllib.request, "urlopen", unreachable)
+    monkeypatch.setattr(download.urllib.request, "urlopen", unreachable)
     with pytest.raises(DataError, match="needs .*madelon_train.data; downloading it failed .*no route to host"):
         load_dataset("madelon", data_home=tmp_path)
 
 
 def serve(monkeypatch, payload: bytes) -> None:
-    monkeypatch.setattr(data.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(payload))
+    monkeypatch.setattr(download.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(payload))
 
 
 def test_download_is_verified_and_complete(tmp_path, monkeypatch):
     payload = b"some bytes"
     serve(monkeypatch, payload)
-    path = data._fetch("x/file.bin", "https://example.org/file.bin", hashlib.sha256(payload).hexdigest(),
-                       data_home=tmp_path, download=True, dataset="x")
+    path = download._fetch("x/file.bin", "https://example.org/file.bin", hashlib.sha256(payload).hexdigest(),
+                           data_home=tmp_path, download=True, dataset="x")
     assert path == tmp_path / "x" / "file.bin" and path.read_bytes() == payload
     assert os.listdir(tmp_path / "x") == ["file.bin"]  # no temporary file left
 
@@ -191,8 +191,8 @@ def test_download_is_verified_and_complete(tmp_path, monkeypatch):
 def test_download_with_a_wrong_checksum_leaves_nothing(tmp_path, monkeypatch):
     serve(monkeypatch, b"tampered")
     with pytest.raises(DataError, match="sha256"):
-        data._fetch("x/file.bin", "https://example.org/file.bin", "0" * 64,
-                    data_home=tmp_path, download=True, dataset="x")
+        download._fetch("x/file.bin", "https://example.org/file.bin", "0" * 64,
+                        data_home=tmp_path, download=True, dataset="x")
     assert os.listdir(tmp_path / "x") == []
 
 
@@ -208,7 +208,7 @@ def test_credit_is_built_from_the_uci_xls(tmp_path, monkeypatch):
     # The sheet as pandas reads the UCI .xls: original names SEX and "default payment next month".
     sheet = pd.read_csv(DATA / "credit" / "UCI_Credit_Card.csv").rename(
         columns={"GENDER": "SEX", "default.payment.next.month": "default payment next month"})
-    monkeypatch.setattr(data.pd, "read_excel", lambda path, header: sheet)
+    monkeypatch.setattr(tabular.pd, "read_excel", lambda path, header: sheet)
     serve(monkeypatch, b"xls bytes")
     ds = load_dataset("credit", data_home=tmp_path)
     np.testing.assert_array_equal(ds.X, load("credit").X)
