@@ -1,8 +1,9 @@
 """Class-imbalance steps for the classification pipelines: cost-sensitive weights and SMOTE.
 
-Two small pure functions; the pipelines (``baselines/pipelines.py``) decide
-where to apply them.  Labels follow the suite's convention: ``0..k-1`` for a
-class, ``-1`` for a missing label; only labeled rows are counted or resampled.
+Two small pure functions; the classifiers (``baselines/supervised.py``) and the
+cascades (``baselines/cascade.py``) decide where to apply them.  Labels follow
+the suite's convention: ``0..k-1`` for a class, ``-1`` for a missing label;
+only labeled rows are counted or resampled.
 """
 from __future__ import annotations
 

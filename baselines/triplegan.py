@@ -56,7 +56,7 @@ each replica keeps its best C.  Without it C overfits small tables (its
 labeled CE reaches ~1e-4 within 2000 steps on breast).
 
 Triple-GAN needs complete inputs: it is normally the last stage of a
-pipeline (:mod:`baselines.pipelines`).  Standalone, a missing entry is filled
+pipeline (:mod:`baselines.cascade`).  Standalone, a missing entry is filled
 with 0.
 """
 from __future__ import annotations

@@ -20,8 +20,9 @@ from sklearn.exceptions import NotFittedError
 
 from baselines.autoencoder import DenoisingAutoencoderImputer, corrupt, loss_reconstruction
 from baselines.balancing import inverse_frequency_weights
+from baselines.cascade import Cascade, balance, register_cascade
 from baselines.gain import GainImputer, hint, loss_discriminator, loss_generator
-from baselines.pipelines import Cascade, CostSensitiveClassifier, SmoteClassifier, balance, register_cascade
+from baselines.supervised import CostSensitiveClassifier, SmoteClassifier
 from baselines.triplegan import TripleGANClassifier, loss_weighted_ce
 from hexagan import methods, protocol
 from hexagan.data import load_dataset
