@@ -85,13 +85,13 @@ class DivergenceError(RuntimeError):
 
 
 def _adam(params, grads, state, lr, *, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, has_complex=False):
-    adam(params, grads, state["exp_avg"], state["exp_avg_sq"], [], state["step"],
+    adam(params, grads, state["exp_avg"], state["exp_avg_sq"], [], state["step"], foreach=True,
          amsgrad=False, beta1=betas[0], beta2=betas[1], lr=lr, weight_decay=weight_decay,
          eps=eps, maximize=False, has_complex=has_complex)
 
 
 def _rmsprop(params, grads, state, lr, *, alpha=0.99, eps=1e-8, weight_decay=0.0, has_complex=False):
-    rmsprop(params, grads, state["square_avg"], [], [], state["step"], lr=lr, alpha=alpha,
+    rmsprop(params, grads, state["square_avg"], [], [], state["step"], foreach=True, lr=lr, alpha=alpha,
             eps=eps, weight_decay=weight_decay, momentum=0.0, centered=False,
             maximize=False, has_complex=has_complex)
 
