@@ -649,14 +649,25 @@ class HexaGANCore:
         never leaves gradients on another network (e.g. Eq. 3 on D_MI).
         """
         names = self.groups[group]
-        for name, net in self.model.nets.items():
-            net.requires_grad_(name in names)
+        self._require_grad(names)
         total, named = terms()
         optimizer_step(total.sum(), self.optimizers[group])
         if self.regularizer.clip is not None and group in self.DISCRIMINATORS:
             for name in names:
                 losses.clip_weights_(self.model.nets[name], self.regularizer.clip)
         return {key: value.detach() for key, value in named.items()}
+
+    def _require_grad(self, names: Sequence[str]) -> None:
+        """``requires_grad_(name in names)`` on every network, flipping only the parameters that differ: as
+        ``nn.Module.requires_grad_`` on each network, without walking the modules at each of the 67 updates
+        of an iteration (~0.1 ms each)."""
+        if getattr(self, "_net_params", None) is None:
+            self._net_params = {name: list(net.parameters()) for name, net in self.model.nets.items()}
+        for name, params in self._net_params.items():
+            flag = name in names
+            for p in params:
+                if p.requires_grad is not flag:
+                    p.requires_grad_(flag)
 
     # -- the terms of each update (Algorithm 2) --------------------------------------------
     def _d_mi_terms(self):
