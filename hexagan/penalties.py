@@ -118,7 +118,9 @@ class ReluMLPCritic:
             cols = columns[:, start:start + chunk]
             w_last = layers[-1].weight
             # g: [K, B or 1, c, h] holds the rows ∂f_i/∂(layer input) for the chunk's columns i
-            g = torch.gather(w_last, 2, cols[:, None, :].expand(-1, w_last.shape[1], -1)).transpose(1, 2)[:, None]
+            # (contiguous: then g * s is too, and the reshape below a view rather than a copy of [K, B, c, h])
+            g = torch.gather(w_last, 2, cols[:, None, :].expand(-1, w_last.shape[1], -1)).transpose(1, 2)
+            g = g.contiguous()[:, None]
             for layer, s in zip(reversed(layers[:-1]), reversed(active)):
                 g = g * s
                 if layer is layers[0]:
