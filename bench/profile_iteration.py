@@ -16,7 +16,9 @@ For each table and architecture (``mlp``: appendix B.3's networks,
 
 Tables: breast (its 50 protocol splits, d = 30) and, for a wide table, a
 random stand-in of madelon's shape (d = 500, 1 600 training rows, 20 %
-missing entries and labels): the cost depends on the shapes only.  Times are
+missing entries and labels): the cost depends on the shapes only.  At d = 500
+an iteration is compute-bound (~80 s at K = 50 on one thread): ``--wide-k 5``
+gives the same shares at a tenth of the cost.  Times are
 never compared across runs, only shares within one.
 
     python bench/profile_iteration.py [--steps 3] [--tables breast wide] [--archs mlp mlp_authors]
@@ -42,25 +44,26 @@ GROUPS = ("d_mi", "eg", "d_cg", "g_cg", "c")
 LABELS = {"d_mi": "D_MI", "eg": "E+G_MI", "d_cg": "D_CG", "g_cg": "G_CG", "c": "C", "other": "other"}
 
 
-def random_table(d: int, n: int = 1600, n_classes: int = 2, missing: float = 0.2, seed: int = 0):
-    """K random training sets of n rows x d features in [0, 1], ``missing`` of entries and labels hidden."""
+def random_table(d: int, n: int = 1600, n_classes: int = 2, missing: float = 0.2, seed: int = 0, k: int = K):
+    """k random training sets of n rows x d features in [0, 1], ``missing`` of entries and labels hidden."""
     rng = np.random.default_rng(seed)
     Xs, ys = [], []
-    for _ in range(K):
+    for _ in range(k):
         X = rng.random((n, d))
         X[rng.random((n, d)) < missing] = np.nan
         y = rng.integers(0, n_classes, n)
         y[rng.random(n) < missing] = -1
         Xs.append(X)
         ys.append(y)
-    return Xs, ys, list(range(K)), n_classes
+    return Xs, ys, list(range(k)), n_classes
 
 
-def table(name: str):
+def table(name: str, wide_k: int = K):
+    """breast's 50 protocol splits, or the d = 500 stand-in with ``wide_k`` replicas."""
     if name == "breast":
         return split_data("breast", 10, 5)
     if name == "wide":
-        return random_table(500)
+        return random_table(500, k=wide_k)
     raise ValueError(name)
 
 
@@ -137,7 +140,7 @@ def profile_ops(core: HexaGANCore, steps: int, first: int):
 def report(name: str, architecture: str, data, steps: int) -> None:
     core = build(data, architecture)
     per_iter, shares = group_shares(core, steps)
-    print(f"\n== {name} d={data[0][0].shape[1]}, {architecture}, K={K}: {per_iter:.3f} s per iteration "
+    print(f"\n== {name} d={data[0][0].shape[1]}, {architecture}, K={len(data[2])}: {per_iter:.3f} s per iteration "
           f"(median of {steps}; unprofiled) ==")
     print("update group   share   per update")
     config = core.config
@@ -166,13 +169,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--tables", nargs="+", default=["breast", "wide"])
     parser.add_argument("--archs", nargs="+", default=["mlp", "mlp_authors"])
+    parser.add_argument("--wide-k", type=int, default=K,
+                        help="replicas of the d=500 stand-in (one iteration at K=50 takes ~80 s on one thread)")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {args.threads} thread(s), {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}")
     for name in args.tables:
-        data = table(name)
+        data = table(name, args.wide_k)
         for architecture in args.archs:
             report(name, architecture, data, args.steps)
 
