@@ -630,10 +630,14 @@ class HexaGANCore:
             return y
         return torch.cat([y, self.model.nets["classifier"](x_hat[:, batch.n_labeled:])], dim=1)
 
-    def _generated(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(h_c, x̂_c, one-hot y_c) for labels y [K, G], from fresh noise."""
+    def _generated(self, y: torch.Tensor, decode: bool = True) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+        """(h_c, x̂_c, one-hot y_c) for labels y [K, G], from fresh noise; x̂_c is None unless ``decode``
+        (D_CG sees h_c only: G_MI's pass would be thrown away)."""
         y_onehot = _one_hot(y, self.n_classes)
-        h_c, x_c = self.model.generate_tensors(self._uniform(y.shape[1], self.net_config["z_dim"]), y_onehot)
+        z = self._uniform(y.shape[1], self.net_config["z_dim"])
+        if not decode:
+            return self.model.nets["g_cg"](z, y_onehot), None, y_onehot
+        h_c, x_c = self.model.generate_tensors(z, y_onehot)
         return h_c, x_c, y_onehot
 
     # -- the update pattern shared by every network ----------------------------------------
@@ -645,14 +649,25 @@ class HexaGANCore:
         never leaves gradients on another network (e.g. Eq. 3 on D_MI).
         """
         names = self.groups[group]
-        for name, net in self.model.nets.items():
-            net.requires_grad_(name in names)
+        self._require_grad(names)
         total, named = terms()
         optimizer_step(total.sum(), self.optimizers[group])
         if self.regularizer.clip is not None and group in self.DISCRIMINATORS:
             for name in names:
                 losses.clip_weights_(self.model.nets[name], self.regularizer.clip)
         return {key: value.detach() for key, value in named.items()}
+
+    def _require_grad(self, names: Sequence[str]) -> None:
+        """``requires_grad_(name in names)`` on every network, flipping only the parameters that differ: as
+        ``nn.Module.requires_grad_`` on each network, without walking the modules at each of the 67 updates
+        of an iteration (~0.1 ms each)."""
+        if getattr(self, "_net_params", None) is None:
+            self._net_params = {name: list(net.parameters()) for name, net in self.model.nets.items()}
+        for name, params in self._net_params.items():
+            flag = name in names
+            for p in params:
+                if p.requires_grad is not flag:
+                    p.requires_grad_(flag)
 
     # -- the terms of each update (Algorithm 2) --------------------------------------------
     def _d_mi_terms(self):
@@ -708,7 +723,7 @@ class HexaGANCore:
         b = self._draw(labeled_only=True)
         with torch.no_grad():
             h_l = self.model.encode_tensors(b.x, b.m, b.z)
-            h_c, _, y_onehot = self._generated(b.y)
+            h_c, _, y_onehot = self._generated(b.y, decode=False)
         d_cg = self.model.nets["d_cg"]
         critic = _critic(d_cg.net, lambda h: d_cg.logits(h, y_onehot), y_onehot)
         adversarial = losses.loss_d_cg(critic(h_c), critic(h_l), b.weight)

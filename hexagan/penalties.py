@@ -57,12 +57,37 @@ class ReluMLPCritic:
             raise ValueError("the closed-form penalties need a ReplicaMLP with ReLU hidden layers and no output "
                              f"activation, got {type(net).__name__}" + (f" with activations {acts}" if acts else ""))
         self.net, self.extra, self.outputs = net, extra, outputs
+        self._seen: tuple | None = None  # (v, weight versions, hidden pre-activations) of the last call
 
     def _inputs(self, v: torch.Tensor) -> torch.Tensor:
         return v if self.extra is None else torch.cat([v, self.extra], dim=-1)
 
+    def _versions(self) -> tuple[int, ...]:
+        return tuple(p._version for layer in self.net.layers for p in (layer.weight, layer.bias))
+
     def __call__(self, v: torch.Tensor) -> torch.Tensor:
-        return self.net(self._inputs(v))[..., self.outputs]
+        """net(concat(v, extra))[..., outputs], as ``ReplicaMLP.forward`` computes it; the hidden layers'
+        pre-activations are kept, so that :meth:`grad_sq_norms` of this same ``v`` (D_CG's penalty on the
+        rows it has just scored) reads its ReLU patterns instead of running the net again."""
+        a, pre_activations = self._inputs(v), []
+        for layer in self.net.layers[:-1]:
+            pre = layer(a)
+            pre_activations.append(pre.detach())
+            a = torch.relu(pre)
+        self._seen = (v, self._versions(), pre_activations)
+        return self.net.layers[-1](a)[..., self.outputs]
+
+    def _pre_activations(self, v: torch.Tensor) -> list[torch.Tensor]:
+        """The hidden layers' pre-activations at ``v``: those of the last call when it was on this very
+        tensor and no weight has changed since (the same numbers), else a forward pass without autograd."""
+        if self._seen is not None and self._seen[0] is v and self._seen[1] == self._versions():
+            return self._seen[2]
+        with torch.no_grad():
+            a, out = self._inputs(v), []
+            for layer in self.net.layers[:-1]:
+                out.append(layer(a))
+                a = torch.relu(out[-1])
+        return out
 
     def grad_sq_norms(self, v: torch.Tensor, n_cols: int, columns: torch.Tensor | None = None,
                       max_chunk_elements: int = losses.MAX_CHUNK_ELEMENTS) -> torch.Tensor:
@@ -75,12 +100,8 @@ class ReluMLPCritic:
         """
         layers = list(self.net.layers)
         k, b, n_wrt = v.shape
-        with torch.no_grad():  # the ReLU patterns s_l, [K, B, 1, h_l]: constants, as in autograd's double backward
-            a, active = self._inputs(v), []
-            for layer in layers[:-1]:
-                pre = layer(a)
-                active.append((pre > 0).to(pre.dtype)[:, :, None, :])
-                a = torch.relu(pre)
+        # the ReLU patterns s_l, [K, B, 1, h_l]: constants, as in autograd's double backward
+        active = [(pre > 0).to(pre.dtype)[:, :, None, :] for pre in self._pre_activations(v)]
         n_out = layers[-1].weight.shape[-1]
         positions = torch.arange(n_out, device=v.device)[self.outputs]  # critic column -> net column
         if columns is None:
@@ -97,7 +118,9 @@ class ReluMLPCritic:
             cols = columns[:, start:start + chunk]
             w_last = layers[-1].weight
             # g: [K, B or 1, c, h] holds the rows ∂f_i/∂(layer input) for the chunk's columns i
-            g = torch.gather(w_last, 2, cols[:, None, :].expand(-1, w_last.shape[1], -1)).transpose(1, 2)[:, None]
+            # (contiguous: then g * s is too, and the reshape below a view rather than a copy of [K, B, c, h])
+            g = torch.gather(w_last, 2, cols[:, None, :].expand(-1, w_last.shape[1], -1)).transpose(1, 2)
+            g = g.contiguous()[:, None]
             for layer, s in zip(reversed(layers[:-1]), reversed(active)):
                 g = g * s
                 if layer is layers[0]:

@@ -117,6 +117,35 @@ def test_label_column_penalty_equals_autograd(seed, architecture):
     torch.testing.assert_close(as_model, reference, atol=ATOL, rtol=RTOL)
 
 
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_reused_relu_patterns_change_no_bit(architecture):
+    """A critic that has just scored h reuses that pass's ReLU patterns for the penalty of the very same h:
+    value and gradients bit for bit those of a critic that never scored it; another tensor of equal values,
+    or a weight changed since, makes it run the net again."""
+    k, b, d, n_classes = _case(0)
+    d_cg = ConditionalDiscriminator(d=d, n_classes=n_classes, seeds=range(k), architecture=architecture)
+    _scramble(d_cg.net, 0)
+    _, y, _, _, weight = _inputs(0, k, b, d, n_classes)
+    h = torch.relu(torch.randn(k, b, hidden_size(d, architecture), generator=torch.Generator().manual_seed(0)))
+    params = list(d_cg.parameters())
+
+    def penalty_and_grads(critic):
+        value = penalties.penalty_zero_centred(critic, h, weight)
+        grads = torch.autograd.grad(value.sum(), params, allow_unused=True)
+        return [value] + [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]
+
+    scored = penalties.ReluMLPCritic(d_cg.net, y)
+    assert torch.equal(scored(h), d_cg.logits(h, y))  # as the network computes it
+    reused, fresh = penalty_and_grads(scored), penalty_and_grads(penalties.ReluMLPCritic(d_cg.net, y))
+    assert all(torch.equal(a, b_) for a, b_ in zip(reused, fresh)) and reused[1].abs().max() > 0
+    pre_activations = penalties.ReluMLPCritic._pre_activations
+    assert pre_activations(scored, h) is scored._seen[2]  # the same h: the kept pass
+    assert pre_activations(scored, h.clone()) is not scored._seen[2]  # equal values, another tensor: a new pass
+    with torch.no_grad():
+        d_cg.net.layers[0].weight.add_(0.5)
+    assert pre_activations(scored, h) is not scored._seen[2]  # a weight changed since: a new pass
+
+
 @pytest.mark.parametrize("sizes", [[5, 3], [5, 4, 3, 2, 3]], ids=["no-hidden-layer", "three-hidden-layers"])
 def test_other_depths(sizes):
     net = _scramble(ReplicaMLP(sizes, ["relu"] * (len(sizes) - 2) + ["none"], replica_generators([0, 1], 9)), 3)
