@@ -70,6 +70,9 @@ _CONSTRAINTS = {
     "monitor_every": [_STEPS],
     "warmup_epochs": [_NON_NEGATIVE],
     "selection": [StrOptions(set(SELECTIONS))],
+    "early_stopping": ["boolean"],
+    "n_iter_no_change": [_AT_LEAST_ONE],
+    "tol": [_NON_NEGATIVE],
     "validation_metric": [StrOptions(set(VALIDATION_METRICS))],
     "validation_fraction": [Interval(Real, 0, 1, closed="left")],
     "snapshot_steps": ["array-like", None],
@@ -131,6 +134,12 @@ class _HexaGANBase(BaseEstimator):
     """What the imputer and the classifier share: data checks, training, saving."""
 
     uses_validation = True
+    #: The settings the benchmark protocol (the workflow's jobs, ``hexagan.protocol.fit_method``) runs with
+    #: where they differ from the defaults for a user's own table: the published runs rely on them (the
+    #: catalogue of config/config.yaml writes out only some parameters), so they must never move
+    #: (tests/test_protocol.py pins the estimators the protocol builds).  A fixed budget of 2 000
+    #: iterations, validation every 100, no early stopping, Eq. (1)'s fill U(0, 1).
+    protocol_defaults = {"max_steps": 2000, "eval_every": 100, "early_stopping": False, "fill_noise": 1.0}
     # fit takes monitor_set: rows scored every monitor_every iterations into history_ (test_*), never selected on
     monitors = True
 
@@ -165,6 +174,9 @@ class _HexaGANBase(BaseEstimator):
         if task.eval_set is not None:
             return _Prepared(X, y, self._check_eval_set(task.eval_set), monitor_set)
         if self.validation_fraction <= 0:
+            if self.early_stopping:
+                raise ValueError("early_stopping=True stops on a validation part: give fit an eval_set, or "
+                                 "validation_fraction > 0, or set early_stopping=False")
             return _Prepared(X, y, None, monitor_set)
         # The imputer has no labels: all rows form one group (-1, "unlabeled").
         labels = y if y is not None else np.full(len(X), -1, dtype=np.int64)
@@ -208,9 +220,13 @@ class _HexaGANBase(BaseEstimator):
         for r, est in enumerate(estimators):
             est.model_ = result.model.replica(r)
             est.seed_ = seeds[r]
-            est.history_ = result.history[result.history.replica == r].drop(columns="replica").reset_index(drop=True)
+            est.n_iter_ = int(result.n_iter[r])
+            # A replica stopped early trained on beside the others: what came after its stop is not its run.
+            mine = result.history[(result.history.replica == r)
+                                  & ((result.history.phase == "warmup") | (result.history.step <= est.n_iter_))]
+            est.history_ = mine.drop(columns="replica").reset_index(drop=True)
             est.snapshots_ = {step: {key: _replica_rows(key, t, r, snap) for key, t in snap.items()}
-                              for step, snap in result.snapshots.items()}
+                              for step, snap in result.snapshots.items() if step <= est.n_iter_}
             est.best_step_ = int(result.best_step[r]) if result.best_step is not None else None
 
     def _fit_one(self, X, y, eval_set, monitor_set=None):
@@ -241,7 +257,8 @@ class _HexaGANBase(BaseEstimator):
     def save(self, path) -> None:
         """Write the parameters, weights, learning curves and snapshots (loadable with ``weights_only``)."""
         check_is_fitted(self)
-        fitted = {"n_features_in_": int(self.n_features_in_), "seed_": int(self.seed_), "best_step_": self.best_step_}
+        fitted = {"n_features_in_": int(self.n_features_in_), "seed_": int(self.seed_), "best_step_": self.best_step_,
+                  "n_iter_": self.n_iter_}
         if hasattr(self, "feature_names_in_"):
             fitted["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
         if hasattr(self, "classes_"):
@@ -270,6 +287,7 @@ class _HexaGANBase(BaseEstimator):
         model.load_state_dict(payload["model_state"])
         est.model_ = model.to(est._device())
         est.n_features_in_, est.seed_, est.best_step_ = fitted["n_features_in_"], fitted["seed_"], fitted["best_step_"]
+        est.n_iter_ = fitted.get("n_iter_")  # None in files saved before early stopping
         if "feature_names_in_" in fitted:
             est.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
         if "classes_" in fitted:
@@ -349,10 +367,10 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
                  decay=_DEFAULTS.decay, batch_size=_DEFAULTS.batch_size, n_critic=_DEFAULTS.n_critic,
                  regularizer=_DEFAULTS.regularizer, penalty_columns=_DEFAULTS.penalty_columns,
                  optimizer=_DEFAULTS.optimizer, adversarial_loss=_DEFAULTS.adversarial_loss,
-                 max_steps=_DEFAULTS.max_steps, eval_every=_DEFAULTS.eval_every, monitor_every=_DEFAULTS.monitor_every,
-                 warmup_epochs=_DEFAULTS.warmup_epochs, selection=_DEFAULTS.selection, validation_fraction=0.1,
-                 snapshot_steps=(), architecture="mlp", fill_noise=1.0, device="auto", n_threads=1,
-                 verbose=False, random_state=None):
+                 max_steps=20000, eval_every=50, monitor_every=_DEFAULTS.monitor_every,
+                 warmup_epochs=_DEFAULTS.warmup_epochs, selection=_DEFAULTS.selection, early_stopping=True,
+                 n_iter_no_change=20, tol=_DEFAULTS.tol, validation_fraction=0.1, snapshot_steps=(),
+                 architecture="mlp", fill_noise=0.01, device="auto", n_threads=1, verbose=False, random_state=None):
         self.lambda1 = lambda1
         self.alpha1 = alpha1
         self.lr_gan = lr_gan
@@ -368,6 +386,9 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
         self.monitor_every = monitor_every
         self.warmup_epochs = warmup_epochs
         self.selection = selection
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.validation_fraction = validation_fraction
         self.snapshot_steps = snapshot_steps
         self.architecture = architecture
@@ -444,12 +465,11 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
                  n_critic=_DEFAULTS.n_critic, n_cg=_DEFAULTS.n_cg, z_dim=None, use_g_mi=True, use_g_cg=True,
                  use_label_discriminator=True, regularizer=_DEFAULTS.regularizer,
                  penalty_columns=_DEFAULTS.penalty_columns, optimizer=_DEFAULTS.optimizer,
-                 adversarial_loss=_DEFAULTS.adversarial_loss, max_steps=_DEFAULTS.max_steps,
-                 eval_every=_DEFAULTS.eval_every, monitor_every=_DEFAULTS.monitor_every,
-                 warmup_epochs=_DEFAULTS.warmup_epochs,
-                 selection=_DEFAULTS.selection, validation_metric=_DEFAULTS.validation_metric,
-                 validation_fraction=0.1, snapshot_steps=(), architecture="mlp", fill_noise=1.0, device="auto",
-                 n_threads=1, verbose=False, random_state=None):
+                 adversarial_loss=_DEFAULTS.adversarial_loss, max_steps=5000, eval_every=10,
+                 monitor_every=_DEFAULTS.monitor_every, warmup_epochs=_DEFAULTS.warmup_epochs,
+                 selection=_DEFAULTS.selection, validation_metric=_DEFAULTS.validation_metric, early_stopping=True,
+                 n_iter_no_change=30, tol=_DEFAULTS.tol, validation_fraction=0.1, snapshot_steps=(),
+                 architecture="mlp", fill_noise=0.01, device="auto", n_threads=1, verbose=False, random_state=None):
         self.lambda1 = lambda1
         self.lambda2 = lambda2
         self.alpha1 = alpha1
@@ -478,6 +498,9 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
         self.warmup_epochs = warmup_epochs
         self.selection = selection
         self.validation_metric = validation_metric
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.validation_fraction = validation_fraction
         self.snapshot_steps = snapshot_steps
         self.architecture = architecture
