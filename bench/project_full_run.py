@@ -38,7 +38,7 @@ import torch
 from bench_replicas import iterations_per_second, split_data
 from hexagan.data import load_dataset
 from hexagan.io import write_text
-from hexagan.methods import create
+from hexagan.methods import create, protocol_params
 from hexagan.suite.aggregate import read_jobs
 from hexagan.suite.config import canonical_json, load_config
 from hexagan.suite.job import run_job
@@ -61,7 +61,7 @@ def measured_costs(plan: Plan, results: Path) -> dict[tuple, float]:
 
 # Settings that change how long training lasts or what is kept, not the work of one iteration.
 NOT_PER_ITERATION = {"max_steps", "eval_every", "warmup_epochs", "selection", "validation_metric", "snapshot_steps",
-                     "verbose"}
+                     "verbose", "early_stopping", "n_iter_no_change", "tol"}
 
 
 def iteration_seconds(job: Job, est, plan: Plan, steps: int, cache: dict, data: dict) -> float:
@@ -141,7 +141,7 @@ def main() -> None:
     timed = {}
     for k, j in cpu_jobs.items():
         if j.method in HEXAGAN_METHODS and (k in jobs or k in measured):
-            est = create(j.method, **j.params)
+            est = create(j.method, **protocol_params(j.method, j.params))
             timed[k] = iteration_seconds(j, est, plan, args.steps, times, data) * est.max_steps
             keep()
     data.clear()  # several GB with credit and madelon; the one-split timings load their own

@@ -33,6 +33,9 @@ Optional capabilities, declared as class attributes and read by the protocol:
 * ``fit(..., eval_set=(X_val, X_val_true, y_val))``: the method selects its
   checkpoint on this validation part (carved from the training rows, never
   the test fold); the protocol passes it when ``uses_validation = True``.
+* ``protocol_defaults = {param: value}``: what the benchmark protocol runs
+  with where it differs from the defaults for a user's own data (HexaGAN's
+  fixed published budget); :func:`protocol_params` applies it.
 
 Registration is lazy: a module is imported only when one of its methods is
 created, so ``import hexagan`` stays fast and a broken optional dependency
@@ -141,6 +144,12 @@ def create(name: str, **params: Any):
     nested = {k: v for k, v in params.items() if "__" in k}
     est = cls(**{k: v for k, v in params.items() if "__" not in k})
     return est.set_params(**nested) if nested else est
+
+
+def protocol_params(name: str, params: dict) -> dict:
+    """The parameters the benchmark protocol builds method ``name`` with: its ``protocol_defaults``
+    (if any), updated by the job's ``params``."""
+    return {**getattr(_load(name), "protocol_defaults", {}), **params}
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -215,6 +216,14 @@ class TrainConfig:
     and the imputation networks (E, G_MI, D_MI, with G_CG, D_CG) at their
     best validation RMSE; "last" keeps the final step.
 
+    ``early_stopping``: stop training once ``n_iter_no_change`` validations in
+    a row have not lowered the selection score (validation RMSE for the
+    imputer, ``validation_metric`` for the classifier) by more than ``tol``;
+    per replica, each keeping what a run of its own would
+    (:func:`hexagan.training.train_loop`).  It needs a selection other than
+    "last"; without validation rows it warns and runs ``max_steps``, which
+    is otherwise a ceiling.
+
     ``monitor_every``: with a monitored set (the audit gives the test fold),
     score it every this many iterations into the learning curves
     (``test_*``), as the authors' code does every 10 epochs; it never selects
@@ -246,6 +255,9 @@ class TrainConfig:
     warmup_epochs: float = 0.0
     selection: str = "validation"
     validation_metric: str = "log_loss"
+    early_stopping: bool = False
+    n_iter_no_change: int = 10
+    tol: float = 1e-4
     snapshot_steps: tuple[int, ...] = ()
     verbose: bool = False
 
@@ -254,13 +266,16 @@ class TrainConfig:
         lookup(REGULARIZERS, self.regularizer, "regularizer")
         lookup(dict.fromkeys(SELECTIONS), self.selection, "selection")
         lookup(dict.fromkeys(VALIDATION_METRICS), self.validation_metric, "validation_metric")
-        for name in ("batch_size", "n_critic", "n_cg", "eval_every"):
+        for name in ("batch_size", "n_critic", "n_cg", "eval_every", "n_iter_no_change"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.max_steps < 0 or self.warmup_epochs < 0 or self.monitor_every < 0:
             raise ValueError("max_steps, warmup_epochs and monitor_every must be >= 0")
-        if self.c_l2 < 0:
-            raise ValueError(f"c_l2 must be >= 0, got {self.c_l2}")
+        if self.c_l2 < 0 or self.tol < 0:
+            raise ValueError(f"c_l2 and tol must be >= 0, got {self.c_l2} and {self.tol}")
+        if self.early_stopping and self.selection == "last":
+            raise ValueError("early_stopping stops on the validation score: it needs selection 'validation' or "
+                             "'per_network', not 'last'")
         losses.resolve_penalty_columns(self.penalty_columns, 1)  # validates the setting
 
 
@@ -522,6 +537,7 @@ class FitResult:
     snapshots: dict[int, dict[str, torch.Tensor]] = field(default_factory=dict)
     best_step: torch.Tensor | None = None
     best_step_imputation: torch.Tensor | None = None  # selection="per_network": the imputation networks' steps
+    n_iter: torch.Tensor | None = None  # [K] iterations each replica trained: its early stop, else max_steps
 
 
 class HexaGANCore:
@@ -556,6 +572,9 @@ class HexaGANCore:
         self.rng = ReplicaRNG(model.seeds)
         self.snapshot_rng = _side_stream(model.seeds, _SNAPSHOT_SALT)
         self.eval_data = eval_data.to(self.device) if eval_data is not None else None
+        if config.early_stopping and (eval_data is None or not eval_data.x.shape[1]):
+            warnings.warn("early_stopping without validation rows (too few rows to hold any out): training runs "
+                          "all max_steps iterations", UserWarning, stacklevel=2)
         watch = monitor_data is not None and config.monitor_every > 0 and monitor_data.x.shape[1] > 0
         self.monitor_data = monitor_data.to(self.device) if watch else None
         self.monitored: list[tuple[int, dict[str, torch.Tensor]]] = []
@@ -846,6 +865,13 @@ class HexaGANCore:
             out["selection_score"] = out["val_rmse"]
         return out
 
+    @property
+    def _selection_name(self) -> str:
+        """What ``selection_score`` is, for the progress bar."""
+        if not self.n_classes:
+            return "val_rmse"
+        return "val_log_loss" if self.config.validation_metric == "log_loss" else "-val_f1"
+
     def monitor(self, s: int) -> None:
         """Score the monitored set (the audit's test fold) at step ``s``; it selects nothing."""
         self.monitored.append((s, {f"test_{name}": value for name, value in self.scores(self.monitor_data).items()}))
@@ -944,8 +970,9 @@ class HexaGANCore:
             nets = dict(self.model.nets)
             if config.selection == "per_network" and self.n_classes and self.net_config["use_g_mi"]:
                 # C on its validation metric (through train_loop), the rest on the validation RMSE (here)
-                best = BestState({"classifier": nets.pop("classifier")}, self.k)
+                classifier = {"classifier": nets.pop("classifier")}
                 best_imputation = BestState(nets, self.k)
+                best = BestState(classifier, self.k, linked=[best_imputation])
 
                 def evaluate():
                     metrics = self.evaluate()
@@ -959,8 +986,12 @@ class HexaGANCore:
         # started with: restoring the checkpoint overwrites them with the saved ones.)
         if config.max_steps:
             curves.append(train_loop(self.step, config.max_steps, evaluate=evaluate, eval_every=config.eval_every,
-                                     select_on="selection_score" if best else None, best=best, log_every=LOG_EVERY,
-                                     progress=config.verbose, description="HexaGAN", checkpoint=checkpoint,
+                                     select_on="selection_score" if best else None, best=best,
+                                     n_iter_no_change=config.n_iter_no_change if config.early_stopping and best
+                                     else None,
+                                     tol=config.tol, log_every=LOG_EVERY,
+                                     progress=config.verbose, description=f"HexaGAN ({self._selection_name})",
+                                     checkpoint=checkpoint,
                                      phase="train").assign(phase="train"))
         if best_imputation is not None:
             best_imputation.restore()
@@ -972,5 +1003,8 @@ class HexaGANCore:
             columns=["step", "replica", "name", "value", "phase"])
         for net in self.model.nets.values():
             net.requires_grad_(True)
+        n_iter = torch.full((self.k,), config.max_steps, dtype=torch.long)
+        if best is not None:
+            n_iter = torch.where(best.stopped_at >= 0, best.stopped_at, n_iter)
         return FitResult(self.model, history, self.snapshots, best.best_step.clone() if best else None,
-                         best_imputation.best_step.clone() if best_imputation is not None else None)
+                         best_imputation.best_step.clone() if best_imputation is not None else None, n_iter)

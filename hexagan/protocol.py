@@ -156,6 +156,15 @@ def build_split(ds: Dataset, masks: Masks, split: Split, *, scaling: str = "trai
 SELECTIONS = ("validation", "test_fold")
 
 
+def method_params(name: str, params: dict, *, selection: str = "validation", monitor_every: int = 10) -> dict:
+    """The parameters :func:`fit_method` builds method ``name`` with: ``params`` over its
+    ``protocol_defaults`` and, in the audit, the test fold's ``monitor_every``."""
+    params = methods.protocol_params(name, params)
+    if selection == "test_fold" and getattr(methods.get(name), "monitors", False):
+        params = {"monitor_every": int(monitor_every), **params}
+    return params
+
+
 def fit_method(name: str, params: dict, data: list[SplitData], *, replicas: bool = True,
                selection: str = "validation", monitor_every: int = 10) -> Iterator[tuple[object, float]]:
     """Fit one estimator per split; all at once when the method trains replicas.
@@ -164,6 +173,10 @@ def fit_method(name: str, params: dict, data: list[SplitData], *, replicas: bool
     in a loop is fitted lazily, one split per item, so only one fitted model
     lives at a time (50 miceforest kernels held together exhausted 24 GiB);
     replica methods are fitted together and share their time equally.
+
+    The estimators are built with ``params`` over the method's
+    ``protocol_defaults`` (:func:`hexagan.methods.protocol_params`): the
+    protocol's fixed settings, not the defaults for a user's own table.
 
     Methods that use a validation part are fitted on the training rows and
     select on the validation part; the others are fitted on both (they have
@@ -183,11 +196,10 @@ def fit_method(name: str, params: dict, data: list[SplitData], *, replicas: bool
     if selection not in SELECTIONS:
         raise ValueError(f"unknown selection {selection!r}; choose one of {SELECTIONS}")
     cls = methods.get(name)
+    params = method_params(name, params, selection=selection, monitor_every=monitor_every)
     uses_val = getattr(cls, "uses_validation", False)
     monitors = getattr(cls, "monitors", False)
     audit = selection == "test_fold"
-    if audit and monitors:
-        params = {"monitor_every": int(monitor_every), **params}
     tasks = []
     for sd in data:
         monitor_set = sd.test_set if audit and monitors else None

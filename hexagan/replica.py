@@ -219,16 +219,28 @@ class BestState:
     tensor (lower is better; NaN never wins) and copies the current parameters
     of the replicas that improved; ``restore()`` loads them (a replica that
     never improved keeps its final parameters).
+
+    ``stop(replicas, step)`` is early stopping for replicas trained beside
+    others: their selection is frozen (later scores are ignored), so that each
+    ends with what a run of its own, stopped at ``step``, would have kept.
+    ``linked`` BestStates (other networks selected on another score) are
+    stopped with it.
     """
 
-    def __init__(self, modules: dict[str, nn.Module], k: int):
+    def __init__(self, modules: dict[str, nn.Module], k: int, linked: Sequence["BestState"] = ()):
         self.modules = modules
+        self.linked = list(linked)
         self.best = torch.full((k,), math.inf)
         self.best_step = torch.full((k,), -1, dtype=torch.long)
+        self.stopped_at = torch.full((k,), -1, dtype=torch.long)  # -1: still selecting
         self.state = {name: {p: t.detach().clone() for p, t in m.state_dict().items()} for name, m in modules.items()}
 
+    @property
+    def k(self) -> int:
+        return self.best.shape[0]
+
     def update(self, scores: torch.Tensor, step: int) -> None:
-        improved = torch.nan_to_num(scores.detach().float(), nan=math.inf) < self.best
+        improved = (torch.nan_to_num(scores.detach().float(), nan=math.inf) < self.best) & (self.stopped_at < 0)
         if not improved.any():
             return
         self.best = torch.where(improved, scores.detach().float(), self.best)
@@ -237,9 +249,22 @@ class BestState:
             for p, t in m.state_dict().items():
                 self.state[name][p][improved] = t.detach()[improved]
 
+    def stop(self, replicas: torch.Tensor, step: int) -> None:
+        """Freeze the selection of ``replicas`` (bool [K]) at ``step``; one that never improved keeps the
+        parameters of now, as its own run ending here would."""
+        new = replicas & (self.stopped_at < 0)
+        if new.any():
+            self.stopped_at[new] = step
+            never = new & (self.best_step < 0)
+            for name, m in self.modules.items():
+                for p, t in m.state_dict().items():
+                    self.state[name][p][never] = t.detach()[never]
+        for other in self.linked:
+            other.stop(replicas, step)
+
     def state_dict(self) -> dict:
-        """Best scores, steps and the kept parameters (views: save them before training goes on)."""
-        return {"best": self.best, "best_step": self.best_step, "state": self.state}
+        """Best scores, steps, stops and the kept parameters (views: save them before training goes on)."""
+        return {"best": self.best, "best_step": self.best_step, "stopped_at": self.stopped_at, "state": self.state}
 
     def load_state_dict(self, state: dict) -> None:
         saved = state["state"]
@@ -249,12 +274,14 @@ class BestState:
             raise ValueError("the saved BestState keeps other networks, replicas or shapes than this one")
         self.best = state["best"].clone().float()
         self.best_step = state["best_step"].clone().long()
+        # checkpoints written before early stopping existed have no stops
+        self.stopped_at = state.get("stopped_at", torch.full_like(self.best_step, -1)).clone().long()
         for name, kept in self.state.items():
             for p, t in kept.items():
                 t.copy_(saved[name][p])
 
     def restore(self) -> None:
-        never = self.best_step < 0
+        never = (self.best_step < 0) & (self.stopped_at < 0)
         for name, m in self.modules.items():
             current = m.state_dict()
             for p, t in self.state[name].items():

@@ -448,7 +448,7 @@ class Checkpointer:
             log.warning("the checkpoint was written by commit %s; this run is commit %s",
                         saved["info"]["git_commit"], self.info.get("git_commit"))
         loop = saved["loop"]
-        return {"step": int(saved["step"]), "stale": int(loop["stale"]), "records": _unpack(loop["records"]),
+        return {"step": int(saved["step"]), "stale": loop["stale"], "records": _unpack(loop["records"]),
                 "best": loop["best"]}
 
     def due(self) -> bool:
@@ -492,7 +492,8 @@ def train_loop(
     eval_every: int = 100,
     select_on: str | None = None,
     best: BestState | None = None,
-    patience: int | None = None,
+    n_iter_no_change: int | None = None,
+    tol: float = 0.0,
     log_every: int = 10,
     progress: bool = False,
     description: str = "training",
@@ -508,8 +509,11 @@ def train_loop(
         and after the last step.
     select_on : metric of ``evaluate`` to minimise for checkpoint selection
         (use the negative of a score to maximise); requires ``best``.
-    patience : stop once no replica has improved ``select_on`` for this many
-        evaluations (None = run all steps).
+    n_iter_no_change, tol : early stopping (None = run all steps), scikit-learn's
+        convention: a replica stops once ``n_iter_no_change`` evaluations in a
+        row have not lowered its best ``select_on`` by more than ``tol``.  Its
+        selection is then frozen (:meth:`BestState.stop`), so that it ends as a
+        run of its own would have; the loop ends when every replica has stopped.
     log_every : record the training losses every this many steps.
     checkpoint : saves the run's state now and then (:class:`Checkpointer`);
         when it holds a saved state of this ``phase``, the loop resumes after
@@ -523,8 +527,11 @@ def train_loop(
     """
     if select_on is not None and (best is None or evaluate is None):
         raise ValueError("select_on needs both evaluate and best")
+    if n_iter_no_change is not None and select_on is None:
+        raise ValueError("early stopping (n_iter_no_change) needs select_on")
     records: list[tuple[int, int, str, float]] = []
-    start, stale = 1, 0
+    start = 1
+    stale = torch.zeros(best.k, dtype=torch.long) if best is not None else None  # evaluations without improvement
     if checkpoint is not None:
         done = checkpoint.finished(phase)
         if done is not None:
@@ -533,9 +540,11 @@ def train_loop(
         if resumed is not None:
             if (best is None) != (resumed["best"] is None):
                 raise RuntimeError("the checkpoint and this loop disagree on whether a BestState selects")
-            start, stale, records = resumed["step"] + 1, resumed["stale"], resumed["records"]
+            start, records = resumed["step"] + 1, resumed["records"]
             if best is not None:
                 best.load_state_dict(resumed["best"])
+                # (a checkpoint written before early stopping existed holds one count for all replicas)
+                stale = torch.as_tensor(resumed["stale"], dtype=torch.long).expand(best.k).clone()
 
     def record(s: int, values: dict[str, torch.Tensor]) -> None:
         for name, v in values.items():
@@ -559,13 +568,17 @@ def train_loop(
             if select_on is not None:
                 before = best.best.clone()
                 best.update(metrics[select_on], s)
-                stale = 0 if bool((best.best < before).any()) else stale + 1
-                if patience is not None and stale >= patience:
+                stale = torch.where(best.best < before - tol, 0, stale + 1)
+                if n_iter_no_change is not None:
+                    best.stop(stale >= n_iter_no_change, s)
+                if bar is not None:
+                    bar.set_postfix_str(_progress_note(metrics[select_on], best, n_iter_no_change))
+                if bool((best.stopped_at >= 0).all()):
                     break
         if bar is not None:
             bar.update(1)
         if checkpoint is not None and s < n_steps and checkpoint.due():
-            checkpoint.save(phase, s, {"stale": stale, "records": _pack(records),
+            checkpoint.save(phase, s, {"stale": stale.tolist() if stale is not None else 0, "records": _pack(records),
                                        "best": best.state_dict() if best is not None else None})
     if bar is not None:
         bar.close()
@@ -574,6 +587,14 @@ def train_loop(
     if best is not None and select_on is not None:
         best.restore()
     return _curves(records)
+
+
+def _progress_note(scores: torch.Tensor, best: BestState, n_iter_no_change: int | None) -> str:
+    """The progress bar's note: the last and best validation score (means over replicas) and the stops."""
+    note = f"validation {scores.float().nanmean().item():.4g} (best {best.best.mean().item():.4g})"
+    if n_iter_no_change is not None:
+        note += f", stopped {int((best.stopped_at >= 0).sum())}/{best.k}"
+    return note
 
 
 def masked_mean(values: torch.Tensor, weights: torch.Tensor, dim: int | tuple[int, ...]) -> torch.Tensor:

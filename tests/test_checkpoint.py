@@ -67,7 +67,7 @@ def test_rng_state_gives_the_same_next_draws(tmp_path):
         ReplicaRNG([3, 5], chunk=16).load_state_dict(rng.state_dict())
 
 
-def _toy_run(path, kill=None, steps=12, patience=None):
+def _toy_run(path, kill=None, steps=12, n_iter_no_change=None):
     """A masked-reconstruction model through train_loop with validation, selection and early stopping."""
     seeds = [0, 1]
     rs = np.random.default_rng(0)
@@ -83,28 +83,63 @@ def _toy_run(path, kill=None, steps=12, patience=None):
     checkpoint = Checkpointer(path, every=0) if path is not None else None
     if checkpoint is not None:
         checkpoint.track(net=net, opt=opt, rng=rng)
-    curves = train_loop(step, steps, evaluate=evaluate, eval_every=2, select_on="val", best=best, patience=patience,
+    curves = train_loop(step, steps, evaluate=evaluate, eval_every=2, select_on="val", best=best, n_iter_no_change=n_iter_no_change,
                         log_every=1, checkpoint=checkpoint)
     if checkpoint is not None:
         checkpoint.remove()
     return curves, net.state_dict(), best.best_step
 
 
-@pytest.mark.parametrize("patience", [None, 2])
-def test_train_loop_resumes_exactly(tmp_path, kill_at, patience):
-    reference = _toy_run(None, patience=patience)
+@pytest.mark.parametrize("n_iter_no_change", [None, 2])
+def test_train_loop_resumes_exactly(tmp_path, kill_at, n_iter_no_change):
+    reference = _toy_run(None, n_iter_no_change=n_iter_no_change)
     disarm = kill_at(5)
     with pytest.raises(Killed):
-        _toy_run(tmp_path / "toy.pt", patience=patience)
+        _toy_run(tmp_path / "toy.pt", n_iter_no_change=n_iter_no_change)
     assert (tmp_path / "toy.pt").exists()
     saved = torch.load(tmp_path / "toy.pt", weights_only=True)  # tensors and plain values only
     assert (saved["phase"], saved["step"]) == ("train", 4)
     disarm()
-    curves, state, best_step = _toy_run(tmp_path / "toy.pt", patience=patience)
-    assert (reference[2] == 2).all() and reference[0].step.max() == (6 if patience else 12)
+    curves, state, best_step = _toy_run(tmp_path / "toy.pt", n_iter_no_change=n_iter_no_change)
+    assert (reference[2] == 2).all() and reference[0].step.max() == (6 if n_iter_no_change else 12)
     pd.testing.assert_frame_equal(curves, reference[0])
     assert all(torch.equal(state[k], reference[1][k]) for k in state)
     assert torch.equal(best_step, reference[2])
+
+
+def _two_speed_run(path, steps=12):
+    """Replica 0's score worsens (it stops at step 6), replica 1's keeps improving (it runs to the end)."""
+    rs = np.random.default_rng(0)
+    Xs = [np.where(rs.random((30, 3)) < 0.2, np.nan, rs.random((30, 3))) for _ in range(2)]
+    net, opt, rng, step = toy_model([0, 1], Xs, "adam", lr=3e-2, decay=1e-3)
+    best = BestState({"net": net}, 2)
+    x_val = torch.rand(2, 10, 3, generator=torch.Generator().manual_seed(9))
+
+    def evaluate():
+        worsening = -((net(torch.cat([x_val, torch.ones_like(x_val)], -1)) - x_val)[0] ** 2).mean()
+        return {"val": torch.stack([worsening, torch.tensor(opt.lr)])}  # the decayed rate falls every step
+
+    checkpoint = Checkpointer(path, every=0) if path is not None else None
+    if checkpoint is not None:
+        checkpoint.track(net=net, opt=opt, rng=rng)
+    curves = train_loop(step, steps, evaluate=evaluate, eval_every=2, select_on="val", best=best, n_iter_no_change=2,
+                        log_every=1, checkpoint=checkpoint)
+    if checkpoint is not None:
+        checkpoint.remove()
+    return curves, net.state_dict(), best
+
+
+def test_a_stopped_replica_stays_stopped_across_a_resume(tmp_path, kill_at):
+    reference = _two_speed_run(None)
+    assert reference[2].stopped_at.tolist() == [6, -1] and reference[2].best_step.tolist() == [2, 12]
+    disarm = kill_at(9)  # after replica 0 stopped
+    with pytest.raises(Killed):
+        _two_speed_run(tmp_path / "toy.pt")
+    disarm()
+    curves, state, best = _two_speed_run(tmp_path / "toy.pt")
+    pd.testing.assert_frame_equal(curves, reference[0])
+    assert all(torch.equal(state[k], reference[1][k]) for k in state)
+    assert torch.equal(best.stopped_at, reference[2].stopped_at) and torch.equal(best.best_step, reference[2].best_step)
 
 
 # -- HexaGAN ----------------------------------------------------------------------------------
@@ -128,17 +163,22 @@ def _assert_same_fit(a, b):
     sa, sb = a.model.state_dict(), b.model.state_dict()
     assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
     assert torch.equal(a.best_step, b.best_step) and torch.equal(a.best_step_imputation, b.best_step_imputation)
+    assert torch.equal(a.n_iter, b.n_iter)
     assert a.snapshots.keys() == b.snapshots.keys()
     for step in a.snapshots:
         assert all(torch.equal(a.snapshots[step][k], b.snapshots[step][k]) for k in a.snapshots[step])
 
 
-@pytest.mark.parametrize("update, resumed", [(4, ("warmup", 1)), (41, ("train", 3))],
-                         ids=["killed-in-warm-up", "killed-in-main-loop"])
-def test_hexagan_core_resumes_exactly(tmp_path, monkeypatch, update, resumed):
+@pytest.mark.parametrize("update, resumed, config", [(4, ("warmup", 1), {}), (41, ("train", 3), {}),
+                                                     (55, ("train", 4), dict(early_stopping=True, n_iter_no_change=2,
+                                                                             tol=1e9, max_steps=20))],
+                         ids=["killed-in-warm-up", "killed-in-main-loop", "early-stopping"])
+def test_hexagan_core_resumes_exactly(tmp_path, monkeypatch, update, resumed, config):
     """Killed in the middle of an update pass (not between steps), resumed from the last step saved."""
-    reference = _core().fit()
+    reference = _core(**config).fit()
     assert _core().warmup_steps == 3 and set(reference.history.phase) == {"warmup", "train", "monitor"}
+    if config:  # with a tol no score beats, every replica stops at the third validation
+        assert reference.n_iter.tolist() == [6, 6]
     calls = {"n": 0}
     real_update = HexaGANCore._update
 
@@ -151,11 +191,11 @@ def test_hexagan_core_resumes_exactly(tmp_path, monkeypatch, update, resumed):
     path = tmp_path / "core.pt"
     monkeypatch.setattr(HexaGANCore, "_update", update_or_kill)
     with pytest.raises(Killed):
-        _core().fit(Checkpointer(path, every=0))
+        _core(**config).fit(Checkpointer(path, every=0))
     monkeypatch.setattr(HexaGANCore, "_update", real_update)
     assert path.exists()
     checkpoint = Checkpointer(path, every=0)
-    _assert_same_fit(_core().fit(checkpoint), reference)
+    _assert_same_fit(_core(**config).fit(checkpoint), reference)
     assert checkpoint.resumed == resumed
     assert not path.exists()  # removed once the run has finished
 

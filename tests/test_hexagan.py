@@ -113,7 +113,7 @@ ABLATIONS = {
     "HexaGAN": dict(),
 }
 VARIANTS = [dict(regularizer="gp"), dict(regularizer="wc"), dict(optimizer="adam"), dict(adversarial_loss="gain"),
-            dict(warmup_epochs=1), dict(selection="last"), dict(validation_metric="f1"), dict(validation_fraction=0),
+            dict(warmup_epochs=1), dict(selection="last", early_stopping=False), dict(validation_metric="f1"), dict(validation_fraction=0, early_stopping=False),
             dict(selection="per_network"), dict(c_l2=1e-3), dict(penalty_columns=2), dict(penalty_columns=None),
             dict(fill_noise=0.01), dict(adversarial_loss="conditional")]
 
@@ -280,7 +280,7 @@ def test_conv_architecture_trains_on_images():
     y = np.arange(12) % 3
     # Weight clipping: the exact element-wise penalty costs one backward pass per pixel (see the report).
     clf = HexaGANClassifier(max_steps=1, n_critic=1, n_cg=1, batch_size=4, architecture="conv", regularizer="wc",
-                            validation_fraction=0, random_state=0).fit(X, y)
+                            validation_fraction=0, early_stopping=False, random_state=0).fit(X, y)
     assert clf.predict_proba(X).shape == (12, 3)
     assert clf.model_.encode(X).shape == (12, 128 * 4 * 4)
 
@@ -358,3 +358,54 @@ def test_penalty_columns_auto_keeps_narrow_data_exact():
     # narrow data draw nothing extra: "auto" and None give the same run
     a, b = _core(d=5).fit(), _core(d=5, penalty_columns=None).fit()
     pd.testing.assert_frame_equal(a.history, b.history)
+
+
+# -- early stopping -------------------------------------------------------------------------------
+# A tol no score can beat: every validation after the first counts as no improvement, so a fit stops at
+# eval_every * (1 + n_iter_no_change) whatever it learns.
+STOP = dict(FAST, max_steps=60, eval_every=2, early_stopping=True, n_iter_no_change=2)
+STOP_C = dict(STOP, n_cg=2)
+
+
+def test_early_stopping_stops_when_validation_stalls_and_records_where():
+    X, y = make_data()
+    clf = HexaGANClassifier(**STOP_C, tol=1e9, random_state=0).fit(X, y, eval_set=eval_set())
+    assert clf.n_iter_ == 6 and clf.best_step_ == 2
+    assert clf.history_.step.max() == 6
+    ran = HexaGANClassifier(**{**STOP_C, "early_stopping": False}, random_state=0).fit(X, y, eval_set=eval_set())
+    assert ran.n_iter_ == 60 and ran.history_.step.max() == 60
+    imp = HexaGANImputer(**{**STOP, "n_iter_no_change": 3}, tol=1e9, random_state=0).fit(X)  # its own validation rows
+    assert imp.n_iter_ == 8 and imp.best_step_ <= 8  # the kept checkpoint still follows any improvement
+
+
+@pytest.mark.parametrize("extra", [{}, dict(selection="per_network")], ids=["validation", "per-network"])
+def test_replicas_stopped_early_equal_alone(extra):
+    """Replicas that stop at different iterations each end as their lone fit, which stopped there."""
+    tasks = [FitTask(*make_data(seed), eval_set=eval_set(seed + 10), seed=100 + seed) for seed in range(3)]
+    params = dict(STOP_C, **extra, tol=0.0)
+    together = HexaGANClassifier(**params).fit_replicas(tasks)
+    assert len({est.n_iter_ for est in together}) > 1  # the test is about stops at different iterations
+    for task, est in zip(tasks, together):
+        alone = HexaGANClassifier(**params, random_state=task.seed).fit(task.X, task.y, eval_set=task.eval_set)
+        assert (est.n_iter_, est.best_step_) == (alone.n_iter_, alone.best_step_)
+        for name, t in alone.model_.state_dict().items():
+            torch.testing.assert_close(est.model_.state_dict()[name], t, rtol=1e-4, atol=1e-5)
+        pd.testing.assert_frame_equal(est.history_[["step", "name", "phase"]], alone.history_[["step", "name", "phase"]])
+        np.testing.assert_allclose(est.history_.value, alone.history_.value, rtol=1e-4, atol=1e-5)
+
+
+def test_early_stopping_needs_somewhere_to_stop():
+    X, y = make_data()
+    with pytest.raises(ValueError, match="early_stopping=True stops on a validation part"):
+        HexaGANClassifier(**STOP_C, validation_fraction=0).fit(X, y)
+    with pytest.raises(ValueError, match="not 'last'"):
+        HexaGANImputer(**STOP, selection="last").fit(X)
+    with pytest.warns(UserWarning, match="too few rows"):  # none held out of 5 rows: the whole budget runs
+        assert HexaGANImputer(**{**STOP, "max_steps": 3}).fit(X[:5]).n_iter_ == 3
+
+
+def test_verbose_shows_the_validation_score_and_the_stops(capsys):
+    X, y = make_data()
+    HexaGANImputer(**STOP, tol=1e9, verbose=True, random_state=0).fit(X)
+    err = capsys.readouterr().err
+    assert "val_rmse" in err and "stopped 1/1" in err

@@ -1,13 +1,19 @@
 """The protocol chain on real data, with the reference method."""
 import dataclasses
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from hexagan import methods
+from hexagan import methods, protocol
 from hexagan.data import load_dataset
 from hexagan.protocol import build_split, load_masks, make_masks, run, save_masks
 from hexagan.splits import make_splits
+from hexagan.suite.config import canonical_json, load_config
+from hexagan.suite.plan import Plan
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +84,36 @@ def test_registry_rejects_shadowing_and_missing_kind():
     methods.get("mean+logreg")  # registered on first use (its module is imported then)
     with pytest.raises(methods.MethodError, match="already registered"):
         methods.register("mean+logreg")(cls)
+
+
+# Parameters that issue 15 added to HexaGAN's estimators, and the value under which each leaves training as it
+# was (None: any value, it acts only through another one).
+ADDED_PARAMS = {"early_stopping": False, "n_iter_no_change": None, "tol": None}
+
+
+def _protocol_key(method: str, params: dict, proto: dict) -> str:
+    return canonical_json([method, params, proto.get("selection"), proto.get("monitor_every")])
+
+
+def test_the_protocol_builds_the_estimators_it_built_for_the_published_runs():
+    """The estimators' defaults suit a user's own table; the protocol keeps the published settings.
+
+    tests/data/published_params.json froze, before the defaults moved (commit c36402e), the get_params() of
+    every HexaGAN estimator the protocol built for a job of config.yaml, published.yaml or quick.yaml.
+    """
+    frozen = json.loads((ROOT / "tests" / "data" / "published_params.json").read_text())
+    for entry in frozen:
+        proto = entry["protocol"]
+        monitor = {} if proto["monitor_every"] is None else {"monitor_every": proto["monitor_every"]}
+        params = protocol.method_params(entry["method"], entry["spec_params"], selection=proto["selection"], **monitor)
+        built = json.loads(canonical_json(methods.create(entry["method"], **params).get_params(deep=False)))
+        before = entry["get_params"]
+        assert {k: built[k] for k in before} == before, entry["spec_params"]
+        assert set(built) - set(before) == set(ADDED_PARAMS)
+        assert all(built[k] == v for k, v in ADDED_PARAMS.items() if v is not None)
+    published = Plan(load_config(ROOT / "config" / "published.yaml"), check_data=False)
+    covered = {_protocol_key(e["method"], e["spec_params"], e["protocol"]) for e in frozen}
+    for job in published.jobs.values():
+        spec = published.job_spec(job)
+        if job.method in ("hexagan", "hexagan_imputer"):
+            assert _protocol_key(job.method, json.loads(canonical_json(spec["params"])), spec["protocol"]) in covered
