@@ -14,9 +14,6 @@ once, everything around that pass that is not specific to a method:
   seeded with ``tasks[r].seed`` and its estimator gets
   ``random_state = tasks[r].seed``, so it equals (up to float rounding) a
   lone ``fit`` with that ``random_state``.
-* :func:`data_to` -- values to the device (:func:`hexagan.training.resolve_device`:
-  ``device="auto"`` picks CUDA when present); the replica RNG streams stay
-  on the CPU (same numbers on any device) and their draws are moved.
 * :class:`ValidationSet` -- the K validation parts padded into tensors, with
   the pooled RMSE of an imputation per replica (checkpoint selection).
 * the integer seed of a ``random_state``: :func:`hexagan.training.seed_of`,
@@ -56,8 +53,8 @@ from torch import nn
 
 from hexagan.methods import VALIDATE_X, FitTask, check_labels, encode_eval_labels, encode_labels
 from hexagan.replica import replica_state, stack_states
-from hexagan.training import (Checkpointer, ReplicaData, _canonical, batched, fingerprint, resolve_device, seed_of,
-                              train_loop)
+from hexagan.checkpoint import Checkpointer, canonical, fingerprint
+from hexagan.training import ReplicaData, batched, resolve_device, seed_of, train_loop
 
 __all__ = [
     "COMMON_CONSTRAINTS",
@@ -66,7 +63,6 @@ __all__ = [
     "DEVICES",
     "ReplicaEstimator",
     "ValidationSet",
-    "data_to",
 ]
 
 #: Valid values of the ``device`` parameter besides explicit torch device strings.
@@ -95,19 +91,6 @@ VALIDATION_CONSTRAINTS = {"validation": ["boolean"], "eval_every": [Interval(num
 # estimator so that predicting never changes it (scikit-learn's check_dict_unchanged) and pickles
 # stay lean; an entry goes with its estimator.
 _MODULES: "weakref.WeakKeyDictionary[ReplicaEstimator, dict[str, nn.Module]]" = weakref.WeakKeyDictionary()
-
-
-def data_to(data: ReplicaData, device: torch.device) -> ReplicaData:
-    """The same :class:`ReplicaData` with its values (``x``, ``m``, ``y``) on ``device``.
-
-    The row counts and index tensors stay on the CPU, beside the
-    :class:`~hexagan.replica.ReplicaRNG` draws they combine with in
-    ``ReplicaData.rows``; move the drawn rows to the device before
-    ``ReplicaData.gather`` (``data.gather(data.rows(rng, b).to(device))``).
-    """
-    if device.type == "cpu":
-        return data
-    return replace(data, x=data.x.to(device), m=data.m.to(device), y=data.y.to(device))
 
 
 class ValidationSet:
@@ -242,7 +225,7 @@ class ReplicaEstimator(BaseEstimator):
             with checkpoint if checkpoint is not None else contextlib.nullcontext():
                 if checkpoint is not None:
                     checkpoint.track(**{f"net/{name}": net for name, net in nets.items()})
-                curves, more = self._train(nets, data_to(data, device), tasks, seeds, device)
+                curves, more = self._train(nets, data.to(device), tasks, seeds, device)
         finally:
             del self._checkpoint
         fitted = []
@@ -274,11 +257,11 @@ class ReplicaEstimator(BaseEstimator):
 
     def _checkpoint_meta(self, nets: dict[str, nn.Module], data: ReplicaData, tasks: list[FitTask],
                          seeds: list[int]) -> dict:
-        """What a saved state must match to be resumed by this fit (see :class:`~hexagan.training.Checkpointer`)."""
+        """What a saved state must match to be resumed by this fit (see :class:`~hexagan.checkpoint.Checkpointer`)."""
         params = {k: v for k, v in self.get_params(deep=False).items() if k not in ("device", "n_threads", "verbose")}
         evals = [torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)) for t in tasks if t.eval_set is not None
                  for a in t.eval_set if a is not None]
-        return {"owner": type(self).__name__, "params": _canonical(params), "k": len(seeds), "seeds": list(seeds),
+        return {"owner": type(self).__name__, "params": canonical(params), "k": len(seeds), "seeds": list(seeds),
                 "shapes": {f"{name}.{p}": list(t.shape) for name, net in nets.items()
                            for p, t in net.state_dict().items()},
                 "data": fingerprint(data.x, data.m, data.y, *evals)}

@@ -83,15 +83,8 @@ from hexagan.networks import (
     ImputationGenerator,
 )
 from hexagan.replica import BestState, ReplicaRNG
-from hexagan.training import (
-    Checkpointer,
-    ReplicaData,
-    batched,
-    fingerprint,
-    make_optimizer,
-    optimizer_step,
-    train_loop,
-)
+from hexagan.checkpoint import Checkpointer, fingerprint
+from hexagan.training import ReplicaData, batched, make_optimizer, optimizer_step, train_loop
 
 # Default dimension of G_CG's noise for the conv networks (the paper gives
 # none; for tabular data the authors' code uses z_dim = d).
@@ -511,11 +504,6 @@ class EvalData:
         return dataclasses.replace(self, **{f.name: getattr(self, f.name).to(device) for f in dataclasses.fields(self)})
 
 
-def _data_to(data: ReplicaData, device) -> ReplicaData:
-    """Values (x, m, y) on ``device``; row counts and indices stay on the CPU beside the RNG draws."""
-    return dataclasses.replace(data, x=data.x.to(device), m=data.m.to(device), y=data.y.to(device))
-
-
 def _f1(pred: torch.Tensor, y: torch.Tensor, n_classes: int) -> torch.Tensor:
     """Per-replica F1 over rows with y >= 0: of class 1 when binary, else macro.  [K, n] -> [K]."""
     valid = y >= 0
@@ -565,7 +553,7 @@ class HexaGANCore:
                  monitor_data: EvalData | None = None, device: str | torch.device = "cpu"):
         self.device = torch.device(device)
         self.model = model.to(self.device)
-        self.data = _data_to(data, self.device)
+        self.data = data.to(self.device)
         self.config = config
         self.net_config = model.config
         self.k = model.k
@@ -941,7 +929,7 @@ class HexaGANCore:
         """Warm-up, then ``max_steps`` iterations with validation and checkpoint selection.
 
         checkpoint : saves the run's state now and then and resumes a killed
-            run from it (:class:`hexagan.training.Checkpointer`, to which the
+            run from it (:class:`hexagan.checkpoint.Checkpointer`, to which the
             run adds its :meth:`checkpoint_meta`); by default the one
             :func:`hexagan.io.checkpointing` gives, if any.  Its file is
             removed once the run has finished.

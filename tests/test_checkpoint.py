@@ -22,7 +22,8 @@ from hexagan.replica import BestState, ReplicaRNG
 from hexagan.suite.config import config_hash
 from hexagan.suite.constants import CHECKPOINTS_PATH
 from hexagan.suite.job import run_job
-from hexagan.training import Checkpointer, ReplicaData, train_loop
+from hexagan.checkpoint import Checkpointer
+from hexagan.training import ReplicaData, train_loop
 
 from test_hexagan import FAST_C, eval_set, make_data
 from test_replica import toy_model
