@@ -31,8 +31,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from hexagan.methods import (VALIDATE_X, BaseClassifier, BaseImputer, FitTask, IntNotBool, check_labels,
                              encode_eval_labels, encode_labels, register)
-from hexagan.model import (ADVERSARIAL_LOSSES, MONITOR_SALT, REGULARIZERS, SELECTIONS, VALIDATION_METRICS, EvalData,
-                           HexaGAN, HexaGANCore, TrainConfig)
+from hexagan.algorithm import HexaGANCore
+from hexagan.evaluation import MONITOR_SALT, ValidationSet, replica_snapshots
+from hexagan.model import HexaGAN
+from hexagan.train_config import ADVERSARIAL_LOSSES, REGULARIZERS, SELECTIONS, VALIDATION_METRICS, TrainConfig
 from hexagan.networks import ARCHITECTURES
 from hexagan.training import OPTIMIZERS, ReplicaData, resolve_device, seed_of
 
@@ -214,9 +216,9 @@ class _HexaGANBase(BaseEstimator):
                                        n_classes or None)
         eval_data = monitor_data = None
         if any(p.eval_set is not None for p in prepared):
-            eval_data = EvalData.from_sets([p.eval_set for p in prepared], d, seeds)
+            eval_data = ValidationSet.from_sets([p.eval_set for p in prepared], d, seeds)
         if any(p.monitor_set is not None for p in prepared):
-            monitor_data = EvalData.from_sets([p.monitor_set for p in prepared], d, seeds, salt=MONITOR_SALT)
+            monitor_data = ValidationSet.from_sets([p.monitor_set for p in prepared], d, seeds, salt=MONITOR_SALT)
         with _torch_threads(self.n_threads):
             result = HexaGANCore(model, data, config, eval_data=eval_data, monitor_data=monitor_data,
                                  device=self._device()).fit()
@@ -228,8 +230,7 @@ class _HexaGANBase(BaseEstimator):
             mine = result.history[(result.history.replica == r)
                                   & ((result.history.phase == "warmup") | (result.history.step <= est.n_iter_))]
             est.history_ = mine.drop(columns="replica").reset_index(drop=True)
-            est.snapshots_ = {step: {key: _replica_rows(key, t, r, snap) for key, t in snap.items()}
-                              for step, snap in result.snapshots.items() if step <= est.n_iter_}
+            est.snapshots_ = replica_snapshots(result.snapshots, r, est.n_iter_)
             est.best_step_ = int(result.best_step[r]) if result.best_step is not None else None
 
     def _fit_one(self, X, y, eval_set, monitor_set=None):
@@ -298,13 +299,6 @@ class _HexaGANBase(BaseEstimator):
         est.history_ = pd.DataFrame(payload["history"])
         est.snapshots_ = payload["snapshots"]
         return est
-
-
-def _replica_rows(key: str, t: torch.Tensor, r: int, snap: dict) -> torch.Tensor:
-    """Replica r of one snapshot tensor, without its padding rows."""
-    if key in ("h_l", "y_l", "h_c", "y_c"):
-        return t[r, :int(snap["n_hidden"][r])]
-    return t[r]
 
 
 @register("hexagan_imputer")
