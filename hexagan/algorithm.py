@@ -135,8 +135,9 @@ class HexaGANCore:
 
     DISCRIMINATORS = ("d_mi", "d_cg")
 
-    def __init__(self, model: HexaGAN, data: ReplicaData, config: TrainConfig, *, eval_data: ValidationSet | None = None,
-                 monitor_data: ValidationSet | None = None, device: str | torch.device = "cpu"):
+    def __init__(self, model: HexaGAN, data: ReplicaData, config: TrainConfig, *,
+                 eval_data: ValidationSet | None = None, monitor_data: ValidationSet | None = None,
+                 device: str | torch.device = "cpu"):
         self.device = torch.device(device)
         self.model = model.to(self.device)
         self.data = data.to(self.device)
@@ -400,7 +401,8 @@ class HexaGANCore:
 
     def monitor(self, s: int) -> None:
         """Score the monitored set (the audit's test fold) at step ``s``; it selects nothing."""
-        self.monitored.append((s, {f"test_{name}": value for name, value in scores(self.model, self.monitor_data).items()}))
+        scored = scores(self.model, self.monitor_data)
+        self.monitored.append((s, {f"test_{name}": value for name, value in scored.items()}))
 
     # -- checkpoints -----------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -487,7 +489,8 @@ class HexaGANCore:
                                      n_iter_no_change=config.n_iter_no_change if config.early_stopping and best
                                      else None,
                                      tol=config.tol, log_every=LOG_EVERY,
-                                     progress=config.verbose, description=f"HexaGAN ({selection_name(self.n_classes, config.validation_metric)})",
+                                     progress=config.verbose,
+                                     description=f"HexaGAN ({selection_name(self.n_classes, config.validation_metric)})",
                                      checkpoint=checkpoint,
                                      phase="train").assign(phase="train"))
         if best_imputation is not None:

@@ -3,7 +3,8 @@
 * :class:`ValidationSet` -- the K validation parts of a replica fit (or the
   K monitored test folds), padded into tensors, with the RMSE of an
   imputation per replica.  HexaGAN and the neural baselines select their
-  checkpoints on it (:mod:`hexagan.replica_estimator`).
+  checkpoints on it (:mod:`hexagan.replica_estimator`);
+  :func:`carve_validation` holds one out of the training rows.
 * :func:`scores` and :func:`validation_scores` -- HexaGAN's metrics of one
   such set, per replica, and the score its checkpoint selection minimises.
 * :class:`Snapshots` -- HexaGAN's x̂, x̄, h and h_c of fixed rows at chosen
@@ -16,6 +17,7 @@ training stream.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -30,6 +32,9 @@ from hexagan.training import ReplicaData
 EVAL_SALT = 7919
 SNAPSHOT_SALT = 7927
 MONITOR_SALT = 7933
+# Share of the observed entries of the held-out rows hidden as validation truth when an
+# estimator carves its own validation part (the paper's rate).
+VALIDATION_HIDE_SHARE = 0.2
 # Probe rows, labeled rows and generated rows kept by a snapshot.
 SNAPSHOT_PROBE_ROWS = 10
 SNAPSHOT_HIDDEN_ROWS = 500
@@ -126,6 +131,27 @@ class ValidationSet:
         for r in range(k):
             x[r, :counts[r]], y[r, :counts[r]], valid[r, :counts[r]] = self.x[r][keep[r]], self.y[r][keep[r]], 1.0
         return x, y, valid
+
+
+def carve_validation(X: np.ndarray, y: np.ndarray, fraction: float, seed: int):
+    """Hold out ``fraction`` of the rows (per label group) as a validation part.
+
+    A ``VALIDATION_HIDE_SHARE`` of the held-out rows' observed entries is
+    hidden and becomes the RMSE truth.  Returns ``(X_train, y_train,
+    (X_val, X_val_true, y_val))``; the validation part is None when too few
+    rows exist to hold any out.  ``y`` uses -1 for a missing label and is
+    grouped by value, so every class keeps at least one training row.
+    """
+    rng = np.random.default_rng(seed)
+    held = np.concatenate([rng.choice(np.flatnonzero(y == g), int(math.floor(fraction * np.sum(y == g))),
+                                      replace=False) for g in np.unique(y)])
+    if len(held) == 0 or len(held) == len(X):
+        return X, y, None
+    keep = np.setdiff1d(np.arange(len(X)), held)
+    X_val_true = X[held]
+    X_val = X_val_true.copy()
+    X_val[~np.isnan(X_val) & (rng.random(X_val.shape) < VALIDATION_HIDE_SHARE)] = np.nan
+    return X[keep], y[keep], (X_val, X_val_true, y[held])
 
 
 def f1(pred: torch.Tensor, y: torch.Tensor, n_classes: int) -> torch.Tensor:

@@ -69,7 +69,7 @@ def checkpointing(directory, *, every: float = 300.0, meta: dict | None = None, 
     The path of a checkpoint is where a job runs, not what it computes, so it
     is no estimator parameter and no argument threaded through every
     ``fit``: a run that supports it (:class:`hexagan.algorithm.HexaGANCore`, the
-    neural baselines' :class:`baselines.neural.ReplicaEstimator`) asks for its
+    neural baselines' :class:`baselines.neural.NetworkEstimator`) asks for its
     file when it starts (:meth:`hexagan.checkpoint.Checkpointer.from_context`).
     The n-th such run of the block gets ``fit{n}.pt``: a job fits in a fixed
     order, so a rerun of a killed job finds each run's own file.  ``every``:

@@ -6,16 +6,22 @@ with it.  The tables hold the variants of appendix C.1 and of the authors'
 code: :data:`ADVERSARIAL_LOSSES` (Eqs. 3-4, 13 and their alternatives),
 :data:`REGULARIZERS` (the discriminators' penalties), :data:`SELECTIONS`
 (which checkpoint is kept) and :data:`VALIDATION_METRICS`.
+:data:`PARAMETER_CONSTRAINTS` says which values each estimator parameter takes.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Callable
 
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from hexagan import losses, penalties
+from hexagan.methods import IntNotBool
+from hexagan.networks import ARCHITECTURES
+from hexagan.training import OPTIMIZERS
 
 
 @dataclass(frozen=True)
@@ -183,3 +189,49 @@ class TrainConfig:
                              "'per_network', not 'last'")
         losses.resolve_penalty_columns(self.penalty_columns, 1)  # validates the setting
 
+
+_POSITIVE = Interval(Real, 0, None, closed="neither")
+_NON_NEGATIVE = Interval(Real, 0, None, closed="left")
+_AT_LEAST_ONE = Interval(Integral, 1, None, closed="left")
+_STEPS = Interval(Integral, 0, None, closed="left")
+#: scikit-learn's ``_parameter_constraints`` of every parameter of HexaGAN's two estimators
+#: (:mod:`hexagan.estimators`: TrainConfig's fields and the model's and fit's own), checked first
+#: by ``fit`` and ``fit_replicas`` for a clear early error naming the parameter.  The names come from
+#: the tables the model looks them up in, and the bounds agree with ``TrainConfig.__post_init__``
+#: (which still guards direct users of ``HexaGANCore``); they are stricter only where it checks
+#: nothing (weights and learning rates must be >= 0 and > 0, ``decay`` in [0, 1), the optimizer name).
+PARAMETER_CONSTRAINTS = {
+    **{w: [_NON_NEGATIVE] for w in ("lambda1", "lambda2", "alpha1", "alpha2", "alpha3", "alpha4", "c_l2")},
+    "lr_gan": [_POSITIVE],
+    "lr_c": [_POSITIVE],
+    "lr_cg": [_POSITIVE, None],
+    "decay": [Interval(Real, 0, 1, closed="left")],
+    "batch_size": [_AT_LEAST_ONE],
+    "n_critic": [_AT_LEAST_ONE],
+    "n_cg": [_AT_LEAST_ONE],
+    "z_dim": [_AT_LEAST_ONE, None],
+    "use_g_mi": ["boolean"],
+    "use_g_cg": ["boolean"],
+    "use_label_discriminator": ["boolean"],
+    "regularizer": [StrOptions(set(REGULARIZERS))],
+    "penalty_columns": [StrOptions({"auto"}), IntNotBool(1), None],
+    "optimizer": [StrOptions(set(OPTIMIZERS))],
+    "adversarial_loss": [StrOptions(set(ADVERSARIAL_LOSSES))],
+    "max_steps": [_STEPS],
+    "eval_every": [_AT_LEAST_ONE],
+    "monitor_every": [_STEPS],
+    "warmup_epochs": [_NON_NEGATIVE],
+    "selection": [StrOptions(set(SELECTIONS))],
+    "early_stopping": ["boolean"],
+    "n_iter_no_change": [_AT_LEAST_ONE],
+    "tol": [_NON_NEGATIVE],
+    "validation_metric": [StrOptions(set(VALIDATION_METRICS))],
+    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+    "snapshot_steps": ["array-like", None],
+    "architecture": [StrOptions(set(ARCHITECTURES))],
+    "fill_noise": [Interval(Real, 0, 1, closed="both")],
+    "device": [str, torch.device],
+    "n_threads": [_AT_LEAST_ONE, None],
+    "verbose": ["boolean"],
+    "random_state": ["random_state"],
+}

@@ -23,7 +23,6 @@ checkpointed, it also registers what it owns with
 from __future__ import annotations
 
 import inspect
-import numbers
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Sequence
 
@@ -37,38 +36,6 @@ from torch.optim.rmsprop import rmsprop
 
 from hexagan.checkpoint import Checkpointer, Record
 from hexagan.replica import BestState, ReplicaRNG
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """The torch device of a ``device`` parameter: ``"auto"`` = CUDA when available, else CPU."""
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' but no CUDA device is available; use device='auto' or 'cpu'")
-    return dev
-
-
-def seed_of(random_state) -> int:
-    """The integer seed of a ``random_state``: an int as is (so ``fit`` equals ``fit_replicas`` with that
-    seed), a draw from a numpy Generator or RandomState, or from numpy's global RandomState for None
-    (scikit-learn's convention, so ``np.random.seed`` makes an unseeded fit repeatable)."""
-    if random_state is None:
-        return int(np.random.mtrand._rand.randint(0, 2**31 - 1))
-    if isinstance(random_state, numbers.Integral):
-        if int(random_state) < 0:
-            raise ValueError(f"random_state must be >= 0, got {random_state}")
-        return int(random_state)
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(0, 2**31 - 1))
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(0, 2**31 - 1))
-    raise ValueError(f"random_state must be an int, a numpy RandomState/Generator or None, got {random_state!r}")
 
 
 class DivergenceError(RuntimeError):
