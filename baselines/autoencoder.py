@@ -40,11 +40,12 @@ import torch
 from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 
-from baselines.neural import (COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, VALIDATION_CONSTRAINTS, ReplicaEstimator,
-                              ValidationSet)
+from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, VALIDATION_CONSTRAINTS, NetworkEstimator
+from hexagan.evaluation import ValidationSet
 from hexagan.methods import BaseImputer, register
 from hexagan.networks import Encoder, ImputationGenerator
 from hexagan.replica import BestState, ReplicaRNG
+from hexagan.replica_estimator import derive_seed
 from hexagan.training import ReplicaData, make_optimizer, optimizer_step
 
 __all__ = ["DenoisingAutoencoderImputer", "corrupt", "loss_reconstruction"]
@@ -99,7 +100,7 @@ def _fill_noise(seed: int, n: int, d: int) -> torch.Tensor:
 
 
 @register("autoencoder")
-class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, ReplicaEstimator):
+class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, NetworkEstimator):
     """Denoising autoencoder imputation with HexaGAN's E and G_MI networks.
 
     See the module docstring for the model and the choices where the papers
@@ -131,7 +132,7 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, ReplicaEstimato
         Step of the selected checkpoint (-1 without validation: the last weights).
     transform_seed_ : int
         Seed of the U(0, 1) fill of every ``transform`` call.
-    state_, history_, n_features_in_ : see :class:`baselines.neural.ReplicaEstimator`.
+    state_, history_, n_features_in_ : see :class:`baselines.neural.NetworkEstimator`.
     """
 
     uses_validation = True
@@ -159,7 +160,7 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, ReplicaEstimato
         return {"encoder": Encoder(d=n_features, n_classes=0, seeds=seeds),
                 "g_mi": ImputationGenerator(d=n_features, n_classes=0, seeds=seeds)}
 
-    def _train(self, nets, data: ReplicaData, tasks, seeds, device):
+    def _train_networks(self, nets, data: ReplicaData, tasks, seeds, device):
         E, G = nets["encoder"], nets["g_mi"]
         opt = make_optimizer("adam", [*E.parameters(), *G.parameters()], self.learning_rate)
         rng = ReplicaRNG(seeds)
@@ -175,22 +176,25 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, ReplicaEstimato
             optimizer_step(loss.sum(), opt)
             return {"recon": loss.detach()}
 
-        val = ValidationSet.from_tasks(tasks, device) if self.validation else None
+        val = None
+        if self.validation and all(t.eval_set is not None for t in tasks):
+            val = ValidationSet.from_sets([t.eval_set for t in tasks], d, seeds).to(device)
         evaluate = best = None
         if val is not None:
             n_val = val.x.shape[1]
-            noise = torch.stack([_fill_noise(_seed(s, 11), n_val, d) for s in seeds]).float().to(device)
+            noise = torch.stack([_fill_noise(derive_seed(s, 11), n_val, d) for s in seeds]).float().to(device)
             x_val = val.m * val.x + (1 - val.m) * noise
             best = BestState({"encoder": E, "g_mi": G}, len(seeds))
 
             def evaluate():
-                return {"val_rmse": val.rmse(G(E(x_val, val.m)))}
+                return {"val_rmse": val.rmse(G(E(x_val, val.m))).cpu()}  # BestState keeps its scores on the CPU
 
         curves = self._train_loop(step, int(self.max_steps), state={"opt": opt, "rng": rng}, evaluate=evaluate,
                                   eval_every=int(self.eval_every), select_on="val_rmse" if val is not None else None,
                                   best=best, log_every=int(self.log_every), description="autoencoder")
         best_steps = best.best_step.tolist() if best is not None else [-1] * len(seeds)
-        return curves, [{"best_step_": int(b), "transform_seed_": _seed(s, 13)} for b, s in zip(best_steps, seeds)]
+        return curves, [{"best_step_": int(b), "transform_seed_": derive_seed(s, 13)}
+                        for b, s in zip(best_steps, seeds)]
 
     def fit(self, X, y=None, eval_set=None):
         """Train the autoencoder on the rows ``X``.
@@ -223,7 +227,7 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, ReplicaEstimato
         ndarray of float64, shape (m, d)
             Observed entries bit-identical to ``X``; missing ones from G_MI.
         """
-        X = self._check_X_fitted(X)
+        X = self._check_X(X)
         missing = np.isnan(X)
         if not missing.any():
             return X.copy()
@@ -232,7 +236,3 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, ReplicaEstimato
         E, G = self._module("encoder"), self._module("g_mi")
         out = self._apply(lambda x, m: G(E(x, m)), x_tilde, (~missing).astype(np.float64))
         return np.where(missing, out, X)
-
-
-def _seed(seed: int, salt: int) -> int:
-    return int(np.random.SeedSequence([seed, salt]).generate_state(1)[0])

@@ -29,10 +29,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from baselines.balancing import smote_resample
 from baselines.neural import COMMON_CONSTRAINTS
-from baselines.supervised import _seed
 from hexagan import methods
 from hexagan.methods import (VALIDATE_X, BaseClassifier, FitTask, check_labels, encode_eval_labels, encode_labels,
                              register)
+from hexagan.replica_estimator import derive_seed
 
 __all__ = ["BALANCINGS", "Cascade", "balance", "cascade_name", "register_cascade"]
 
@@ -285,16 +285,16 @@ class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
         clf_uses_val = getattr(classifier, "uses_validation", False)
         seeds = [t.seed for t in tasks]
         imputers = _fit_stage(imputer, [FitTask(X=t.X, eval_set=t.eval_set if imp_uses_val else None,
-                                                seed=_seed(s, 1)) for t, s in zip(tasks, seeds)], seeded)
+                                                seed=derive_seed(s, 1)) for t, s in zip(tasks, seeds)], seeded)
         clf_tasks = []
         for t, s, imp in zip(tasks, seeds, imputers):
             X_fit, y_fit = balance(imp.transform(t.X), t.y, balancing, k_neighbors=int(self.k_neighbors),
-                                   random_state=_seed(s, 2))
+                                   random_state=derive_seed(s, 2))
             eval_set = None
             if clf_uses_val and t.eval_set is not None:
                 X_val, X_val_true, y_val = t.eval_set
                 eval_set = (imp.transform(X_val), X_val_true, y_val)
-            clf_tasks.append(FitTask(X=X_fit, y=y_fit, eval_set=eval_set, seed=_seed(s, 3)))
+            clf_tasks.append(FitTask(X=X_fit, y=y_fit, eval_set=eval_set, seed=derive_seed(s, 3)))
         classifiers = _fit_stage(classifier, clf_tasks, seeded)
         for one, imp, clf in zip(out, imputers, classifiers):
             one.imputer_, one.classifier_ = imp, clf

@@ -56,9 +56,10 @@ import torch
 from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 
-from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, ReplicaEstimator
+from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, NetworkEstimator
 from hexagan.methods import BaseImputer, FitTask, register
 from hexagan.replica import ReplicaMLP, ReplicaRNG, replica_generators
+from hexagan.replica_estimator import derive_seed
 from hexagan.training import ReplicaData, make_optimizer, optimizer_step
 
 __all__ = ["GainImputer", "hint", "loss_discriminator", "loss_generator", "xavier_init_"]
@@ -143,7 +144,7 @@ def xavier_init_(net: ReplicaMLP, generators: Sequence[torch.Generator]) -> Repl
 
 
 @register("gain")
-class GainImputer(BaseImputer, TransformerMixin, ReplicaEstimator):
+class GainImputer(BaseImputer, TransformerMixin, NetworkEstimator):
     """GAIN imputation (Yoon et al. 2018), as in the authors' public code.
 
     See the module docstring for the model, the hint of the code versus the
@@ -177,7 +178,7 @@ class GainImputer(BaseImputer, TransformerMixin, ReplicaEstimator):
         ``max - min + 1e-6`` per column (1 for a constant or empty column).
     transform_seed_ : int
         Seed of the U(0, noise_scale) fill of every ``transform`` call.
-    state_, history_, n_features_in_ : see :class:`baselines.neural.ReplicaEstimator`.
+    state_, history_, n_features_in_ : see :class:`baselines.neural.NetworkEstimator`.
     """
 
     _parameter_constraints = {
@@ -217,11 +218,11 @@ class GainImputer(BaseImputer, TransformerMixin, ReplicaEstimator):
             span = np.nanmax(np.where(np.isnan(t.X).all(axis=0), 1.0, t.X), axis=0) - low
             span = np.where(span > 0, span + NORM_EPS, 1.0)
             extras.append({"data_min_": low, "data_span_": span,
-                           "transform_seed_": int(np.random.SeedSequence([t.seed, 7]).generate_state(1)[0])})
+                           "transform_seed_": derive_seed(t.seed, 7)})
             out.append(FitTask(X=(t.X - low) / span, y=t.y, eval_set=t.eval_set, seed=t.seed))
         return out, extras
 
-    def _train(self, nets, data: ReplicaData, tasks, seeds, device):
+    def _train_networks(self, nets, data: ReplicaData, tasks, seeds, device):
         G, D = nets["generator"], nets["discriminator"]
         opt_d = make_optimizer("adam", D.parameters(), self.learning_rate)
         opt_g = make_optimizer("adam", G.parameters(), self.learning_rate)
@@ -277,7 +278,7 @@ class GainImputer(BaseImputer, TransformerMixin, ReplicaEstimator):
             Observed entries bit-identical to ``X``; missing ones from G (in
             ``X``'s units).
         """
-        X = self._check_X_fitted(X)
+        X = self._check_X(X)
         missing = np.isnan(X)
         if not missing.any():
             return X.copy()

@@ -1,76 +1,52 @@
-"""What the neural baselines share: replica fitting, per-replica state, device, batched inference.
+"""What the neural baselines share: a dict of replica networks, trained and checkpointed, and batched inference.
 
 The neural methods of the suite (``gain``, ``autoencoder``, ``triplegan``,
-``cs``, ``smote``) train one *replica* per (repeat, fold) split in a single
-pass (:mod:`hexagan.replica`, :mod:`hexagan.training`).  This module holds,
-once, everything around that pass that is not specific to a method:
-
-* :class:`ReplicaEstimator` -- the scikit-learn face of a replica-trained
-  model.  ``fit(X[, y], eval_set=None)`` is ``fit_replicas`` of one task;
-  ``fit_replicas(tasks)`` turns the tasks into one :class:`ReplicaData`,
-  trains all replicas through the subclass's ``_train`` (which must run
-  :func:`hexagan.training.train_loop`), then slices every network's state
-  per replica and returns one fitted estimator per task.  Replica ``r`` is
-  seeded with ``tasks[r].seed`` and its estimator gets
-  ``random_state = tasks[r].seed``, so it equals (up to float rounding) a
-  lone ``fit`` with that ``random_state``.
-* :func:`data_to` -- values to the device (:func:`hexagan.training.resolve_device`:
-  ``device="auto"`` picks CUDA when present); the replica RNG streams stay
-  on the CPU (same numbers on any device) and their draws are moved.
-* :class:`ValidationSet` -- the K validation parts padded into tensors, with
-  the pooled RMSE of an imputation per replica (checkpoint selection).
-* the integer seed of a ``random_state``: :func:`hexagan.training.seed_of`,
-  shared with HexaGAN's estimators.
-* :data:`COMMON_CONSTRAINTS` -- the ``_parameter_constraints`` of the
-  parameters every replica estimator shares (``random_state``, ``device``).
+``cs``, ``smote``) subclass :class:`hexagan.replica_estimator.ReplicaEstimator`,
+as HexaGAN's estimators do: ``fit`` / ``fit_replicas``, the checks of the tasks,
+labels, seeds and ``history_`` come from there.  :class:`NetworkEstimator`
+adds what the baselines do alike: their networks are a dict of replica
+modules, trained by :func:`hexagan.training.train_loop` with the fit's
+checkpoint, kept per replica as ``state_`` and rebuilt for inference.
 
 A subclass provides
 
 ``_build(n_features, n_classes, seeds)``
     its networks, ``{name: replica module}``, one replica per seed (also
     called with one dummy seed to rebuild a fitted replica for inference);
-``_train(nets, data, tasks, seeds, device)``
-    trains them in place through :meth:`ReplicaEstimator._train_loop`
+``_train_networks(nets, data, tasks, seeds, device)``
+    trains them in place through :meth:`NetworkEstimator._train_loop`
     (``train_loop`` with this fit's checkpoint, given the optimisers and RNG
     streams it must keep besides the networks) and returns
     ``(curves DataFrame, per-replica dict of extra fitted attributes)``;
-``_prepare(tasks)`` (optional)
+``_prepare(tasks)`` (optional, :class:`~hexagan.replica_estimator.ReplicaEstimator`'s)
     turns the checked tasks into the arrays the networks see (e.g. GAIN's
     own min-max normalisation) and returns ``(tasks, per-replica extras)``.
+
+:data:`COMMON_CONSTRAINTS`, :data:`TRAINING_CONSTRAINTS` and
+:data:`VALIDATION_CONSTRAINTS` are the ``_parameter_constraints`` of the
+parameters the baselines share.
 """
 from __future__ import annotations
 
 import contextlib
 import numbers
 import weakref
-from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from hexagan.methods import VALIDATE_X, FitTask, check_labels, encode_eval_labels, encode_labels
+from hexagan.checkpoint import Checkpointer, canonical, fingerprint
+from hexagan.methods import FitTask
 from hexagan.replica import replica_state, stack_states
-from hexagan.training import (Checkpointer, ReplicaData, _canonical, batched, fingerprint, resolve_device, seed_of,
-                              train_loop)
+from hexagan.replica_estimator import ReplicaEstimator, resolve_device
+from hexagan.training import ReplicaData, batched, train_loop
 
-__all__ = [
-    "COMMON_CONSTRAINTS",
-    "TRAINING_CONSTRAINTS",
-    "VALIDATION_CONSTRAINTS",
-    "DEVICES",
-    "ReplicaEstimator",
-    "ValidationSet",
-    "data_to",
-]
-
-#: Valid values of the ``device`` parameter besides explicit torch device strings.
-DEVICES = ("auto", "cpu", "cuda")
+__all__ = ["COMMON_CONSTRAINTS", "TRAINING_CONSTRAINTS", "VALIDATION_CONSTRAINTS", "NetworkEstimator"]
 
 #: Rows per forward pass at inference (keeps memory flat on large tables).
 INFERENCE_BATCH = 8192
@@ -91,147 +67,43 @@ TRAINING_CONSTRAINTS = {
 }
 VALIDATION_CONSTRAINTS = {"validation": ["boolean"], "eval_every": [Interval(numbers.Integral, 1, None, closed="left")]}
 
-# A fitted replica's networks, built on first use by ReplicaEstimator._module.  Kept outside the
-# estimator so that predicting never changes it (scikit-learn's check_dict_unchanged) and pickles
-# stay lean; an entry goes with its estimator.
-_MODULES: "weakref.WeakKeyDictionary[ReplicaEstimator, dict[str, nn.Module]]" = weakref.WeakKeyDictionary()
+# A fitted replica's networks, built on first use by NetworkEstimator._module from its state_.  Kept outside
+# the estimator so that predicting never changes it (scikit-learn's check_dict_unchanged) and pickles stay
+# lean; an entry goes with its estimator, and a refit (a new state_) rebuilds it.
+_MODULES: "weakref.WeakKeyDictionary[NetworkEstimator, tuple[dict, dict[str, nn.Module]]]" = \
+    weakref.WeakKeyDictionary()
 
 
-def data_to(data: ReplicaData, device: torch.device) -> ReplicaData:
-    """The same :class:`ReplicaData` with its values (``x``, ``m``, ``y``) on ``device``.
+class NetworkEstimator(ReplicaEstimator):
+    """Base of the neural baselines: a dict of replica networks (see the module docstring).
 
-    The row counts and index tensors stay on the CPU, beside the
-    :class:`~hexagan.replica.ReplicaRNG` draws they combine with in
-    ``ReplicaData.rows``; move the drawn rows to the device before
-    ``ReplicaData.gather`` (``data.gather(data.rows(rng, b).to(device))``).
-    """
-    if device.type == "cpu":
-        return data
-    return replace(data, x=data.x.to(device), m=data.m.to(device), y=data.y.to(device))
-
-
-class ValidationSet:
-    """The K validation parts of the tasks, padded into tensors, for per-replica imputation RMSE.
-
-    Attributes
-    ----------
-    x : float tensor of shape (K, n_max, d)
-        The validation rows, 0 where an entry is missing (and in padding rows).
-    m : float tensor of shape (K, n_max, d)
-        1 where observed; padding rows are all 1 so they never count as missing.
-    truth : float tensor of shape (K, n_max, d)
-        The complete values (0 in padding rows).
-    """
-
-    def __init__(self, x: torch.Tensor, m: torch.Tensor, truth: torch.Tensor):
-        self.x, self.m, self.truth = x, m, truth
-
-    @classmethod
-    def from_tasks(cls, tasks: Sequence[FitTask], device: torch.device, transform=None) -> "ValidationSet | None":
-        """Pad the ``eval_set`` of every task; None when any task has none.
-
-        transform : optional callable ``(r, X) -> X`` applied to both the
-            incomplete and the complete validation rows of replica ``r`` (e.g.
-            GAIN's normalisation), so the RMSE is in the networks' units.
-        """
-        if any(t.eval_set is None for t in tasks):
-            return None
-        parts = []
-        for r, t in enumerate(tasks):  # validated by ReplicaEstimator._check_tasks
-            X_val, X_true = np.asarray(t.eval_set[0], dtype=np.float64), np.asarray(t.eval_set[1], dtype=np.float64)
-            if transform is not None:
-                X_val, X_true = transform(r, X_val), transform(r, X_true)
-            parts.append((X_val, X_true))
-        k, d = len(parts), parts[0][0].shape[1]
-        n_max = max(1, max(len(p[0]) for p in parts))
-        x, m, truth = torch.zeros(k, n_max, d), torch.ones(k, n_max, d), torch.zeros(k, n_max, d)
-        for r, (X_val, X_true) in enumerate(parts):
-            observed = ~np.isnan(X_val)
-            x[r, :len(X_val)] = torch.from_numpy(np.where(observed, X_val, 0.0)).float()
-            m[r, :len(X_val)] = torch.from_numpy(observed).float()
-            truth[r, :len(X_val)] = torch.from_numpy(np.nan_to_num(X_true)).float()
-        return cls(x.to(device), m.to(device), truth.to(device))
-
-    def rmse(self, imputed: torch.Tensor) -> torch.Tensor:
-        """Pooled RMSE over the missing entries per replica, shape (K,), on the CPU; NaN for a replica with none.
-
-        imputed : float tensor of shape (K, n_max, d), the networks' imputation
-            of :attr:`x` (only its entries where ``m == 0`` are read).
-        """
-        missing = 1.0 - self.m
-        sq = ((imputed - self.truth) ** 2 * missing).sum(dim=(1, 2))
-        n = missing.sum(dim=(1, 2))
-        out = torch.where(n > 0, torch.sqrt(sq / n.clamp_min(1.0)), torch.full_like(n, float("nan")))
-        return out.cpu()  # BestState keeps its scores on the CPU
-
-
-class ReplicaEstimator(BaseEstimator):
-    """Base of the replica-trained neural estimators (see the module docstring).
-
-    Fitted attributes (set on every estimator returned by ``fit_replicas``)
-    -----------------------------------------------------------------------
-    n_features_in_ : int
-        Columns ``d`` of the training data.
-    feature_names_in_ : ndarray of str
-        Its column names, when it was a DataFrame with string column names.
-    classes_ : ndarray of shape (n_classes,)
-        The labels (classifiers); the networks work with their indices.
+    Fitted attributes, besides :class:`~hexagan.replica_estimator.ReplicaEstimator`'s
+    -------------------------------------------------------------------------------
     n_classes_ : int
         Classes (0 for an imputer).
     state_ : dict of str to dict of str to Tensor
         Per network, the CPU state dict of this replica (no replica axis).
-    seed_ : int
-        The integer seed this replica was trained with.
     history_ : pandas.DataFrame
         Learning curves, columns step, name, value (losses every
         ``log_every`` steps; validation metrics when evaluated).
     """
 
-    #: "imputer" or "classifier" (set by the BaseImputer / BaseClassifier mixin).
-    kind: str
-    #: scikit-learn's parameter validation, run first by ``fit`` and ``fit_replicas`` (subclasses extend it).
     _parameter_constraints: dict = dict(COMMON_CONSTRAINTS)
 
     # -- hooks -----------------------------------------------------------
     def _build(self, n_features: int, n_classes: int, seeds: Sequence[int]) -> dict[str, nn.Module]:
         raise NotImplementedError  # pragma: no cover - abstract
 
-    def _prepare(self, tasks: list[FitTask]) -> tuple[list[FitTask], list[dict]]:
-        return tasks, [{} for _ in tasks]
-
-    def _train(self, nets: dict[str, nn.Module], data: ReplicaData, tasks: list[FitTask], seeds: list[int],
-               device: torch.device) -> tuple[pd.DataFrame, list[dict]]:
+    def _train_networks(self, nets: dict[str, nn.Module], data: ReplicaData, tasks: list[FitTask], seeds: list[int],
+                        device: torch.device) -> tuple[pd.DataFrame, list[dict]]:
         raise NotImplementedError  # pragma: no cover - abstract
 
-    # -- fitting -----------------------------------------------------------
-    def fit_replicas(self, tasks: Sequence[FitTask]) -> list["ReplicaEstimator"]:
-        """Train one independent replica per task at once; return one fitted estimator per task.
-
-        Parameters
-        ----------
-        tasks : sequence of FitTask
-            ``X`` of shape (n_r, d) with NaN for missing entries; ``y`` of
-            shape (n_r,) with -1 for a missing label (classifiers);
-            ``eval_set`` used when the class sets ``uses_validation``;
-            ``seed`` seeds replica ``r``.
-
-        Returns
-        -------
-        list of estimators
-            Clones of ``self`` with ``random_state = tasks[r].seed``, fitted.
-        """
-        tasks, inputs = self._check_tasks(tasks)
-        if not getattr(self, "uses_validation", False):
-            tasks = [replace(t, eval_set=None) for t in tasks]
-        seeds = [seed_of(t.seed) for t in tasks]
-        device = resolve_device(self.device)
-        tasks, extras = self._prepare(tasks)
-        n_classes = 0
-        if self.kind == "classifier":
-            n_classes = int(max(int(t.y.max()) for t in tasks)) + 1
-        data = ReplicaData.from_arrays([t.X for t in tasks], [t.y for t in tasks] if self.kind == "classifier"
-                                       else None, n_classes=n_classes if self.kind == "classifier" else None)
-        nets = {name: net.to(device) for name, net in self._build(tasks[0].X.shape[1], n_classes, seeds).items()}
+    # -- training ----------------------------------------------------------
+    def _train(self, data: ReplicaData, tasks: list[FitTask], seeds: list[int],
+               device: torch.device) -> tuple[pd.DataFrame, list[dict]]:
+        """Build the networks, train them (``_train_networks``) with this fit's checkpoint, and give each
+        replica its networks' state."""
+        nets = {name: net.to(device) for name, net in self._build(data.x.shape[2], data.n_classes, seeds).items()}
         # Inside hexagan.io.checkpointing (a workflow job), the run saves its state now and then and a
         # rerun of a killed job resumes from it: the networks here, the rest through _train_loop.
         checkpoint = Checkpointer.from_context()
@@ -242,22 +114,13 @@ class ReplicaEstimator(BaseEstimator):
             with checkpoint if checkpoint is not None else contextlib.nullcontext():
                 if checkpoint is not None:
                     checkpoint.track(**{f"net/{name}": net for name, net in nets.items()})
-                curves, more = self._train(nets, data_to(data, device), tasks, seeds, device)
+                curves, more = self._train_networks(nets, data, tasks, seeds, device)
         finally:
             del self._checkpoint
-        fitted = []
-        for r, seed in enumerate(seeds):
-            est = clone(self).set_params(random_state=seed)
-            est.__dict__.update(inputs[r])  # n_features_in_, feature_names_in_, classes_
-            est.n_classes_ = n_classes
-            est.seed_ = seed
-            est.state_ = {name: {p: t.cpu() for p, t in replica_state(net, r).items()} for name, net in nets.items()}
-            mine = curves[curves.replica == r].drop(columns="replica").reset_index(drop=True)
-            est.history_ = mine
-            for key, value in {**extras[r], **more[r]}.items():
-                setattr(est, key, value)
-            fitted.append(est)
-        return fitted
+        return curves, [{"n_classes_": data.n_classes,
+                         "state_": {name: {p: t.cpu() for p, t in replica_state(net, r).items()}
+                                    for name, net in nets.items()},
+                         **more[r]} for r in range(len(seeds))]
 
     def _train_loop(self, step, n_steps: int, *, state: dict, **options) -> pd.DataFrame:
         """:func:`hexagan.training.train_loop` with this fit's checkpoint, if any.
@@ -274,73 +137,23 @@ class ReplicaEstimator(BaseEstimator):
 
     def _checkpoint_meta(self, nets: dict[str, nn.Module], data: ReplicaData, tasks: list[FitTask],
                          seeds: list[int]) -> dict:
-        """What a saved state must match to be resumed by this fit (see :class:`~hexagan.training.Checkpointer`)."""
+        """What a saved state must match to be resumed by this fit (see :class:`~hexagan.checkpoint.Checkpointer`)."""
         params = {k: v for k, v in self.get_params(deep=False).items() if k not in ("device", "n_threads", "verbose")}
         evals = [torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)) for t in tasks if t.eval_set is not None
                  for a in t.eval_set if a is not None]
-        return {"owner": type(self).__name__, "params": _canonical(params), "k": len(seeds), "seeds": list(seeds),
+        return {"owner": type(self).__name__, "params": canonical(params), "k": len(seeds), "seeds": list(seeds),
                 "shapes": {f"{name}.{p}": list(t.shape) for name, net in nets.items()
                            for p, t in net.state_dict().items()},
                 "data": fingerprint(data.x, data.m, data.y, *evals)}
-
-    def _check_tasks(self, tasks: Sequence[FitTask]) -> tuple[list[FitTask], list[dict]]:
-        """Validate the parameters, then every task with scikit-learn's ``validate_data``.
-
-        Returns the checked tasks -- float64 ``X`` (NaN = missing), a
-        classifier's labels as indices into the classes shared by all tasks
-        (-1 = missing), ``eval_set`` checked against ``X`` (labels as indices,
-        -1 for a label not seen in training) or None when the class uses no
-        validation -- and per task the fitted input attributes of its
-        estimator: ``n_features_in_``, ``feature_names_in_`` (a DataFrame's
-        string column names) and ``classes_``.  All tasks must have the same
-        number of columns (the replicas share one architecture).
-        """
-        self._validate_params()
-        tasks = list(tasks)
-        if not tasks:
-            raise ValueError("fit_replicas needs at least one task")
-        uses_validation = getattr(self, "uses_validation", False)
-        checked, inputs = [], []
-        for task in tasks:
-            probe = clone(self)  # validate_data records the input attributes on it
-            X = validate_data(probe, task.X, reset=True, **VALIDATE_X)
-            eval_set = None
-            if uses_validation and task.eval_set is not None:
-                X_val, X_true, y_val = task.eval_set
-                X_val = validate_data(probe, X_val, reset=False, ensure_min_samples=0, **VALIDATE_X)
-                X_true = validate_data(probe, X_true, reset=False, ensure_min_samples=0, **VALIDATE_X)
-                if X_val.shape != X_true.shape:
-                    raise ValueError(f"eval_set: X_val {X_val.shape} and X_val_true {X_true.shape} differ in shape")
-                eval_set = (X_val, X_true, y_val)
-            checked.append(replace(task, X=X, y=None, eval_set=eval_set))
-            inputs.append({k: v for k, v in vars(probe).items() if k in ("n_features_in_", "feature_names_in_")})
-        if len({t.X.shape[1] for t in checked}) != 1:
-            raise ValueError(f"tasks have different numbers of columns: {sorted({t.X.shape[1] for t in checked})}")
-        if self.kind == "classifier":
-            classes, codes = encode_labels([check_labels(t.y, len(c.X), who=type(self).__name__)
-                                            for t, c in zip(tasks, checked)])
-            for r, (c, y) in enumerate(zip(checked, codes)):
-                if c.eval_set is not None:
-                    X_val, X_true, y_val = c.eval_set
-                    c = replace(c, eval_set=(X_val, X_true, encode_eval_labels(y_val, len(X_val), classes)))
-                checked[r] = replace(c, y=y)
-                inputs[r]["classes_"] = classes
-        return checked, inputs
-
-    def _fit_one(self, X, y=None, eval_set=None):
-        seed = seed_of(self.random_state)
-        fitted = self.fit_replicas([FitTask(X=X, y=y, eval_set=eval_set, seed=seed)])[0]
-        for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
-            del self.__dict__[key]  # nothing of an earlier fit stays (e.g. its feature_names_in_)
-        self.__dict__.update({k: v for k, v in vars(fitted).items() if k.endswith("_") and not k.startswith("__")})
-        _MODULES.pop(self, None)
-        return self
 
     # -- inference -----------------------------------------------------------
     def _module(self, name: str) -> nn.Module:
         """The fitted replica's network ``name`` as a one-replica module on the device (cached)."""
         check_is_fitted(self, "state_")
-        cache = _MODULES.setdefault(self, {})
+        built_from, cache = _MODULES.get(self, (None, None))
+        if built_from is not self.state_:
+            cache = {}
+            _MODULES[self] = (self.state_, cache)
         if name not in cache:
             net = self._build(self.n_features_in_, self.n_classes_, [0])[name]
             net.load_state_dict(stack_states([self.state_[name]]))
@@ -365,13 +178,7 @@ class ReplicaEstimator(BaseEstimator):
             return np.zeros((0, 0))
         return np.concatenate(outs)
 
-    def _check_X_fitted(self, X) -> np.ndarray:
-        """``X`` as float64 (NaN = missing), checked against the fitted columns (``validate_data``)."""
-        check_is_fitted(self, "state_")
-        return validate_data(self, X, reset=False, **VALIDATE_X)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
         tags.non_deterministic = self.random_state is None
         return tags

@@ -31,22 +31,18 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import Interval
 
 from baselines.balancing import smote_resample
-from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, VALIDATION_CONSTRAINTS, ReplicaEstimator
+from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, VALIDATION_CONSTRAINTS, NetworkEstimator
 from baselines.triplegan import class_weights, labeled_validation, loss_weighted_ce
 from hexagan.methods import BaseClassifier, register
 from hexagan.networks import Classifier
 from hexagan.replica import BestState, ReplicaRNG
+from hexagan.replica_estimator import derive_seed
 from hexagan.training import ReplicaData, make_optimizer, optimizer_step
 
 __all__ = ["CostSensitiveClassifier", "SmoteClassifier"]
 
 
-def _seed(seed: int, salt: int) -> int:
-    """A seed for one random step (``salt``) of a fit seeded ``seed``; the cascades derive theirs the same way."""
-    return int(np.random.SeedSequence([int(seed), salt]).generate_state(1)[0])
-
-
-class _SupervisedC(BaseClassifier, ClassifierMixin, ReplicaEstimator):
+class _SupervisedC(BaseClassifier, ClassifierMixin, NetworkEstimator):
     """HexaGAN's C trained with (weighted) cross-entropy on labeled rows; subclasses pick the balancing.
 
     Shared parameters (see the subclasses): max_steps, batch_size,
@@ -73,7 +69,7 @@ class _SupervisedC(BaseClassifier, ClassifierMixin, ReplicaEstimator):
             out.append(replace(t, X=np.nan_to_num(t.X[keep], nan=0.0), y=t.y[keep]))
         return out
 
-    def _train(self, nets, data: ReplicaData, tasks, seeds, device):
+    def _train_networks(self, nets, data: ReplicaData, tasks, seeds, device):
         C = nets["classifier"]
         weights = class_weights(self._class_weight, [t.y for t in tasks], data.n_classes)
         w_dev = weights.to(device) if weights is not None else None
@@ -87,7 +83,7 @@ class _SupervisedC(BaseClassifier, ClassifierMixin, ReplicaEstimator):
             optimizer_step(loss.sum(), opt)
             return {"ce": loss.detach()}
 
-        val = labeled_validation(tasks, device) if self.validation else None
+        val = labeled_validation(tasks, seeds, device) if self.validation else None
         evaluate = best = None
         if val is not None:
             x_val, y_val, valid = val
@@ -124,7 +120,7 @@ class _SupervisedC(BaseClassifier, ClassifierMixin, ReplicaEstimator):
 
     def predict_proba(self, X):
         """C's class probabilities; X (m, d) with NaN filled with 0 -> ndarray (m, n_classes)."""
-        X = np.nan_to_num(self._check_X_fitted(X), nan=0.0)
+        X = np.nan_to_num(self._check_X(X), nan=0.0)
         return self._apply(self._module("classifier"), X)
 
     def predict(self, X):
@@ -213,6 +209,6 @@ class SmoteClassifier(_SupervisedC):
     def _prepare(self, tasks):
         out = []
         for t in self._labeled_tasks(tasks):
-            X, y = smote_resample(t.X, t.y, k_neighbors=int(self.k_neighbors), random_state=_seed(t.seed, 2))
+            X, y = smote_resample(t.X, t.y, k_neighbors=int(self.k_neighbors), random_state=derive_seed(t.seed, 2))
             out.append(replace(t, X=X, y=y))
         return out, [{"n_resampled_": len(t.y)} for t in out]

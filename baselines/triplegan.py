@@ -70,8 +70,9 @@ from sklearn.base import ClassifierMixin, clone
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 
-from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, VALIDATION_CONSTRAINTS, ReplicaEstimator
+from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, VALIDATION_CONSTRAINTS, NetworkEstimator
 from hexagan.methods import BaseClassifier, register
+from hexagan.evaluation import ValidationSet
 from hexagan.networks import Classifier
 from hexagan.replica import BestState, ReplicaMLP, ReplicaRNG, replica_generators
 from hexagan.training import ReplicaData, make_optimizer, masked_mean, optimizer_step
@@ -180,35 +181,17 @@ def class_weights(class_weight, ys, n_classes: int) -> torch.Tensor | None:
     return torch.as_tensor(w, dtype=torch.float32).expand(len(ys), -1).clone()
 
 
-def labeled_validation(tasks, device: torch.device):
-    """The labeled validation rows of every task, padded: (x (K, n, d), y (K, n), valid (K, n)) or None.
-
-    NaN in X_val is filled with 0 (the caller imputes first when it can); a
-    task without eval_set, or without a labeled validation row, gives None.
-    The tasks are checked ones (``ReplicaEstimator._check_tasks``): labels
-    are class indices, -1 for a missing one.
-    """
+def labeled_validation(tasks, seeds, device: torch.device):
+    """C's validation rows: the labeled rows of every task's ``eval_set``, padded
+    (:meth:`hexagan.evaluation.ValidationSet.labeled`: x, y, valid); None when a task has no eval_set or
+    no labeled validation row.  NaN is filled with 0 (the caller imputes first when it can)."""
     if any(t.eval_set is None for t in tasks):
         return None
-    parts = []
-    for t in tasks:
-        X_val, y_val = np.asarray(t.eval_set[0], dtype=np.float64), np.asarray(t.eval_set[2], dtype=np.int64)
-        keep = y_val >= 0
-        if not keep.any():
-            return None
-        parts.append((np.nan_to_num(X_val[keep], nan=0.0), y_val[keep]))
-    n_max, d = max(len(p[1]) for p in parts), parts[0][0].shape[1]
-    x, y, valid = torch.zeros(len(parts), n_max, d), torch.zeros(len(parts), n_max, dtype=torch.long), \
-        torch.zeros(len(parts), n_max)
-    for r, (X_val, y_val) in enumerate(parts):
-        x[r, :len(y_val)] = torch.from_numpy(X_val).float()
-        y[r, :len(y_val)] = torch.from_numpy(y_val)
-        valid[r, :len(y_val)] = 1.0
-    return x.to(device), y.to(device), valid.to(device)
+    return ValidationSet.from_sets([t.eval_set for t in tasks], tasks[0].X.shape[1], seeds).to(device).labeled()
 
 
 @register("triplegan")
-class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
+class TripleGANClassifier(BaseClassifier, ClassifierMixin, NetworkEstimator):
     """Triple-GAN semi-supervised classifier with HexaGAN's C (see the module docstring).
 
     Parameters
@@ -248,7 +231,7 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
     classes_ : ndarray of shape (n_classes,), the labels (sorted); C works with their indices.
     best_step_ : int, step of the selected checkpoint (-1: the last weights).
     class_weight_ : ndarray of shape (n_classes,) or None, the weights used.
-    state_, history_, n_features_in_, n_classes_ : see :class:`baselines.neural.ReplicaEstimator`.
+    state_, history_, n_features_in_, n_classes_ : see :class:`baselines.neural.NetworkEstimator`.
     """
 
     uses_validation = True
@@ -300,7 +283,7 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
         }
 
     def fit_replicas(self, tasks):
-        """As :meth:`ReplicaEstimator.fit_replicas`; a dict ``class_weight`` is keyed by label.
+        """As :class:`~hexagan.replica_estimator.ReplicaEstimator`'s; a dict ``class_weight`` is keyed by label.
 
         The replicas train on class indices, so a dict is first turned into
         the array of weights in the order of the classes the tasks share
@@ -313,10 +296,10 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
         tasks = list(tasks)
         classes = self._check_tasks(tasks)[1][0]["classes_"]
         weights = compute_class_weight(self.class_weight, classes=classes, y=classes)
-        fitted = ReplicaEstimator.fit_replicas(clone(self).set_params(class_weight=weights), tasks)
+        fitted = clone(self).set_params(class_weight=weights).fit_replicas(tasks)
         return [est.set_params(class_weight=self.class_weight) for est in fitted]
 
-    def _train(self, nets, data: ReplicaData, tasks, seeds, device):
+    def _train_networks(self, nets, data: ReplicaData, tasks, seeds, device):
         C, G, D = nets["classifier"], nets["generator"], nets["discriminator"]
         k, n_classes, d = data.k, data.n_classes, data.x.shape[2]
         weights = class_weights(self.class_weight, [t.y for t in tasks], n_classes)
@@ -356,7 +339,7 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
             return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(), "c_loss": c_loss.detach(),
                     "ce_labeled": ce_l.detach()}
 
-        val = labeled_validation(tasks, device) if self.validation else None
+        val = labeled_validation(tasks, seeds, device) if self.validation else None
         evaluate = best = None
         if val is not None:
             x_val, y_val, valid = val
@@ -406,7 +389,7 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, ReplicaEstimator):
         -------
         ndarray of float64, shape (m, n_classes)
         """
-        X = np.nan_to_num(self._check_X_fitted(X), nan=0.0)
+        X = np.nan_to_num(self._check_X(X), nan=0.0)
         C = self._module("classifier")
         return self._apply(C, X)
 

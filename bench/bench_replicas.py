@@ -17,7 +17,9 @@ import time
 import torch
 
 from hexagan.data import load_dataset
-from hexagan.model import HexaGAN, HexaGANCore, TrainConfig
+from hexagan.algorithm import HexaGANCore
+from hexagan.model import HexaGAN
+from hexagan.train_config import TrainConfig
 from hexagan.protocol import build_split, make_masks
 from hexagan.splits import make_splits
 from hexagan.training import ReplicaData

@@ -31,7 +31,9 @@ import torch
 
 from bench_replicas import split_data
 from hexagan import losses, penalties
-from hexagan.model import HexaGAN, HexaGANCore, TrainConfig
+from hexagan.algorithm import HexaGANCore
+from hexagan.model import HexaGAN
+from hexagan.train_config import TrainConfig
 from hexagan.networks import ConditionalDiscriminator, ImputationDiscriminator, hidden_size
 from hexagan.training import ReplicaData
 

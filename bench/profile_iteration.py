@@ -36,7 +36,9 @@ import numpy as np
 import torch
 
 from bench_replicas import split_data
-from hexagan.model import HexaGAN, HexaGANCore, TrainConfig
+from hexagan.algorithm import HexaGANCore
+from hexagan.model import HexaGAN
+from hexagan.train_config import TrainConfig
 from hexagan.training import ReplicaData
 
 K = 50

@@ -40,7 +40,7 @@ from unittest import mock
 import torch
 
 from hexagan import losses, model as model_module, penalties, training
-from hexagan.model import HexaGANCore
+from hexagan.algorithm import HexaGANCore
 from hexagan.penalties import ReluMLPCritic
 from hexagan.training import ReplicaData
 from profile_iteration import K, build, instrumented, table

@@ -1,5 +1,16 @@
 """HexaGAN replication suite.
 
+The model, one job per module: ``networks`` (E, G_MI, D_MI, G_CG, D_CG, C),
+``losses`` and ``penalties`` (each loss by equation), ``model`` (the six
+networks of K replicas and their inference), ``train_config`` (every training
+setting and the tables they name), ``algorithm`` (Algorithm 2's trainer),
+``evaluation`` (validation sets, scores, snapshots), ``estimators`` (the
+scikit-learn imputer and classifier).  Shared with the neural baselines:
+``replica`` (batched replicas), ``training`` (the loop, optimisers, padded
+data), ``checkpoint``, ``replica_estimator`` (the one estimator base).  The
+protocol: ``data``, ``missingness``, ``splits``, ``metrics``, ``methods``,
+``protocol``; the workflow's side: ``suite``.
+
 ``import hexagan`` stays light: the estimators (and torch) load on first use
 of ``hexagan.HexaGANImputer``, ``hexagan.HexaGANClassifier`` or ``hexagan.HexaGAN``.
 """

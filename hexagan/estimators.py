@@ -10,93 +10,35 @@
 Both accept NaN (arrays or DataFrames), select their checkpoint on a
 validation part (``eval_set=(X_val, X_val_true, y_val)``, or one carved from
 the training rows), stop early when it stops improving, and train K
-independent replicas at once with :meth:`fit_replicas`.  With the same seed,
-results are identical on CPU.  Their defaults are for a user's own table;
+independent replicas at once with :meth:`fit_replicas` (what every
+replica-trained estimator shares is :class:`hexagan.replica_estimator.ReplicaEstimator`;
+here only its hooks: a carved validation part, and Algorithm 2 on
+:class:`hexagan.algorithm.HexaGANCore`).  With the same seed, results are
+identical on CPU.  Their defaults are for a user's own table;
 the benchmark protocol builds them with ``protocol_defaults`` (the paper's
 fixed budget) instead.
 """
 from __future__ import annotations
 
 import contextlib
-import math
-from dataclasses import dataclass, fields
-from numbers import Integral, Real
+from dataclasses import fields, replace
 
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.base import ClassifierMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
-from hexagan.methods import (VALIDATE_X, BaseClassifier, BaseImputer, FitTask, IntNotBool, check_labels,
-                             encode_eval_labels, encode_labels, register)
-from hexagan.model import (ADVERSARIAL_LOSSES, MONITOR_SALT, REGULARIZERS, SELECTIONS, VALIDATION_METRICS, EvalData,
-                           HexaGAN, HexaGANCore, TrainConfig)
-from hexagan.networks import ARCHITECTURES
-from hexagan.training import OPTIMIZERS, ReplicaData, resolve_device, seed_of
+from hexagan.algorithm import HexaGANCore
+from hexagan.evaluation import EVAL_SALT, MONITOR_SALT, ValidationSet, carve_validation, replica_snapshots
+from hexagan.methods import BaseClassifier, BaseImputer, FitTask, register
+from hexagan.model import HexaGAN
+from hexagan.replica_estimator import ReplicaEstimator, resolve_device
+from hexagan.train_config import PARAMETER_CONSTRAINTS, TrainConfig
+from hexagan.training import ReplicaData
 
 _DEFAULTS = TrainConfig()
-# Share of the observed entries of the held-out rows hidden as validation
-# truth when the estimator carves its own validation part (the paper's rate).
-VALIDATION_HIDE_SHARE = 0.2
 _FORMAT = 1
-
-_POSITIVE = Interval(Real, 0, None, closed="neither")
-_NON_NEGATIVE = Interval(Real, 0, None, closed="left")
-_AT_LEAST_ONE = Interval(Integral, 1, None, closed="left")
-_STEPS = Interval(Integral, 0, None, closed="left")
-#: scikit-learn's ``_parameter_constraints`` of every parameter of the two estimators, checked first
-#: by ``fit`` and ``fit_replicas`` for a clear early error naming the parameter.  The names come from
-#: the tables the model looks them up in, and the bounds agree with ``TrainConfig.__post_init__``
-#: (which still guards direct users of ``HexaGANCore``); they are stricter only where it checks
-#: nothing (weights and learning rates must be >= 0 and > 0, ``decay`` in [0, 1), the optimizer name).
-_CONSTRAINTS = {
-    **{w: [_NON_NEGATIVE] for w in ("lambda1", "lambda2", "alpha1", "alpha2", "alpha3", "alpha4", "c_l2")},
-    "lr_gan": [_POSITIVE],
-    "lr_c": [_POSITIVE],
-    "lr_cg": [_POSITIVE, None],
-    "decay": [Interval(Real, 0, 1, closed="left")],
-    "batch_size": [_AT_LEAST_ONE],
-    "n_critic": [_AT_LEAST_ONE],
-    "n_cg": [_AT_LEAST_ONE],
-    "z_dim": [_AT_LEAST_ONE, None],
-    "use_g_mi": ["boolean"],
-    "use_g_cg": ["boolean"],
-    "use_label_discriminator": ["boolean"],
-    "regularizer": [StrOptions(set(REGULARIZERS))],
-    "penalty_columns": [StrOptions({"auto"}), IntNotBool(1), None],
-    "optimizer": [StrOptions(set(OPTIMIZERS))],
-    "adversarial_loss": [StrOptions(set(ADVERSARIAL_LOSSES))],
-    "max_steps": [_STEPS],
-    "eval_every": [_AT_LEAST_ONE],
-    "monitor_every": [_STEPS],
-    "warmup_epochs": [_NON_NEGATIVE],
-    "selection": [StrOptions(set(SELECTIONS))],
-    "early_stopping": ["boolean"],
-    "n_iter_no_change": [_AT_LEAST_ONE],
-    "tol": [_NON_NEGATIVE],
-    "validation_metric": [StrOptions(set(VALIDATION_METRICS))],
-    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-    "snapshot_steps": ["array-like", None],
-    "architecture": [StrOptions(set(ARCHITECTURES))],
-    "fill_noise": [Interval(Real, 0, 1, closed="both")],
-    "device": [str, torch.device],
-    "n_threads": [_AT_LEAST_ONE, None],
-    "verbose": ["boolean"],
-    "random_state": ["random_state"],
-}
-
-
-@dataclass
-class _Prepared:
-    """One task after validation: training rows, encoded labels, validation set."""
-
-    X: np.ndarray
-    y: np.ndarray | None
-    eval_set: tuple[np.ndarray, np.ndarray, np.ndarray] | None
-    monitor_set: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-
 
 @contextlib.contextmanager
 def _torch_threads(n: int | None):
@@ -112,29 +54,8 @@ def _torch_threads(n: int | None):
         torch.set_num_threads(before)
 
 
-def carve_validation(X: np.ndarray, y: np.ndarray, fraction: float, seed: int):
-    """Hold out ``fraction`` of the rows (per label group) as a validation part.
-
-    A ``VALIDATION_HIDE_SHARE`` of the held-out rows' observed entries is
-    hidden and becomes the RMSE truth.  Returns ``(X_train, y_train,
-    (X_val, X_val_true, y_val))``; the validation part is None when too few
-    rows exist to hold any out.  ``y`` uses -1 for a missing label and is
-    grouped by value, so every class keeps at least one training row.
-    """
-    rng = np.random.default_rng(seed)
-    held = np.concatenate([rng.choice(np.flatnonzero(y == g), int(math.floor(fraction * np.sum(y == g))),
-                                      replace=False) for g in np.unique(y)])
-    if len(held) == 0 or len(held) == len(X):
-        return X, y, None
-    keep = np.setdiff1d(np.arange(len(X)), held)
-    X_val_true = X[held]
-    X_val = X_val_true.copy()
-    X_val[~np.isnan(X_val) & (rng.random(X_val.shape) < VALIDATION_HIDE_SHARE)] = np.nan
-    return X[keep], y[keep], (X_val, X_val_true, y[held])
-
-
-class _HexaGANBase(BaseEstimator):
-    """What the imputer and the classifier share: data checks, training, saving."""
+class _HexaGANBase(ReplicaEstimator):
+    """What the imputer and the classifier share: their hooks of :class:`ReplicaEstimator`, and saving."""
 
     uses_validation = True
     #: The settings the benchmark protocol (the workflow's jobs, ``hexagan.protocol.fit_method``) runs with
@@ -146,14 +67,7 @@ class _HexaGANBase(BaseEstimator):
     # fit takes monitor_set: rows scored every monitor_every iterations into history_ (test_*), never selected on
     monitors = True
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # NaN marks a missing entry: the whole point of the model.
-        tags.input_tags.allow_nan = True
-        return tags
-
     # -- parameters -> model and training configuration --------------------------------------
-
     def _train_config(self) -> TrainConfig:
         values = {f.name: getattr(self, f.name) for f in fields(TrainConfig) if hasattr(self, f.name)}
         values["snapshot_steps"] = tuple(int(s) for s in (values.get("snapshot_steps") or ()))
@@ -162,99 +76,43 @@ class _HexaGANBase(BaseEstimator):
     def _model_kwargs(self) -> dict:
         return dict(architecture=self.architecture, fill_noise=self.fill_noise)
 
-    def _device(self) -> torch.device:
-        return resolve_device(self.device)
-
-    # -- data -------------------------------------------------------------------------------
-    def _encode_labels(self, y, n: int) -> np.ndarray | None:
-        return None
-
-    def _prepare(self, task: FitTask) -> _Prepared:
-        """Validate one task, set the fitted input attributes, and carve validation rows if needed."""
-        X = validate_data(self, task.X, reset=True, **VALIDATE_X)
-        y = self._encode_labels(task.y, len(X))
-        monitor_set = self._check_eval_set(task.monitor_set)
-        if task.eval_set is not None:
-            return _Prepared(X, y, self._check_eval_set(task.eval_set), monitor_set)
-        if self.validation_fraction <= 0:
-            if self.early_stopping:
+    # -- ReplicaEstimator's hooks ---------------------------------------------------------------
+    def _prepare(self, tasks: list[FitTask]) -> tuple[list[FitTask], list[dict]]:
+        """Carve a validation part from the training rows of a task without ``eval_set``, if any."""
+        out = []
+        for task in tasks:
+            if task.eval_set is None and self.validation_fraction <= 0 and self.early_stopping:
                 raise ValueError("early_stopping=True stops on a validation part: give fit an eval_set, or "
                                  "validation_fraction > 0, or set early_stopping=False")
-            return _Prepared(X, y, None, monitor_set)
-        # The imputer has no labels: all rows form one group (-1, "unlabeled").
-        labels = y if y is not None else np.full(len(X), -1, dtype=np.int64)
-        X, labels, eval_set = carve_validation(X, labels, self.validation_fraction, task.seed)
-        return _Prepared(X, labels if y is not None else None, eval_set, monitor_set)
+            if task.eval_set is None and self.validation_fraction > 0:
+                # The imputer has no labels: all rows form one group (-1, "unlabeled").
+                labels = task.y if task.y is not None else np.full(len(task.X), -1, dtype=np.int64)
+                X, labels, eval_set = carve_validation(task.X, labels, self.validation_fraction, task.seed)
+                task = replace(task, X=X, y=labels if task.y is not None else None, eval_set=eval_set)
+            out.append(task)
+        return out, [{} for _ in out]
 
-    def _check_eval_set(self, rows):
-        """``(X, X_true, y)`` checked against the training data, labels as indices; None stays None."""
-        if rows is None:
-            return None
-        X_val, X_val_true, y_val = rows
-        X_val = validate_data(self, X_val, reset=False, ensure_min_samples=0, **VALIDATE_X)
-        X_val_true = validate_data(self, X_val_true, reset=False, ensure_min_samples=0, **VALIDATE_X)
-        return X_val, X_val_true, self._encode_eval_labels(y_val, len(X_val))
-
-    def _encode_eval_labels(self, y_val, n: int) -> np.ndarray:
-        return np.full(n, -1, dtype=np.int64)
-
-    # -- training ---------------------------------------------------------------------------
-    def _train(self, estimators: list["_HexaGANBase"], prepared: list[_Prepared], seeds: list[int]) -> None:
-        """Train one replica per estimator in one pass and give each its own replica."""
-        d = prepared[0].X.shape[1]
-        if any(p.X.shape[1] != d for p in prepared):
-            raise ValueError("every task must have the same number of features")
-        n_classes = len(getattr(estimators[0], "classes_", ()))
-        for est in estimators[1:]:
-            if not np.array_equal(getattr(est, "classes_", ()), getattr(estimators[0], "classes_", ())):
-                raise ValueError("every task must have the same classes to be trained together")
-        config = self._train_config()
-        model = HexaGAN(d=d, n_classes=n_classes, seeds=seeds, **self._model_kwargs())
-        data = ReplicaData.from_arrays([p.X for p in prepared], [p.y for p in prepared] if n_classes else None,
-                                       n_classes or None)
-        eval_data = monitor_data = None
-        if any(p.eval_set is not None for p in prepared):
-            eval_data = EvalData.from_sets([p.eval_set for p in prepared], d, seeds)
-        if any(p.monitor_set is not None for p in prepared):
-            monitor_data = EvalData.from_sets([p.monitor_set for p in prepared], d, seeds, salt=MONITOR_SALT)
+    def _train(self, data: ReplicaData, tasks: list[FitTask], seeds: list[int],
+               device: torch.device) -> tuple[pd.DataFrame, list[dict]]:
+        """Algorithm 2 (:class:`~hexagan.algorithm.HexaGANCore`) on the K replicas; each keeps its own replica."""
+        d = data.x.shape[2]
+        model = HexaGAN(d=d, n_classes=data.n_classes, seeds=seeds, **self._model_kwargs())
+        sets = {}
+        for name, salt in (("eval_set", EVAL_SALT), ("monitor_set", MONITOR_SALT)):
+            rows = [getattr(t, name) for t in tasks]
+            sets[name] = ValidationSet.from_sets(rows, d, seeds, salt) if any(r is not None for r in rows) else None
         with _torch_threads(self.n_threads):
-            result = HexaGANCore(model, data, config, eval_data=eval_data, monitor_data=monitor_data,
-                                 device=self._device()).fit()
-        for r, est in enumerate(estimators):
-            est.model_ = result.model.replica(r)
-            est.seed_ = seeds[r]
-            est.n_iter_ = int(result.n_iter[r])
-            # A replica stopped early trained on beside the others: what came after its stop is not its run.
-            mine = result.history[(result.history.replica == r)
-                                  & ((result.history.phase == "warmup") | (result.history.step <= est.n_iter_))]
-            est.history_ = mine.drop(columns="replica").reset_index(drop=True)
-            est.snapshots_ = {step: {key: _replica_rows(key, t, r, snap) for key, t in snap.items()}
-                              for step, snap in result.snapshots.items() if step <= est.n_iter_}
-            est.best_step_ = int(result.best_step[r]) if result.best_step is not None else None
-
-    def _fit_one(self, X, y, eval_set, monitor_set=None):
-        self._validate_params()
-        seed = seed_of(self.random_state)  # once: the validation part and the replica share it
-        task = FitTask(X=X, y=y, eval_set=eval_set, monitor_set=monitor_set, seed=seed)
-        self._train([self], [self._prepare(task)], [seed])
-        return self
-
-    def fit_replicas(self, tasks: list[FitTask]) -> list["_HexaGANBase"]:
-        """Fit one clone of this estimator per task, all trained at once as replicas.
-
-        Replica r is initialised and drawn from ``tasks[r].seed``; it gives the
-        same numbers as ``clone(est).set_params(random_state=seed).fit(...)``
-        on that task alone (up to float rounding).
-        """
-        self._validate_params()
-        estimators = [clone(self) for _ in tasks]
-        prepared = [est._prepare(task) for est, task in zip(estimators, tasks)]
-        self._train(estimators, prepared, [int(task.seed) for task in tasks])
-        return estimators
-
-    def _check_X(self, X) -> np.ndarray:
-        check_is_fitted(self)
-        return validate_data(self, X, reset=False, **VALIDATE_X)
+            result = HexaGANCore(model, data, self._train_config(), eval_data=sets["eval_set"],
+                                 monitor_data=sets["monitor_set"], device=device).fit()
+        n_iter = result.n_iter.tolist()
+        history = result.history
+        # A replica stopped early trained on beside the others: what came after its stop is not its run.
+        mine = (history.phase == "warmup") | (history.step <= history.replica.map(dict(enumerate(n_iter))))
+        fitted = [{"model_": result.model.replica(r), "n_iter_": int(n_iter[r]),
+                   "snapshots_": replica_snapshots(result.snapshots, r, n_iter[r]),
+                   "best_step_": int(result.best_step[r]) if result.best_step is not None else None}
+                  for r in range(len(seeds))]
+        return history[mine], fitted
 
     # -- persistence -------------------------------------------------------------------------
     def save(self, path) -> None:
@@ -288,7 +146,7 @@ class _HexaGANBase(BaseEstimator):
         fitted = payload["fitted"]
         model = HexaGAN(**payload["model_config"], seeds=[fitted["seed_"]])
         model.load_state_dict(payload["model_state"])
-        est.model_ = model.to(est._device())
+        est.model_ = model.to(resolve_device(est.device))
         est.n_features_in_, est.seed_, est.best_step_ = fitted["n_features_in_"], fitted["seed_"], fitted["best_step_"]
         est.n_iter_ = fitted.get("n_iter_")  # None in files saved before early stopping
         if "feature_names_in_" in fitted:
@@ -298,13 +156,6 @@ class _HexaGANBase(BaseEstimator):
         est.history_ = pd.DataFrame(payload["history"])
         est.snapshots_ = payload["snapshots"]
         return est
-
-
-def _replica_rows(key: str, t: torch.Tensor, r: int, snap: dict) -> torch.Tensor:
-    """Replica r of one snapshot tensor, without its padding rows."""
-    if key in ("h_l", "y_l", "h_c", "y_c"):
-        return t[r, :int(snap["n_hidden"][r])]
-    return t[r]
 
 
 @register("hexagan_imputer")
@@ -438,7 +289,7 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
             return self.model_.impute(X, seed=self.seed_)
 
 
-HexaGANImputer._parameter_constraints = {k: _CONSTRAINTS[k] for k in HexaGANImputer._get_param_names()}
+HexaGANImputer._parameter_constraints = {k: PARAMETER_CONSTRAINTS[k] for k in HexaGANImputer._get_param_names()}
 HexaGANImputer.protocol_defaults = {**_HexaGANBase.protocol_defaults, "fill_noise": 1.0}
 
 
@@ -550,15 +401,6 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
                     use_g_mi=self.use_g_mi, use_g_cg=self.use_g_cg,
                     use_label_discriminator=self.use_label_discriminator)
 
-    def _encode_labels(self, y, n: int) -> np.ndarray:
-        """Labels -> indices into ``classes_`` (set here); -1 (numeric labels) = missing."""
-        self.classes_, (codes,) = encode_labels([check_labels(y, n, who=type(self).__name__)])
-        return codes
-
-    def _encode_eval_labels(self, y_val, n: int) -> np.ndarray:
-        """Validation labels -> indices; -1 and labels not seen in training are left out (-1)."""
-        return encode_eval_labels(y_val, n, self.classes_)
-
     def fit(self, X, y, eval_set=None, monitor_set=None):
         """Train on ``X`` (NaN = missing entries) and ``y`` (-1 = missing label).
 
@@ -586,4 +428,4 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
             return self.model_.impute(X, seed=self.seed_)
 
 
-HexaGANClassifier._parameter_constraints = {k: _CONSTRAINTS[k] for k in HexaGANClassifier._get_param_names()}
+HexaGANClassifier._parameter_constraints = {k: PARAMETER_CONSTRAINTS[k] for k in HexaGANClassifier._get_param_names()}

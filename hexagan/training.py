@@ -9,29 +9,22 @@ what every such model needs, once:
   per-step learning-rate decay;
 * :func:`train_loop` -- the loop itself: steps, NaN/inf divergence check,
   periodic validation, per-replica best-checkpoint selection, early stopping,
-  learning curves and a progress bar;
-* :class:`Checkpointer` -- the loop's whole state saved now and then, so that
-  a killed run resumes where it stopped and ends with the very numbers of an
-  uninterrupted one.
+  learning curves and a progress bar; it saves and resumes through a
+  :class:`hexagan.checkpoint.Checkpointer`, so that a killed run resumes where
+  it stopped and ends with the very numbers of an uninterrupted one.
 
 A model supplies only ``step(step) -> {loss name: [K] tensor}`` (one update of
 all its networks) and ``evaluate() -> {metric: [K] tensor}``; to be
-checkpointed, it also registers what it owns with :meth:`Checkpointer.track`:
-objects with ``state_dict()`` / ``load_state_dict()`` (its networks,
-:class:`Optimizer`, :class:`~hexagan.replica.ReplicaRNG`, ...).
+checkpointed, it also registers what it owns with
+:meth:`~hexagan.checkpoint.Checkpointer.track`: objects with ``state_dict()`` /
+``load_state_dict()`` (its networks, :class:`Optimizer`,
+:class:`~hexagan.replica.ReplicaRNG`, ...).
 """
 from __future__ import annotations
 
-import hashlib
 import inspect
-import json
-import logging
-import numbers
-import os
-import time
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -41,43 +34,8 @@ from torch.optim.adam import adam
 from torch.optim.optimizer import _get_scalar_dtype
 from torch.optim.rmsprop import rmsprop
 
-from hexagan.io import atomic_path, next_checkpoint
+from hexagan.checkpoint import Checkpointer, Record
 from hexagan.replica import BestState, ReplicaRNG
-
-log = logging.getLogger("hexagan.checkpoint")
-
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """The torch device of a ``device`` parameter: ``"auto"`` = CUDA when available, else CPU."""
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' but no CUDA device is available; use device='auto' or 'cpu'")
-    return dev
-
-
-def seed_of(random_state) -> int:
-    """The integer seed of a ``random_state``: an int as is (so ``fit`` equals ``fit_replicas`` with that
-    seed), a draw from a numpy Generator or RandomState, or from numpy's global RandomState for None
-    (scikit-learn's convention, so ``np.random.seed`` makes an unseeded fit repeatable)."""
-    if random_state is None:
-        return int(np.random.mtrand._rand.randint(0, 2**31 - 1))
-    if isinstance(random_state, numbers.Integral):
-        if int(random_state) < 0:
-            raise ValueError(f"random_state must be >= 0, got {random_state}")
-        return int(random_state)
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(0, 2**31 - 1))
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(0, 2**31 - 1))
-    raise ValueError(f"random_state must be an int, a numpy RandomState/Generator or None, got {random_state!r}")
 
 
 class DivergenceError(RuntimeError):
@@ -245,6 +203,17 @@ class ReplicaData:
     def k(self) -> int:
         return self.x.shape[0]
 
+    def to(self, device: torch.device) -> "ReplicaData":
+        """The values (``x``, ``m``, ``y``) on ``device``.
+
+        The row counts and index tensors stay on the CPU, beside the
+        :class:`~hexagan.replica.ReplicaRNG` draws they combine with in
+        :meth:`rows` (the streams stay on the CPU, so any device gives the same
+        numbers); move the drawn rows to the device before :meth:`gather`
+        (``data.gather(data.rows(rng, b).to(device))``).
+        """
+        return replace(self, x=self.x.to(device), m=self.m.to(device), y=self.y.to(device))
+
     def rows(self, rng: ReplicaRNG, batch: int, index: torch.Tensor | None = None,
              counts: torch.Tensor | None = None) -> torch.Tensor:
         """Row numbers of a batch per replica, [K, batch], drawn with replacement.
@@ -282,206 +251,6 @@ def check_finite(losses: dict[str, torch.Tensor], step: int) -> None:
                 f"loss {name!r} became {value.reshape(-1)[replica].item()} at step {step} (replica {replica}); "
                 "lower the learning rate or raise the gradient-penalty weight"
             )
-
-
-CHECKPOINT_FORMAT = 1
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-def fingerprint(*tensors: torch.Tensor | None) -> str:
-    """16 hex digits of the shapes, dtypes and values of ``tensors`` (what a checkpointed run trains on)."""
-    digest = hashlib.sha256()
-    for t in tensors:
-        if t is None:
-            digest.update(b"None")
-            continue
-        t = t.detach().cpu().contiguous()
-        digest.update(f"{t.dtype}{tuple(t.shape)}".encode())
-        digest.update(t.numpy().tobytes())
-    return digest.hexdigest()[:16]
-
-
-def _pack(records: list[tuple[int, int, str, float]]) -> dict:
-    """Learning-curve records as tensors (weights_only-loadable, compact): exact round trip with :func:`_unpack`."""
-    names = sorted({r[2] for r in records})
-    code = {n: i for i, n in enumerate(names)}
-    return {"step": torch.tensor([r[0] for r in records], dtype=torch.long),
-            "replica": torch.tensor([r[1] for r in records], dtype=torch.long),
-            "names": names, "name": torch.tensor([code[r[2]] for r in records], dtype=torch.long),
-            "value": torch.tensor([r[3] for r in records], dtype=torch.float64)}
-
-
-def _unpack(packed: dict) -> list[tuple[int, int, str, float]]:
-    names = packed["names"]
-    return list(zip(packed["step"].tolist(), packed["replica"].tolist(), [names[i] for i in packed["name"].tolist()],
-                    packed["value"].tolist()))
-
-
-def _curves(records: list[tuple[int, int, str, float]]) -> pd.DataFrame:
-    return pd.DataFrame.from_records(records, columns=["step", "replica", "name", "value"])
-
-
-class Checkpointer:
-    """The whole state of a training run, saved now and then; a killed run resumes from it.
-
-    :func:`train_loop` saves, at the end of an iteration (never inside one) and
-    at most every ``every`` seconds of wall time (0: after every step):
-
-    * what the model registered with :meth:`track` -- any objects with
-      ``state_dict()`` / ``load_state_dict()``: networks, :class:`Optimizer`
-      (buffers, step counts, learning rate), :class:`ReplicaRNG` (generator
-      states and buffered draws), a :class:`BestState`, snapshots ...;
-    * its own state: the phase and step reached, the learning-curve records,
-      the ``best`` it selects with and the early-stopping counter;
-    * the records of the phases already finished (a warm-up loop before the
-      main one), so that a run resumed in a later phase skips them.
-
-    A file is one ``torch.save`` of tensors and plain values (loadable with
-    ``weights_only=True``), written to a temporary file, synced and renamed
-    over the last one: a kill leaves the previous checkpoint or the new one,
-    never half of one.  Used as a context manager around the whole run, the
-    file is removed when the run ends without an exception and kept otherwise.
-
-    ``meta`` says what the run is (the job's config hash; the model adds K,
-    seeds, shapes, settings and a fingerprint of its data with
-    :meth:`describe`): a saved state whose meta differs, or that cannot be
-    read, is ignored with a warning and the run starts from step 1 (then
-    overwrites it).  The file is read when the first loop starts.  Ignored, not refused: a checkpoint is a cache of work
-    done -- starting afresh gives the right numbers, only later -- whereas a
-    refusal would stop a requeued cluster job until someone deletes a file.
-    A stale state is never resumed silently.  ``info`` (e.g. the git commit)
-    is only reported when a run resumes.
-    """
-
-    def __init__(self, path, *, every: float = 300.0, meta: dict | None = None, info: dict | None = None):
-        self.path = Path(path)
-        self.every = float(every)
-        self.meta = dict(meta or {})
-        self.info = dict(info or {})
-        self.objects: dict[str, Any] = {}
-        self.resumed: tuple[str, int] | None = None  # (phase, step) this run resumed from
-        self._finished: dict[str, dict] = {}  # phase -> packed records of its finished loop
-        self._loaded = False
-        self._saved: dict | None = None
-        self._skip: set[str] = set()
-        self._last = time.monotonic()
-
-    @classmethod
-    def from_context(cls) -> "Checkpointer | None":
-        """The checkpointer of the run starting now inside :func:`hexagan.io.checkpointing`; None outside."""
-        where = next_checkpoint()
-        if where is None:
-            return None
-        path, every, meta, info = where
-        return cls(path, every=every, meta=meta, info=info)
-
-    def describe(self, **meta) -> None:
-        """Add to what a saved state must match (the model's own meta), before the first loop reads the file."""
-        if self._loaded:
-            raise RuntimeError("describe() a run before its first loop: the checkpoint has been read")
-        self.meta.update(meta)
-
-    def _load(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
-        self._saved = self._read()
-        if self._saved is not None:
-            self._finished = dict(self._saved["finished"])
-            self._skip = set(self._finished)
-
-    def _read(self) -> dict | None:
-        if not self.path.exists():
-            return None
-        try:
-            payload = torch.load(self.path, weights_only=True, map_location="cpu")
-            saved_meta = payload["meta"] if payload.get("format") == CHECKPOINT_FORMAT else None
-        except Exception as err:  # noqa: BLE001 - any unreadable file is only a lost cache
-            log.warning("ignoring the unreadable checkpoint %s (%s): training from the start", self.path, err)
-            return None
-        if saved_meta is None:
-            log.warning("ignoring the checkpoint %s of another format: training from the start", self.path)
-            return None
-        if _canonical(saved_meta) != _canonical(self.meta):
-            differ = sorted(k for k in set(saved_meta) | set(self.meta)
-                            if _canonical(saved_meta.get(k)) != _canonical(self.meta.get(k)))
-            log.warning("ignoring the checkpoint %s: it was written by another run (%s differ%s): training from "
-                        "the start", self.path, ", ".join(differ), "s" if len(differ) == 1 else "")
-            return None
-        return payload
-
-    def track(self, **objects) -> None:
-        """Register what the run owns (name -> object with ``state_dict()`` and ``load_state_dict()``)."""
-        self.objects.update(objects)
-
-    # -- what train_loop calls ------------------------------------------------------------
-    def finished(self, phase: str) -> list[tuple[int, int, str, float]] | None:
-        """The records of ``phase`` when the resumed run had already finished it: its loop is skipped."""
-        self._load()
-        if phase not in self._skip:
-            return None
-        self._skip.discard(phase)
-        return _unpack(self._finished[phase])
-
-    def restore(self, phase: str) -> dict | None:
-        """Load the saved state into the tracked objects; the loop's own state (step, stale, records, best)."""
-        self._load()
-        saved, self._saved = self._saved, None
-        if saved is None:
-            return None
-        if saved["phase"] != phase:
-            raise RuntimeError(f"{self.path} stopped in phase {saved['phase']!r}, which this run did not reach "
-                               f"before {phase!r}: its meta should have told the runs apart")
-        if set(saved["state"]) != set(self.objects):
-            raise RuntimeError(f"{self.path} holds the state of {sorted(saved['state'])}, this run tracks "
-                               f"{sorted(self.objects)}")
-        for name, obj in self.objects.items():
-            obj.load_state_dict(saved["state"][name])
-        self.resumed = (phase, int(saved["step"]))
-        written = ", ".join(f"{k} {v}" for k, v in saved.get("info", {}).items())
-        log.warning("resuming from %s after step %d of phase %r (written: %s)", self.path, saved["step"], phase,
-                    written or "-")
-        if saved.get("info", {}).get("git_commit") not in (None, self.info.get("git_commit")):
-            log.warning("the checkpoint was written by commit %s; this run is commit %s",
-                        saved["info"]["git_commit"], self.info.get("git_commit"))
-        loop = saved["loop"]
-        return {"step": int(saved["step"]), "stale": loop["stale"], "records": _unpack(loop["records"]),
-                "best": loop["best"]}
-
-    def due(self) -> bool:
-        return time.monotonic() - self._last >= self.every
-
-    def save(self, phase: str, step: int, loop: dict) -> None:
-        """Write the state after iteration ``step`` of ``phase`` (``loop``: the loop's own state) atomically."""
-        self._load()
-        payload = {"format": CHECKPOINT_FORMAT, "meta": self.meta,
-                   "info": {**self.info, "at": time.strftime("%Y-%m-%d %H:%M:%S")},
-                   "phase": phase, "step": int(step), "loop": loop, "finished": self._finished,
-                   "state": {name: obj.state_dict() for name, obj in self.objects.items()}}
-        with atomic_path(self.path) as tmp:
-            with open(tmp, "wb") as fh:
-                torch.save(payload, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-        self._last = time.monotonic()
-
-    def finish(self, phase: str, records: list[tuple[int, int, str, float]]) -> None:
-        """Mark ``phase`` done: later saves carry its records, and a resumed run skips its loop."""
-        self._finished[phase] = _pack(records)
-
-    def remove(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-    def __enter__(self) -> "Checkpointer":
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is None:
-            self.remove()
-        return False
 
 
 def train_loop(
@@ -529,7 +298,7 @@ def train_loop(
         raise ValueError("select_on needs both evaluate and best")
     if n_iter_no_change is not None and select_on is None:
         raise ValueError("early stopping (n_iter_no_change) needs select_on")
-    records: list[tuple[int, int, str, float]] = []
+    records: list[Record] = []
     start = 1
     stale = torch.zeros(best.k, dtype=torch.long) if best is not None else None  # evaluations without improvement
     if checkpoint is not None:
@@ -578,8 +347,8 @@ def train_loop(
         if bar is not None:
             bar.update(1)
         if checkpoint is not None and s < n_steps and checkpoint.due():
-            checkpoint.save(phase, s, {"stale": stale.tolist() if stale is not None else 0, "records": _pack(records),
-                                       "best": best.state_dict() if best is not None else None})
+            checkpoint.save(phase, s, stale=stale.tolist() if stale is not None else 0, records=records,
+                            best=best.state_dict() if best is not None else None)
     if bar is not None:
         bar.close()
     if checkpoint is not None:
@@ -587,6 +356,10 @@ def train_loop(
     if best is not None and select_on is not None:
         best.restore()
     return _curves(records)
+
+
+def _curves(records: list[Record]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(records, columns=["step", "replica", "name", "value"])
 
 
 def _progress_note(scores: torch.Tensor, best: BestState, n_iter_no_change: int | None) -> str:

@@ -7,7 +7,10 @@ import torch
 from hexagan import metrics, protocol
 from hexagan.data import load_dataset
 from hexagan.estimators import HexaGANClassifier, HexaGANImputer
-from hexagan.model import EvalData, HexaGAN, HexaGANCore, TrainConfig
+from hexagan.algorithm import HexaGANCore
+from hexagan.evaluation import ValidationSet, scores
+from hexagan.model import HexaGAN
+from hexagan.train_config import TrainConfig
 from hexagan.networks import hidden_size
 from hexagan.suite import gap
 from hexagan.training import ReplicaData
@@ -36,8 +39,8 @@ def test_monitored_rmse_authors_is_the_numpy_metric():
     X_test[0] = X_true[0]  # a complete row counts 0 in the authors' mean
     model = HexaGAN(d=5, n_classes=0, seeds=[0])
     core = HexaGANCore(model, ReplicaData.from_arrays([X]), TrainConfig(max_steps=0))
-    ev = EvalData.from_sets([(X_test, X_true, np.full(len(X_test), -1))], 5, [0])
-    got = core.scores(ev)
+    ev = ValidationSet.from_sets([(X_test, X_true, np.full(len(X_test), -1))], 5, [0])
+    got = scores(core.model, ev)
     x_hat = model.impute_tensors(ev.x, ev.m, ev.z)[0][0].detach().double().numpy()
     observed = ~np.isnan(X_test)
     assert got["rmse_authors"].item() == pytest.approx(metrics.rmse_authors(X_true, x_hat, observed), abs=1e-6)

@@ -17,12 +17,16 @@ from hexagan import training
 from hexagan.estimators import HexaGANImputer
 from hexagan.io import checkpointing
 from hexagan.methods import FitTask
-from hexagan.model import EvalData, HexaGAN, HexaGANCore, TrainConfig
+from hexagan.algorithm import HexaGANCore
+from hexagan.evaluation import ValidationSet
+from hexagan.model import HexaGAN
+from hexagan.train_config import TrainConfig
 from hexagan.replica import BestState, ReplicaRNG
 from hexagan.suite.config import config_hash
 from hexagan.suite.constants import CHECKPOINTS_PATH
 from hexagan.suite.job import run_job
-from hexagan.training import Checkpointer, ReplicaData, train_loop
+from hexagan.checkpoint import Checkpointer
+from hexagan.training import ReplicaData, train_loop
 
 from test_hexagan import FAST_C, eval_set, make_data
 from test_replica import toy_model
@@ -152,8 +156,8 @@ def _core(**config):
     """Two replicas with validation and monitored rows: every piece of state a run has."""
     Xs, ys = zip(*(make_data(seed=s) for s in (0, 1)))
     data = ReplicaData.from_arrays(list(Xs), list(ys), 2)
-    ev = EvalData.from_sets([eval_set(seed=1), eval_set(seed=2)], 5, [0, 1])
-    monitor = EvalData.from_sets([eval_set(seed=3), eval_set(seed=4)], 5, [0, 1], salt=11)
+    ev = ValidationSet.from_sets([eval_set(seed=1), eval_set(seed=2)], 5, [0, 1])
+    monitor = ValidationSet.from_sets([eval_set(seed=3), eval_set(seed=4)], 5, [0, 1], salt=11)
     return HexaGANCore(HexaGAN(d=5, n_classes=2, seeds=[0, 1]), data, TrainConfig(**{**CONFIG, **config}),
                        eval_data=ev, monitor_data=monitor)
 

@@ -13,7 +13,10 @@ from hexagan import methods, protocol
 from hexagan.data import load_dataset
 from hexagan.estimators import HexaGANClassifier, HexaGANImputer
 from hexagan.methods import FitTask
-from hexagan.model import EvalData, HexaGAN, HexaGANCore, TrainConfig
+from hexagan.algorithm import HexaGANCore
+from hexagan.evaluation import ValidationSet
+from hexagan.model import HexaGAN
+from hexagan.train_config import TrainConfig
 from hexagan.training import DivergenceError, ReplicaData
 
 # Few steps and short inner loops: the structure of Algorithm 2, at a fraction of its cost.
@@ -301,15 +304,14 @@ def test_registry_and_protocol():
 
 def test_protocol_gives_the_classifier_the_splits_validation_part(monkeypatch):
     # the classifier selects on each split's validation part, trained on the training rows only
-    from hexagan import estimators
     from hexagan.splits import make_splits
     assert HexaGANClassifier.uses_validation and HexaGANImputer.uses_validation
     seen = []
-    original, original_sets = estimators.ReplicaData.from_arrays, estimators.EvalData.from_sets
-    monkeypatch.setattr(estimators.ReplicaData, "from_arrays",
+    original, original_sets = ReplicaData.from_arrays, ValidationSet.from_sets
+    monkeypatch.setattr(ReplicaData, "from_arrays",
                         lambda Xs, *a: seen.append([len(X) for X in Xs]) or original(Xs, *a))
-    monkeypatch.setattr(estimators.EvalData, "from_sets", classmethod(
-        lambda cls, sets, d, seeds: seen.append([len(s[0]) for s in sets]) or original_sets(sets, d, seeds)))
+    monkeypatch.setattr(ValidationSet, "from_sets", classmethod(
+        lambda cls, sets, d, seeds, *a: seen.append([len(s[0]) for s in sets]) or original_sets(sets, d, seeds, *a)))
     ds = load_dataset("breast")
     data = [protocol.build_split(ds, protocol.make_masks(ds, "mcar", 0.2, 0), s)
             for s in make_splits(ds.y, n_repeats=1, n_folds=2, val_fraction=0.1, seed=0)]
@@ -325,7 +327,7 @@ def _core(d=5, **config):
     X, y = make_data(d=d)
     data = ReplicaData.from_arrays([X], [np.where(y < 0, -1, y)], 2)
     X_val, X_true, y_val = eval_set(d=d)
-    ev = EvalData.from_sets([(X_val, X_true, y_val)], d, [0])
+    ev = ValidationSet.from_sets([(X_val, X_true, y_val)], d, [0])
     return HexaGANCore(HexaGAN(d=d, n_classes=2, seeds=[0]), data, TrainConfig(**{**FAST_C, **config}), eval_data=ev)
 
 

@@ -4,7 +4,9 @@ import pytest
 import torch
 
 from hexagan import losses, penalties
-from hexagan.model import HexaGAN, HexaGANCore, TrainConfig
+from hexagan.algorithm import HexaGANCore
+from hexagan.model import HexaGAN
+from hexagan.train_config import TrainConfig
 from hexagan.networks import ConditionalDiscriminator, ImputationDiscriminator, hidden_size
 from hexagan.replica import ReplicaMLP, ReplicaModules, replica_generators
 from hexagan.training import ReplicaData
