@@ -115,5 +115,7 @@ def test_the_protocol_builds_the_estimators_it_built_for_the_published_runs():
     covered = {_protocol_key(e["method"], e["spec_params"], e["protocol"]) for e in frozen}
     for job in published.jobs.values():
         spec = published.job_spec(job)
-        if job.method in ("hexagan", "hexagan_imputer"):
+        # A variant that names one of issue 15's parameters was written after the defaults moved (its job
+        # states the settings it tests, e.g. hexagan_early_stop); every other job must be one frozen here.
+        if job.method in ("hexagan", "hexagan_imputer") and not set(spec["params"]) & set(ADDED_PARAMS):
             assert _protocol_key(job.method, json.loads(canonical_json(spec["params"])), spec["protocol"]) in covered
