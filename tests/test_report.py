@@ -150,3 +150,12 @@ def test_the_claims_are_data_and_every_one_has_a_known_check():
     table = build_claims(Results({"experiments": {}}, {}))
     assert "HexaGAN improves on the best other method somewhere (paper: up to 14 %)" in set(table["claim"])
     assert "HexaGAN improves on the best cascade somewhere (paper: up to 5 %)" in set(table["claim"])
+
+
+@pytest.mark.parametrize("metric, lower", [("rmse", True), ("rmse_rowmean", True), ("rmse_authors", True),
+                                           ("test_best_rmse_authors", True), ("test_log_loss", True),
+                                           ("fit_seconds", True), ("f1", False), ("test_best_f1", False),
+                                           ("auroc", False), ("macro_f1", False)])
+def test_every_rmse_and_log_loss_is_lower_is_better(metric, lower):
+    # The audit's RMSEs were once missing from a list: their tables bolded the largest RMSE as the best.
+    assert lower_is_better(metric) is lower
