@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from hexagan.model import HexaGAN, one_hot
-from hexagan.replica import ReplicaRNG
+from hexagan.replica import ReplicaRNG, salted_seeds
 from hexagan.training import ReplicaData
 
 # Salts that separate the noise of validation, of snapshots and of the monitored set from the training stream.
@@ -44,7 +44,7 @@ _HIDDEN_KEYS = ("h_l", "y_l", "h_c", "y_c")
 
 def side_stream(seeds: Sequence[int], salt: int) -> ReplicaRNG:
     """A random stream per replica seed, apart from the training stream ``ReplicaRNG(seeds)``."""
-    return ReplicaRNG([int(s) * 1_000_003 + salt for s in seeds])
+    return ReplicaRNG(salted_seeds(seeds, salt))
 
 
 @dataclass

@@ -196,9 +196,14 @@ class ReplicaModules(nn.Module):
         return torch.func.vmap(one)(params, x, *rest)
 
 
+def salted_seeds(seeds: Sequence[int], salt: int) -> list[int]:
+    """One seed per replica for a stream apart from the replica's others, distinct per ``salt``."""
+    return [int(s) * 1_000_003 + salt for s in seeds]
+
+
 def replica_generators(seeds: Sequence[int], salt: int) -> list[torch.Generator]:
     """One generator per replica for initialising one network, distinct per ``salt``."""
-    return [torch.Generator().manual_seed(int(s) * 1_000_003 + salt) for s in seeds]
+    return [torch.Generator().manual_seed(s) for s in salted_seeds(seeds, salt)]
 
 
 def replica_state(module: nn.Module, index: int) -> dict[str, torch.Tensor]:
