@@ -130,7 +130,9 @@ def main() -> None:
     jobs = {k: j for k, j in cpu_jobs.items() if (args.datasets is None or j.dataset in args.datasets)
             and (args.methods is None or j.method in args.methods)}
     measured = measured_costs(plan, args.results)
-    # HexaGAN jobs to time: those to project, and every measured one, which calibrates the overhead.
+    # HexaGAN jobs to time: those to project, and the measured ones of the same methods, which calibrate
+    # the overhead (other methods' calibration would not be used).
+    projected = {j.method for j in jobs.values()}
     times = json.loads(args.times.read_text()) if args.times and args.times.is_file() else {}
 
     def keep() -> None:
@@ -140,7 +142,7 @@ def main() -> None:
     data: dict = {}
     timed = {}
     for k, j in cpu_jobs.items():
-        if j.method in HEXAGAN_METHODS and (k in jobs or k in measured):
+        if j.method in HEXAGAN_METHODS and (k in jobs or (k in measured and j.method in projected)):
             est = create(j.method, **protocol_params(j.method, j.params))
             timed[k] = iteration_seconds(j, est, plan, args.steps, times, data) * est.max_steps
             keep()
@@ -153,7 +155,7 @@ def main() -> None:
     sizes = {name: np.prod(load_dataset(name).X.shape) for name in {j.dataset for j in cpu_jobs.values()}}
     first_split = {}
     for k, j in sorted(cpu_jobs.items(), key=lambda kj: (kj[0] not in measured, sizes[kj[1].dataset])):
-        if j.method not in HEXAGAN_METHODS and (k in jobs or k in measured):
+        if j.method not in HEXAGAN_METHODS and (k in jobs or (k in measured and j.method in projected)):
             first_split[k] = split_seconds(j, plan, args.split_limit, times)
             keep()
     n_splits = {k: len(plan.repeats(j.dataset)) * len(plan.protocol_for(j.dataset).get("folds")

@@ -139,3 +139,16 @@ def test_gap_frame_lines_up_every_step_beside_the_paper():
     spec["experiments"]["table2_audit"] = {"spec": {"paper_table": "table2", "protocol": "authors"}}
     summaries["table2_audit"] = _summary([("HexaGAN", "wine", "test_best_rmse_authors", 0.131)])
     assert gap.full_model_rmse(spec, summaries).endswith("wine 0.1310.")
+
+
+def test_table3_line_reads_table2s_hexagan_run_against_table3s_paper_numbers():
+    steps = [s.name for s in gap.STEPS if "table2" in s.metrics]
+    table2 = pd.DataFrame([{"row": "HexaGAN", "dataset": "wine", **dict(zip(steps, [0.96, 0.95, 0.97, 0.99])),
+                            "paper": 0.9814},
+                           {"row": "HexaGAN", "dataset": "breast", **dict(zip(steps, [0.93, 0.92, 0.96, np.nan])),
+                            "paper": 0.9762},
+                           {"row": "MLP", "dataset": "wine", **dict(zip(steps, [0.9] * 4)), "paper": 0.9368}])
+    line = gap.table3_line(table2)
+    assert "wine: 0.9900 against the paper's 0.9814, reached" in line
+    assert "breast: its last step not run" in line and "MLP" not in line
+    assert gap.table3_line(pd.DataFrame()) is None

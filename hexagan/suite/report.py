@@ -86,7 +86,7 @@ def gap_section(spec: dict, frames: dict[str, pd.DataFrame]) -> list[str]:
         frame = gap.gap_frame(spec, frames, paper_table)
         out += [f"### {title}", "", gap.gap_markdown(frame),
                 gap.verdict(frame, paper_table, gap.headline_metric(paper_table)), ""]
-        line = gap.full_model_rmse(spec, frames) if paper_table == "table1" else None
+        line = gap.full_model_rmse(spec, frames) if paper_table == "table1" else gap.table3_line(frame)
         if line:
             out += [line, ""]
     out += ["### What still differs", "",
