@@ -176,7 +176,7 @@ def main() -> None:
             split, capped = first_split[key]
             seconds = split * n_splits[key] * split_ratio.get(job.method, 1.0)
             source = "timed split, at least" if capped else "timed split"
-        rows.append(dict(dataset=job.dataset, method=job.method, source=source, seconds=seconds))
+        rows.append(dict(key=key, dataset=job.dataset, method=job.method, source=source, seconds=seconds))
     frame = pd.DataFrame(rows)
     by_kind = frame.groupby(["dataset", "method", "source"]).agg(jobs=("seconds", "size"),
                                                                   hours=("seconds", lambda s: s.sum() / 3600))
@@ -186,6 +186,15 @@ def main() -> None:
     print("Other methods, measured job / (first split x splits), median [each job]: "
           + "; ".join(f"{m} {split_ratio[m]:.2f} {np.round(r, 2).tolist()}" for m, r in sorted(split_ratios.items())))
     print(by_kind.round(2).to_string())
+    # What each experiment needs on its own (a job that several experiments share counts in each).
+    seconds = dict(zip(frame["key"], frame["seconds"]))
+    by_experiment = {}
+    for name, exp in plan.experiments.items():
+        keys = {(c.dataset, c.mechanism, c.rate, c.job) for c in exp.cells} & seconds.keys()
+        if exp.enabled and keys:
+            by_experiment[name] = (len(keys), sum(seconds[k] for k in keys) / 3600)
+    print("\nBy experiment (jobs, CPU-hours; shared jobs count in each): "
+          + "; ".join(f"{name} {n}, {h:.1f}" for name, (n, h) in by_experiment.items()))
     total = frame["seconds"].sum() / 3600
     longest = frame["seconds"].max() / 3600
     by_source = frame.groupby("source")["seconds"].agg(["size", "sum"])
