@@ -140,15 +140,18 @@ def main() -> None:
             write_text(args.times, json.dumps(times, indent=1, sort_keys=True))
 
     data: dict = {}
-    timed = {}
+    timed, stops_early = {}, set()
     for k, j in cpu_jobs.items():
         if j.method in HEXAGAN_METHODS and (k in jobs or (k in measured and j.method in projected)):
             est = create(j.method, **protocol_params(j.method, j.params))
             timed[k] = iteration_seconds(j, est, plan, args.steps, times, data) * est.max_steps
+            if getattr(est, "early_stopping", False):
+                stops_early.add(k)  # max_steps is its bound, not its length: an upper bound, no calibration
             keep()
     data.clear()  # several GB with credit and madelon; the one-split timings load their own
     # What validation and setup add to the bare iterations; the spread over jobs says how far to trust it.
-    ratios = {m: [measured[k] / timed[k] for k in timed if k in measured and cpu_jobs[k].method == m]
+    ratios = {m: [measured[k] / timed[k] for k in timed
+                  if k in measured and k not in stops_early and cpu_jobs[k].method == m]
               for m in HEXAGAN_METHODS}
     overhead = {m: float(np.median(r)) if r else 1.0 for m, r in ratios.items()}
     # The other jobs: their first split, the measured ones first (they calibrate), cheap datasets first.
