@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from hexagan.io import atomic_path, next_checkpoint
+from hexagan.io import atomic_path, next_checkpoint, record_resume
 
 log = logging.getLogger("hexagan.checkpoint")
 
@@ -92,7 +92,9 @@ class Checkpointer:
     done -- starting afresh gives the right numbers, only later -- whereas a
     refusal would stop a requeued cluster job until someone deletes a file.
     A stale state is never resumed silently.  ``info`` (e.g. the git commit)
-    is only reported when a run resumes.
+    is only reported when a run resumes.  Each save also records the seconds
+    the run has trained so far, its earlier (killed) runs included, so that a
+    resumed job can report what it cost in all (:func:`hexagan.io.record_resume`).
     """
 
     def __init__(self, path, *, every: float = 300.0, meta: dict | None = None, info: dict | None = None):
@@ -106,7 +108,8 @@ class Checkpointer:
         self._loaded = False
         self._saved: dict | None = None
         self._skip: set[str] = set()
-        self._last = time.monotonic()
+        self._last = self._born = time.monotonic()
+        self.earlier_seconds: float | None = 0.0  # trained by the runs this one resumes (None: not recorded)
 
     @classmethod
     def from_context(cls) -> "Checkpointer | None":
@@ -180,7 +183,11 @@ class Checkpointer:
         for name, obj in self.objects.items():
             obj.load_state_dict(saved["state"][name])
         self.resumed = (phase, int(saved["step"]))
-        written = ", ".join(f"{k} {v}" for k, v in saved.get("info", {}).items())
+        info = saved.get("info", {})
+        self.earlier_seconds = info.get("trained_seconds")  # absent from checkpoints of before it was recorded
+        record_resume(file=self.path.name, step=int(saved["step"]), commit=info.get("git_commit"),
+                      seconds=self.earlier_seconds)
+        written = ", ".join(f"{k} {v}" for k, v in info.items())
         log.warning("resuming from %s after step %d of phase %r (written: %s)", self.path, saved["step"], phase,
                     written or "-")
         if saved.get("info", {}).get("git_commit") not in (None, self.info.get("git_commit")):
@@ -199,7 +206,8 @@ class Checkpointer:
         self._load()
         loop = {"stale": stale, "records": _pack(records), "best": best}
         payload = {"format": CHECKPOINT_FORMAT, "meta": self.meta,
-                   "info": {**self.info, "at": time.strftime("%Y-%m-%d %H:%M:%S")},
+                   "info": {**self.info, "at": time.strftime("%Y-%m-%d %H:%M:%S"),
+                            "trained_seconds": round((self.earlier_seconds or 0.0) + time.monotonic() - self._born, 3)},
                    "phase": phase, "step": int(step), "loop": loop, "finished": self._finished,
                    "state": {name: obj.state_dict() for name, obj in self.objects.items()}}
         with atomic_path(self.path) as tmp:

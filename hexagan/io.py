@@ -10,7 +10,7 @@ import contextlib
 import contextvars
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -56,6 +56,7 @@ class _Checkpointing:
     meta: dict
     info: dict
     fits: int = 0  # checkpointed training runs started so far in the block: they name the files
+    resumed: list[dict] = field(default_factory=list)  # what the block's runs resumed (record_resume)
 
 
 _CHECKPOINTING: contextvars.ContextVar[_Checkpointing | None] = contextvars.ContextVar("hexagan_checkpointing",
@@ -76,12 +77,23 @@ def checkpointing(directory, *, every: float = 300.0, meta: dict | None = None, 
     seconds of wall time between two saves (0: after every step).  ``meta``
     (e.g. the job's config hash) must match for a saved state to be resumed;
     ``info`` (e.g. the git commit) is only reported when a run resumes.
+    Yields the block's state, whose ``resumed`` lists what its runs resumed
+    (:func:`record_resume`), for the job's provenance.
     """
-    token = _CHECKPOINTING.set(_Checkpointing(Path(directory), float(every), dict(meta or {}), dict(info or {})))
+    plan = _Checkpointing(Path(directory), float(every), dict(meta or {}), dict(info or {}))
+    token = _CHECKPOINTING.set(plan)
     try:
-        yield
+        yield plan
     finally:
         _CHECKPOINTING.reset(token)
+
+
+def record_resume(**what) -> None:
+    """Note in the current :func:`checkpointing` block that a run resumed (file, step, commit, seconds trained
+    before); nothing outside a block."""
+    plan = _CHECKPOINTING.get()
+    if plan is not None:
+        plan.resumed.append(what)
 
 
 def next_checkpoint() -> tuple[Path, float, dict, dict] | None:

@@ -306,10 +306,17 @@ def test_a_killed_job_rerun_gives_the_same_table_and_leaves_no_checkpoint(tmp_pa
         run_job(spec, checkpoints=root, checkpoint_every=0)
     disarm()
     assert [p.name for p in (root / spec["config_hash"]).iterdir()] == ["fit0.pt"]
+    saved = torch.load(root / spec["config_hash"] / "fit0.pt", weights_only=True)
+    trained_before = saved["info"]["trained_seconds"]
     with caplog.at_level(logging.WARNING, logger="hexagan.checkpoint"):
         results, extras = run_job(spec, checkpoints=root, checkpoint_every=0)
     assert "resuming from" in caplog.text
-    pd.testing.assert_frame_equal(comparable(results), comparable(reference))
+    # The provenance says it resumed, and its wall time counts the killed run's training up to its checkpoint.
+    assert trained_before > 0 and (results["wall_seconds"] > trained_before).all()
+    assert results["resumed"].unique().tolist() == [
+        f"fit0.pt after step {saved['step']} (written at {results['git_commit'].iloc[0]}, {trained_before:.0f} s before)"]
+    assert "resumed" not in reference
+    pd.testing.assert_frame_equal(comparable(results.drop(columns="resumed")), comparable(reference))
     assert extras.keys() == reference_extras.keys()
     for key in extras:
         np.testing.assert_array_equal(extras[key], reference_extras[key])

@@ -24,6 +24,11 @@ from hexagan.suite.config import canonical_json, config_hash, import_plugins
 from hexagan.suite.data import load
 
 
+def _describe_resume(r: dict) -> str:
+    before = "time before not recorded" if r["seconds"] is None else f"{r['seconds']:.0f} s before"
+    return f"{r['file']} after step {r['step']} (written at {r['commit'] or 'an unknown commit'}, {before})"
+
+
 def _git_commit() -> str:
     root = Path(__file__).resolve().parents[2]
     try:
@@ -178,7 +183,7 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
     job_checkpoints = None if checkpoints is None else Path(checkpoints) / job_hash
     with (contextlib.nullcontext() if job_checkpoints is None else
           checkpointing(job_checkpoints, every=checkpoint_every, meta={"config_hash": job_hash},
-                        info={"git_commit": commit})):
+                        info={"git_commit": commit})) as block:
         results = protocol.run(
             ds, spec["method"], params, mechanism=spec["mechanism"], rate=spec["rate"],
             label_rate=proto.get("label_rate"), n_repeats=proto["n_repeats"], n_folds=proto["n_folds"],
@@ -188,6 +193,7 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
             # Only audit overlays carry it: a key in every protocol would change every published job's spec.
             **({"monitor_every": proto["monitor_every"]} if "monitor_every" in proto else {}),
         )
+    resumed = [] if block is None else block.resumed
     if job_checkpoints is not None:
         shutil.rmtree(job_checkpoints, ignore_errors=True)  # every run removed its own file; stray temporaries too
     results.insert(2, "label", spec["label"])
@@ -205,10 +211,13 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
         "python": platform.python_version(),
         "device": _device_of(cls, params),
         "threads": threads,
-        "wall_seconds": round(time.perf_counter() - start, 3),
+        # A resumed job's cost includes what its killed runs had trained up to their last checkpoints.
+        "wall_seconds": round(time.perf_counter() - start + sum(r["seconds"] or 0 for r in resumed), 3),
     }
     if proto.get("name"):
         provenance["protocol"] = proto["name"]  # an overlay (the audit); the honest jobs' rows stay as they were
+    if resumed:  # like protocol: only the rows of jobs that resumed get the column
+        provenance["resumed"] = "; ".join(_describe_resume(r) for r in resumed)
     return results.assign(**provenance), recorder.extras()
 
 
