@@ -321,3 +321,41 @@ def test_a_killed_job_rerun_gives_the_same_table_and_leaves_no_checkpoint(tmp_pa
     for key in extras:
         np.testing.assert_array_equal(extras[key], reference_extras[key])
     assert not (root / spec["config_hash"]).exists()
+
+
+def test_a_killed_split_by_split_job_keeps_its_finished_splits(tmp_path, monkeypatch):
+    """A method fitted split by split (MICE, K-NN, ...) saves each split once scored: a rerun fits only the rest,
+    and its rows, curves, snapshots and samples are those of an uninterrupted run."""
+    import fake_method  # registers "fake_hexagan": curves, snapshots and a sampler, fitted split by split
+
+    spec = dict(dataset="wine", seed=0, mechanism="mcar", rate=0.2, label="fake", method="fake_hexagan", params={},
+                protocol=dict(n_repeats=2, n_folds=2, val_fraction=0.1, scaling="train", selection="validation",
+                              train_rmse=True),
+                device="cpu", history=True, snapshots=True, snapshot_rows=5, samples_per_class=2)
+    spec["config_hash"] = config_hash(spec)
+    reference, reference_extras = run_job(spec)
+
+    fit, fits = fake_method.FakeHexaGAN.fit, []
+
+    def fit_or_kill(self, X, y, eval_set=None):
+        fits.append(len(X))
+        if len(fits) == 3:
+            raise Killed("killed in the third split")
+        return fit(self, X, y, eval_set)
+
+    root = tmp_path / CHECKPOINTS_PATH
+    monkeypatch.setattr(fake_method.FakeHexaGAN, "fit", fit_or_kill)
+    with pytest.raises(Killed):
+        run_job(spec, checkpoints=root)
+    assert sorted(p.name for p in (root / spec["config_hash"]).glob("*.pkl")) == ["r0-f0.pkl", "r0-f1.pkl"]
+    results, extras = run_job(spec, checkpoints=root)
+    assert len(fits) == 3 + 2  # the rerun fitted the two splits not done, not the first two again
+    assert results["resumed"].str.startswith("2 of 4 splits (written at ").all()
+    assert (results["wall_seconds"] > 0).all()
+    keep = ["repeat", "fold", "metric", "value"]
+    pd.testing.assert_frame_equal(results[results.metric != "fit_seconds"][keep].reset_index(drop=True),
+                                  reference[reference.metric != "fit_seconds"][keep].reset_index(drop=True))
+    assert extras.keys() == reference_extras.keys()
+    for key in extras:
+        np.testing.assert_array_equal(extras[key], reference_extras[key])
+    assert not (root / spec["config_hash"]).exists()
