@@ -32,6 +32,7 @@ from baselines.neural import COMMON_CONSTRAINTS
 from hexagan import methods
 from hexagan.methods import (VALIDATE_X, BaseClassifier, FitTask, check_labels, encode_eval_labels, encode_labels,
                              register)
+from hexagan.io import saved_fits
 from hexagan.replica_estimator import derive_seed
 
 __all__ = ["BALANCINGS", "Cascade", "balance", "cascade_name", "register_cascade"]
@@ -73,13 +74,13 @@ def _fit_stage(est, tasks: list[FitTask], seeded: bool) -> list:
     """
     if seeded and hasattr(est, "fit_replicas"):
         return est.fit_replicas(tasks)
-    out = []
-    for t in tasks:
+
+    def fit_one(t):
         one = clone(est)
         if seeded and "random_state" in one.get_params(deep=False):
             one.set_params(random_state=t.seed)
-        out.append(methods.fit_task(one, t))
-    return out
+        return methods.fit_task(one, t)
+    return saved_fits(fit_one, tasks)  # a killed job's rerun keeps the ones fitted
 
 
 class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):

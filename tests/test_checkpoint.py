@@ -280,6 +280,38 @@ def test_a_cascade_of_two_neural_stages_resumes_its_second_stage_exactly(tmp_pat
         pd.testing.assert_frame_equal(a.classifier_.history_, b.classifier_.history_)
 
 
+def test_a_cascade_killed_after_its_mice_stage_does_not_fit_mice_again(tmp_path, kill_at, monkeypatch, caplog):
+    """mice+cs+triplegan: MICE, fitted task by task, keeps each fit (run 0's folder); Triple-GAN is run 1."""
+    from test_baselines_neural import TINY_PARAMS, _toy
+
+    from baselines.mice import MiceForestImputer
+    from hexagan import methods
+
+    name = "mice+cs+triplegan"
+    tasks = [FitTask(X=X, y=y, seed=seed) for seed in (0, 1) for X, y in [_toy(seed=seed)]]
+
+    def fit():
+        return methods.create(name, **TINY_PARAMS[name]).fit_replicas(tasks)
+
+    reference = fit()
+    disarm = kill_at(6)  # MICE has no steps: step 6 of Triple-GAN's 8
+    with pytest.raises(Killed), checkpointing(tmp_path, every=0):
+        fit()
+    disarm()
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
+        "fit0", "fit0/task0.pkl", "fit0/task1.pkl", "fit1.pt"]
+    mice_fits = []
+    mice_fit = MiceForestImputer.fit
+    monkeypatch.setattr(MiceForestImputer, "fit", lambda self, *a, **k: mice_fits.append(1) or mice_fit(self, *a, **k))
+    with caplog.at_level(logging.WARNING, logger="hexagan.checkpoint"), checkpointing(tmp_path, every=0) as block:
+        resumed = fit()
+    assert mice_fits == [] and "fit1.pt after step 5" in caplog.text
+    assert [(r["file"], r["step"]) for r in block.resumed] == [("fit0: 2 of 2 fits", None), ("fit1.pt", 5)]
+    for a, b, task in zip(resumed, reference, tasks):
+        np.testing.assert_array_equal(a.predict_proba(task.X), b.predict_proba(task.X))
+        np.testing.assert_array_equal(a.imputer_.transform(task.X), b.imputer_.transform(task.X))
+
+
 # -- a whole job ----------------------------------------------------------------------------------
 
 def _job_spec():
