@@ -261,7 +261,7 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
         results, resumed = _run_split_by_split(run, splits, recorder, job_checkpoints, every=checkpoint_every,
                                                job_hash=job_hash, commit=commit)
     if job_checkpoints is not None:
-        shutil.rmtree(job_checkpoints, ignore_errors=True)  # every run removed its own file; stray temporaries too
+        shutil.rmtree(job_checkpoints, ignore_errors=True)  # the splits and fits it kept; stray temporaries
     results.insert(2, "label", spec["label"])
     provenance = {
         "config_hash": job_hash,
