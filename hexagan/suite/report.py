@@ -34,7 +34,9 @@ def job_costs(jobs: pd.DataFrame) -> pd.DataFrame:
     wall minutes (longest first) -- what a cluster user needs to size ``resources:``."""
     columns = ["dataset", "mechanism", "rate", "label", "splits", "threads", "device"]
     out = jobs.reindex(columns=columns).assign(wall_minutes=(jobs["wall_seconds"].astype(float) / 60).round(1))
-    return out.sort_values("wall_minutes", ascending=False, ignore_index=True)
+    # Ties broken by the job's name, so that a re-render with more jobs does not reorder equal rows.
+    keys = ["wall_minutes", "dataset", "mechanism", "rate", "label"]
+    return out.sort_values(keys, ascending=[False, True, True, True, True], ignore_index=True)
 
 
 def _read_optional_csv(path: str | None) -> pd.DataFrame | None:
