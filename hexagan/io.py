@@ -107,6 +107,21 @@ def next_checkpoint() -> tuple[Path, float, dict, dict] | None:
     return plan.directory / f"fit{n}.pt", plan.every, {**plan.meta, "fit": n}, dict(plan.info)
 
 
+def keep(path, obj) -> None:
+    """Pickle ``obj`` to ``path`` atomically: what a long job has finished so far (read back with :func:`kept`)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        pickle.dump(obj, fh)
+
+
+def kept(path):
+    """What :func:`keep` saved at ``path``, or None."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
+
+
 def saved_fits(fit, tasks: list) -> list:
     """``[fit(task) for task in tasks]``, each result kept on disk inside a :func:`checkpointing` block.
 
@@ -124,17 +139,15 @@ def saved_fits(fit, tasks: list) -> list:
     out, loaded, seconds = [], 0, 0.0
     for i, task in enumerate(tasks):
         saved = folder / f"task{i}.pkl"
-        if saved.is_file():
-            with open(saved, "rb") as fh:
-                kept = pickle.load(fh)
-            loaded, seconds = loaded + 1, seconds + kept["seconds"]
+        done = kept(saved)
+        if done is not None:
+            loaded, seconds = loaded + 1, seconds + done["seconds"]
         else:
             start = time.perf_counter()
-            kept = dict(fitted=fit(task), commit=info.get("git_commit"))
-            kept["seconds"] = time.perf_counter() - start
-            with atomic_path(saved) as tmp, open(tmp, "wb") as fh:
-                pickle.dump(kept, fh)
-        out.append(kept["fitted"])
+            done = dict(fitted=fit(task), commit=info.get("git_commit"))
+            done["seconds"] = time.perf_counter() - start
+            keep(saved, done)
+        out.append(done["fitted"])
     if loaded:
         record_resume(file=f"{folder.name}: {loaded} of {len(tasks)} fits", step=None,
                       commit=info.get("git_commit"), seconds=seconds)

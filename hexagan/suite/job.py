@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
-import pickle
 import platform
 import shutil
 import subprocess
@@ -20,9 +19,9 @@ import pandas as pd
 
 from hexagan import methods as registry
 from hexagan import protocol
-from hexagan.io import atomic_path, checkpointing, write_table
-from hexagan.suite.config import canonical_json, config_hash, import_plugins
+from hexagan.io import atomic_path, checkpointing, keep, kept, write_table
 from hexagan.splits import make_splits
+from hexagan.suite.config import canonical_json, config_hash, import_plugins
 from hexagan.suite.data import load
 
 
@@ -167,10 +166,8 @@ def _run_split_by_split(run, splits, recorder: _Recorder, directory: Path, *, ev
     rows, resumed, done = [], [], []
     for split in splits:
         name = f"r{split.repeat}-f{split.fold}"
-        saved = directory / f"{name}.pkl"
-        if saved.is_file():  # the folder is the job's config hash: a changed job never reads it
-            with open(saved, "rb") as fh:
-                part = pickle.load(fh)
+        part = kept(directory / f"{name}.pkl")  # the folder is the job's config hash: a changed job never reads it
+        if part is not None:
             recorder.restore(part["recorded"])
             rows.append(part["rows"])
             done.append(part)
@@ -181,9 +178,7 @@ def _run_split_by_split(run, splits, recorder: _Recorder, directory: Path, *, ev
             part = run(repeats=[split.repeat], folds=[split.fold])
         resumed += [{**r, "file": f"{name}/{r['file']}"} for r in block.resumed]
         seconds = time.perf_counter() - start + sum(r["seconds"] or 0 for r in block.resumed)
-        with atomic_path(saved) as tmp, open(tmp, "wb") as fh:
-            pickle.dump(dict(commit=commit, seconds=seconds, rows=part,
-                             recorded=recorder.since(mark)), fh)
+        keep(directory / f"{name}.pkl", dict(commit=commit, seconds=seconds, rows=part, recorded=recorder.since(mark)))
         rows.append(part)
     if done:
         commits = sorted({part["commit"] for part in done})
