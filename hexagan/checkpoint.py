@@ -190,9 +190,9 @@ class Checkpointer:
         written = ", ".join(f"{k} {v}" for k, v in info.items())
         log.warning("resuming from %s after step %d of phase %r (written: %s)", self.path, saved["step"], phase,
                     written or "-")
-        if saved.get("info", {}).get("git_commit") not in (None, self.info.get("git_commit")):
+        if info.get("git_commit") not in (None, self.info.get("git_commit")):
             log.warning("the checkpoint was written by commit %s; this run is commit %s",
-                        saved["info"]["git_commit"], self.info.get("git_commit"))
+                        info["git_commit"], self.info.get("git_commit"))
         loop = saved["loop"]
         return {"step": int(saved["step"]), "stale": loop["stale"], "records": _unpack(loop["records"]),
                 "best": loop["best"]}

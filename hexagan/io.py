@@ -122,6 +122,13 @@ def kept(path):
         return pickle.load(fh)
 
 
+def kept_resume(what: str, done: list[dict]) -> dict:
+    """The :func:`record_resume` fields for the parts of a job (each ``{"commit", "seconds", ...}``) that a
+    rerun read back with :func:`kept`: the commits that wrote them and the seconds they had cost."""
+    return dict(file=what, step=None, commit=", ".join(sorted({part["commit"] for part in done if part["commit"]})) or None,
+                seconds=sum(part["seconds"] for part in done))
+
+
 def saved_fits(fit, tasks: list) -> list:
     """``[fit(task) for task in tasks]``, each result kept on disk inside a :func:`checkpointing` block.
 
@@ -136,12 +143,12 @@ def saved_fits(fit, tasks: list) -> list:
         return [fit(task) for task in tasks]
     path, _, _, info = slot
     folder = path.with_suffix("")
-    out, loaded, seconds = [], 0, 0.0
+    out, loaded = [], []
     for i, task in enumerate(tasks):
         saved = folder / f"task{i}.pkl"
         done = kept(saved)
         if done is not None:
-            loaded, seconds = loaded + 1, seconds + done["seconds"]
+            loaded.append(done)
         else:
             start = time.perf_counter()
             done = dict(fitted=fit(task), commit=info.get("git_commit"))
@@ -149,6 +156,5 @@ def saved_fits(fit, tasks: list) -> list:
             keep(saved, done)
         out.append(done["fitted"])
     if loaded:
-        record_resume(file=f"{folder.name}: {loaded} of {len(tasks)} fits", step=None,
-                      commit=info.get("git_commit"), seconds=seconds)
+        record_resume(**kept_resume(f"{folder.name}: {len(loaded)} of {len(tasks)} fits", loaded))
     return out

@@ -19,7 +19,7 @@ import pandas as pd
 
 from hexagan import methods as registry
 from hexagan import protocol
-from hexagan.io import atomic_path, checkpointing, keep, kept, write_table
+from hexagan.io import atomic_path, checkpointing, keep, kept, kept_resume, write_table
 from hexagan.splits import make_splits
 from hexagan.suite.config import canonical_json, config_hash, import_plugins
 from hexagan.suite.data import load
@@ -181,9 +181,7 @@ def _run_split_by_split(run, splits, recorder: _Recorder, directory: Path, *, ev
         keep(directory / f"{name}.pkl", dict(commit=commit, seconds=seconds, rows=part, recorded=recorder.since(mark)))
         rows.append(part)
     if done:
-        commits = sorted({part["commit"] for part in done})
-        resumed.insert(0, dict(file=f"{len(done)} of {len(splits)} splits", step=None, commit=", ".join(commits),
-                               seconds=sum(part["seconds"] for part in done)))
+        resumed.insert(0, kept_resume(f"{len(done)} of {len(splits)} splits", done))
     return pd.concat(rows, ignore_index=True), resumed
 
 
