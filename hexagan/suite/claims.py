@@ -57,8 +57,11 @@ class _Claims:
         self.only = None if only is None else set(only)
         self.datasets = self.scope(self.DATASETS)
 
-    def scope(self, datasets: Sequence[str]) -> tuple[str, ...]:
-        return tuple(d for d in datasets if self.only is None or d in self.only)
+    def scope(self, datasets: Sequence[str], table: str | None = None) -> tuple[str, ...]:
+        """Those of ``datasets`` run, and run for ``table``: a table published for fewer datasets than the
+        others (a dataset's column still running) checks its "every dataset" claims on its own datasets."""
+        ran = None if table is None else self.results.datasets(table)
+        return tuple(d for d in datasets if (self.only is None or d in self.only) and (ran is None or d in ran))
 
     def value(self, source, table, row, dataset, metric):
         if source == "paper":
@@ -215,7 +218,7 @@ class _Claims:
     # -- one row of the claims table ------------------------------------------------------------------
     def row(self, claim: dict) -> dict:
         check = getattr(self, CHECKS[claim["check"]])
-        datasets = self.scope(claim.get("datasets") or self.DATASETS)
+        datasets = self.scope(claim.get("datasets") or self.DATASETS, claim.get("table"))
         verdicts = {}
         for source in ("paper", "ours"):
             try:
@@ -244,6 +247,13 @@ class _Claims:
 CHECKS = {name: name for name in ("extreme_everywhere", "beats_everywhere", "not_better_somewhere", "improvement",
                                   "cell_beats", "ordered", "largest_gain_at", "best_at_every_rate", "gap_grows",
                                   "best_setting", "best_mean")}
+
+
+def claim_scopes(results: Results, only: Sequence[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """The datasets "every dataset" refers to, by paper table (those of the claims that our run covers)."""
+    checker = _Claims(results, only)
+    tables = dict.fromkeys(c["table"] for c in paper_claims() if "table" in c and results.datasets(c["table"]))
+    return {table: checker.scope(checker.DATASETS, table) for table in tables}
 
 
 def build_claims(results: Results, only: Sequence[str] | None = None) -> pd.DataFrame:

@@ -25,6 +25,11 @@ class Results:
         names = self.by_paper_table(paper_table)
         return self.summaries[names[0]] if names else None
 
+    def datasets(self, paper_table: str) -> tuple[str, ...] | None:
+        """The datasets our run of ``paper_table`` covers (None: not run); an overlay may narrow one table only."""
+        frame = self.frame(paper_table)
+        return None if frame is None else tuple(dict.fromkeys(frame["dataset"]))
+
     def value(self, paper_table: str, paper_row: str, dataset: str, metric: str, rate: float | None = None):
         frame = self.frame(paper_table)
         if frame is None:
