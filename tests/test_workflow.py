@@ -184,6 +184,8 @@ def test_resources_by_method_override_the_dataset(full_config):
      r"resources\.methods_by_dataset: unknown dataset 'madleon'; did you mean 'madelon'"),
     ({"resources": {"datasets": {"credt": {"runtime": 5}}}}, r"resources\.datasets: unknown dataset 'credt'"),
     ({"subsample": {"mnsit": 100}}, r"subsample: unknown dataset 'mnsit'; did you mean 'mnist'"),
+    ({"experiments": {"table1": {"rate_by_dataset": {"mnsit": 0.5}}}},
+     r"experiments\.table1\.rate_by_dataset: unknown dataset 'mnsit'; did you mean 'mnist'"),
 ])
 def test_a_typo_in_a_settings_key_is_a_clear_error(full_config, setting, message):
     with pytest.raises(ConfigError, match=message):
@@ -198,6 +200,13 @@ def test_run_datasets_narrows_every_experiment(full_config):
     assert plan.experiments["figure6"].skipped_because == "none of its datasets in run_datasets"
     with pytest.raises(ConfigError, match=r"run_datasets: unknown dataset 'wnie'; did you mean 'wine'\?"):
         Plan(merge(full_config, {"run_datasets": ["wnie"]}), check_data=False)
+
+
+def test_an_overlay_narrows_one_experiment_despite_its_rate_overrides(full_config):
+    """config/published.yaml publishes a dataset's Table 2 before its Table 1: table1 keeps mnist's rate."""
+    plan = Plan(merge(full_config, {"experiments": {"table1": {"datasets": ["breast", "wine"]}}}), check_data=False)
+    assert {c.dataset for c in plan.experiments["table1"].cells} == {"breast", "wine"}
+    assert "credit" in {c.dataset for c in plan.experiments["table2"].cells}
 
 
 def test_celeba_runs_only_with_its_data(full_config):

@@ -162,13 +162,14 @@ class Plan:
         mechanism = spec["mechanism"]
         if mechanism not in MECHANISMS:
             raise ConfigError(f"{where}.mechanism: unknown mechanism {mechanism!r}; choose one of {MECHANISMS}")
+        # A rate for a known dataset the experiment does not run is allowed: an overlay that narrows an
+        # experiment's datasets cannot delete a key of the base config's rate_by_dataset (configs merge).
         rates_by = spec.get("rate_by_dataset") or {}
         for key in rates_by:
-            if key not in datasets:
-                raise ConfigError(f"{where}.rate_by_dataset: {key!r} is not one of its datasets {datasets}")
+            if split_dataset_key(key)[0] not in available_datasets():
+                raise ConfigError(f"{where}.rate_by_dataset: unknown dataset {key!r}"
+                                  f"{suggest(key, available_datasets())}")
         if self.only_datasets is not None:
-            # Rate overrides are checked above against the full list: an overlay that narrows the
-            # datasets must not turn a valid config into an invalid one.
             datasets = [key for key in datasets if split_dataset_key(key)[0] in self.only_datasets]
             if not datasets:
                 exp.enabled, exp.skipped_because = False, "none of its datasets in run_datasets"
