@@ -118,7 +118,8 @@ def test_gap_frame_lines_up_every_step_beside_the_paper():
         "table1_library": {"spec": {}},
     }}
     summaries = {
-        "table1": _summary([("HexaGAN", "wine", "rmse_rowmean", 0.16), ("K-NN", "wine", "rmse_rowmean", 0.14)]),
+        "table1": _summary([("HexaGAN", "wine", "rmse_rowmean", 0.16), ("K-NN", "wine", "rmse_rowmean", 0.14),
+                            ("HexaGAN", "credit", "rmse_rowmean", 0.1)]),   # credit: not audited
         "table1_audit_global": _summary([("HexaGAN", "wine", m, v) for m, v in
                                          (("rmse_rowmean", 0.15), ("rmse_authors", 0.14),
                                           ("test_best_rmse_authors", 0.13))]),
@@ -126,6 +127,7 @@ def test_gap_frame_lines_up_every_step_beside_the_paper():
                                   ("K-NN", "wine", "rmse_authors", 0.125)]),
     }
     frame = gap.gap_frame(spec, summaries, "table1").set_index("row")
+    assert set(frame["dataset"]) == {"wine"}
     steps = [s.name for s in gap.STEPS]
     assert frame.loc["HexaGAN", steps].tolist() == [0.16, 0.15, 0.14, 0.13, 0.12]
     assert frame.loc["HexaGAN", "metric at full audit"] == "test_best_rmse_authors"

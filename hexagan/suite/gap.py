@@ -60,7 +60,7 @@ def _experiments_of(spec: dict, paper_table: str, protocol: str | None) -> list[
 
 
 def gap_frame(spec: dict, summaries: dict[str, pd.DataFrame], paper_table: str) -> pd.DataFrame:
-    """One row per (paper row, dataset) of ``paper_table`` run honestly: each step's mean, the paper's.
+    """One row per (paper row, dataset) of ``paper_table`` run honestly and audited: each step's mean, the paper's.
 
     Columns: row, dataset, one per step of :data:`STEPS` (NaN where the step
     was not run for that cell), ``metric at full audit`` (the metric of the
@@ -84,7 +84,9 @@ def gap_frame(spec: dict, summaries: dict[str, pd.DataFrame], paper_table: str) 
                 values.setdefault((row, dataset), {}).setdefault(step.name, float(have[metric]))
                 if step.name == FULL_AUDIT:
                     used[(row, dataset)] = metric
-    honest = [key for key, v in values.items() if STEPS[0].name in v]
+    # A dataset whose honest table is published before its audit runs (credit) has no steps to show.
+    audited = {dataset for (_, dataset), v in values.items() if len(v) > 1}
+    honest = [key for key, v in values.items() if STEPS[0].name in v and key[1] in audited]
     theirs = P.table(paper_table)
     rows = []
     for row, dataset in honest:
