@@ -155,20 +155,17 @@ class Plan:
             self._check_drawn(where, kind, spec.get("of"))
             return exp
         datasets = list(spec.get("datasets") or [])
-        for key in datasets:
-            base, _ = split_dataset_key(key)
-            if base not in available_datasets():
-                raise ConfigError(f"{where}.datasets: unknown dataset {base!r}{suggest(base, available_datasets())}")
+        rates_by = spec.get("rate_by_dataset") or {}
+        # A rate for a known dataset the experiment does not run is allowed: an overlay that narrows an
+        # experiment's datasets cannot delete a key of the base config's rate_by_dataset (configs merge).
+        for field, keys in (("datasets", datasets), ("rate_by_dataset", rates_by)):
+            for key in keys:
+                base, _ = split_dataset_key(key)
+                if base not in available_datasets():
+                    raise ConfigError(f"{where}.{field}: unknown dataset {base!r}{suggest(base, available_datasets())}")
         mechanism = spec["mechanism"]
         if mechanism not in MECHANISMS:
             raise ConfigError(f"{where}.mechanism: unknown mechanism {mechanism!r}; choose one of {MECHANISMS}")
-        # A rate for a known dataset the experiment does not run is allowed: an overlay that narrows an
-        # experiment's datasets cannot delete a key of the base config's rate_by_dataset (configs merge).
-        rates_by = spec.get("rate_by_dataset") or {}
-        for key in rates_by:
-            if split_dataset_key(key)[0] not in available_datasets():
-                raise ConfigError(f"{where}.rate_by_dataset: unknown dataset {key!r}"
-                                  f"{suggest(key, available_datasets())}")
         if self.only_datasets is not None:
             datasets = [key for key in datasets if split_dataset_key(key)[0] in self.only_datasets]
             if not datasets:

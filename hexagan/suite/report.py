@@ -215,7 +215,7 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
                 to_markdown(format_table(means, stds, lower=lower_is_better(metric), style="md")), ""]
         # HexaGAN's own number on the same settings: the imputer of Table 1, the classifier of Table 2.
         reference = "table1" if metric.startswith("rmse") else "table2"
-        line = hexagan_beside(frame, results.frame(reference), metric, reference.replace("table", "Table "))
+        line = hexagan_beside(frame, results.frame(reference), metric, _paper_name(reference))
         if line:
             out += [line, ""]
 
