@@ -137,11 +137,15 @@ def saved_fits(fit, tasks: list) -> list:
     but saves each fitted estimator as soon as it is fitted (``fit{n}/task{i}.pkl``); a rerun of a killed
     job loads those instead of fitting them again.  Tasks are fitted from their own seeds, so the results
     are those of an uninterrupted loop.  The files stay until the job removes its whole folder.
+
+    A checkpointed run inside ``fit`` (a neural stage fitted clone by clone) gets its files in the task's
+    own block (``fit{n}/task{i}/``): numbered in the outer block, a rerun that loads the first tasks would
+    hand the next task's run the file of an earlier task's.
     """
     slot = next_checkpoint()
     if slot is None:
         return [fit(task) for task in tasks]
-    path, _, _, info = slot
+    path, every, meta, info = slot
     folder = path.with_suffix("")
     out, loaded = [], []
     for i, task in enumerate(tasks):
@@ -151,7 +155,10 @@ def saved_fits(fit, tasks: list) -> list:
             loaded.append(done)
         else:
             start = time.perf_counter()
-            done = dict(fitted=fit(task), commit=info.get("git_commit"))
+            with checkpointing(folder / f"task{i}", every=every, meta={**meta, "task": i}, info=info) as inner:
+                done = dict(fitted=fit(task), commit=info.get("git_commit"))
+            for what in inner.resumed:
+                record_resume(**what)
             done["seconds"] = time.perf_counter() - start
             keep(saved, done)
         out.append(done["fitted"])

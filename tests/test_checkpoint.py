@@ -15,7 +15,7 @@ import torch
 
 from hexagan import training
 from hexagan.estimators import HexaGANImputer
-from hexagan.io import checkpointing
+from hexagan.io import checkpointing, next_checkpoint, saved_fits
 from hexagan.methods import FitTask
 from hexagan.algorithm import HexaGANCore
 from hexagan.evaluation import ValidationSet
@@ -310,6 +310,24 @@ def test_a_cascade_killed_after_its_mice_stage_does_not_fit_mice_again(tmp_path,
     for a, b, task in zip(resumed, reference, tasks):
         np.testing.assert_array_equal(a.predict_proba(task.X), b.predict_proba(task.X))
         np.testing.assert_array_equal(a.imputer_.transform(task.X), b.imputer_.transform(task.X))
+
+
+def test_a_run_inside_a_kept_task_checkpoints_in_the_tasks_own_folder(tmp_path):
+    """A rerun that loads task 0 must hand task 1's run task 1's file, not the block's next number."""
+    files = []
+
+    def fit(task):
+        files.append(next_checkpoint()[0].relative_to(tmp_path).as_posix())
+        if task == "kill":
+            raise Killed
+        return task
+
+    with pytest.raises(Killed), checkpointing(tmp_path, every=0):
+        saved_fits(fit, ["a", "kill"])
+    with checkpointing(tmp_path, every=0):
+        assert saved_fits(fit, ["a", "b"]) == ["a", "b"]
+        assert next_checkpoint()[0] == tmp_path / "fit1.pt"  # the stage is one run of the outer block
+    assert files == ["fit0/task0/fit0.pt", "fit0/task1/fit0.pt", "fit0/task1/fit0.pt"]
 
 
 # -- a whole job ----------------------------------------------------------------------------------
