@@ -1,6 +1,8 @@
 """Job files -> per-split values -> summaries; a job's extras; one provenance row per job file."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -62,6 +64,9 @@ def read_jobs(runs: list[str]) -> pd.DataFrame:
     rows = []
     for path in runs:
         frame = pd.read_csv(path, sep="\t", usecols=lambda c: c in wanted)
+        if frame.empty:  # a job that scored no split: only its file names it
+            rows.append({"label": Path(path).stem, "splits": 0})
+            continue
         rows.append({**frame.iloc[0].drop(["repeat", "fold"]).to_dict(),
                      "splits": len(frame[["repeat", "fold"]].drop_duplicates())})
     return pd.DataFrame(rows)

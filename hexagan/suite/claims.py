@@ -30,7 +30,14 @@ def paper_claims() -> tuple[dict, ...]:
     return claims
 
 
-def _verdict(ok: bool | None) -> str:
+class Undefined(Exception):
+    """A check whose number does not exist (a zero denominator, a NaN mean): its verdict is "not defined", and
+    the exception's message, the reason, goes to the claim's detail."""
+
+
+def _verdict(ok: bool | None | Undefined) -> str:
+    if isinstance(ok, Undefined):
+        return "not defined"
     return {True: "holds", False: "does not hold", None: "not evaluated"}[ok]
 
 
@@ -64,12 +71,18 @@ class _Claims:
         return tuple(d for d in datasets if (self.only is None or d in self.only) and (ran is None or d in ran))
 
     def value(self, source, table, row, dataset, metric):
+        """A mean, None where the row or dataset is absent; Undefined where it is NaN (every split failed, or the
+        metric is undefined on every split)."""
         if source == "paper":
             try:
-                return P.value(table, row, dataset)[0]
+                v = P.value(table, row, dataset)[0]
             except KeyError:
                 return None
-        return self.results.value(table, row, dataset, metric)
+        else:
+            v = self.results.value(table, row, dataset, metric)
+        if v is not None and np.isnan(v):
+            raise Undefined(f"{row} has no value on {dataset} (NaN)")
+        return v
 
     def values(self, source, table, rows, metric, datasets):
         """{row: {dataset: value}} from the paper or from our run; None where absent."""
@@ -126,6 +139,9 @@ class _Claims:
             if vals[target][d] is None or any(v is None for v in others):
                 return None
             best = min(others) if lower else max(others)
+            if best == 0:
+                raise Undefined(f"the {'row ' + c['over'] if 'over' in c else 'best other row'} is 0 on {d}, "
+                                "so a relative improvement is not defined")
             gains.append((best - vals[target][d]) / best if lower else (vals[target][d] - best) / best)
         return max(gains) if gains else None
 
@@ -164,6 +180,8 @@ class _Claims:
             with_, without = [vals[r][d] for r in c["with"]], [vals[r][d] for r in c["without"]]
             if any(v is None for v in with_ + without):
                 return None
+            if np.mean(without) == 0:
+                raise Undefined(f"the rows without G_CG average 0 on {d}, so a relative gain is not defined")
             gain[d] = np.mean(with_) / np.mean(without) - 1
         return max(gain, key=gain.get) == c["dataset"]
 
@@ -223,22 +241,27 @@ class _Claims:
         for source in ("paper", "ours"):
             try:
                 verdicts[source] = check(claim, source, datasets)
+            except Undefined as why:
+                verdicts[source] = why
             except (KeyError, TypeError, ValueError):
                 verdicts[source] = None
         text = claim["text"]
         if "up_to" in claim:
             text = text.format(up_to=f"{100 * P.value('claims', claim['up_to'], claim['table'])[0]:g} %")
-        detail = ""
+        details = []
         if claim["check"] == "improvement":
             parts = []
             for s in ("paper", "ours"):
                 try:
                     g = self.gain(claim, s, datasets)
-                except (KeyError, TypeError, ValueError):
+                except (KeyError, TypeError, ValueError, Undefined):
                     g = None
                 parts.append(f"{s}: {'–' if g is None else f'{100 * g:+.1f} %'}")
             over = f"row {claim['over']}" if "over" in claim else "the best other row"
-            detail = f"largest relative improvement over {over}; " + ", ".join(parts)
+            details.append(f"largest relative improvement over {over}; " + ", ".join(parts))
+        details += [f"not defined on {'our run' if s == 'ours' else 'the paper'}'s numbers: {why}"
+                    for s, why in verdicts.items() if isinstance(why, Undefined)]
+        detail = "; ".join(details)
         return {"section": claim["section"], "claim": text, "paper's numbers": _verdict(verdicts["paper"]),
                 "our run": _verdict(verdicts["ours"]), "detail": detail}
 

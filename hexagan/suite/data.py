@@ -67,17 +67,23 @@ def load(key: str, *, data_dir: str | None = None, options: dict | None = None, 
     return subsample(ds, int(n), seed) if n else ds
 
 
-def data_present(key: str, data_dir: str | None = None, options: dict | None = None) -> bool:
-    """Whether a dataset can be loaded without a download (CelebA: its first image is read)."""
+def data_absent(key: str, data_dir: str | None = None, options: dict | None = None) -> str | None:
+    """Why a dataset cannot be loaded without a download (the loader's message: which file, where, its source),
+    or None when it can (CelebA: its first image is read)."""
     name, key_options = split_dataset_key(key)
     opts = {**(options or {}), **key_options}
     if name == "celeba":
         opts["limit"] = 1
     try:
         load_dataset(name, data_home=data_dir, download=False, **opts)
-    except DataError:
-        return False
-    return True
+    except DataError as err:
+        return str(err)
+    return None
+
+
+def data_present(key: str, data_dir: str | None = None, options: dict | None = None) -> bool:
+    """Whether a dataset can be loaded without a download."""
+    return data_absent(key, data_dir, options) is None
 
 
 

@@ -39,6 +39,8 @@ def render_figure_files(spec: dict, csv: str, pdf: str, png: str) -> pd.DataFram
                 "distribution": _distribution}[spec["kind"]]
     plt = _pyplot()
     fig, data = renderer(spec, plt)
+    if data.empty:  # the runs hold no value to draw: say so on the figure rather than leave it blank
+        fig.text(0.5, 0.5, "no values to draw: the runs scored nothing", ha="center", va="center", fontsize=10)
     # About 14 characters of 9-point text an inch: a long caption wraps within the figure's width.
     fig.suptitle(textwrap.fill(spec.get("caption", spec["name"]), int(fig.get_figwidth() * 14)), fontsize=9)
     _save(fig, pdf, png)
@@ -200,7 +202,8 @@ def _distribution(spec, plt):
         values[table["name"]] = part.assign(column=column_names(part))
     columns = list(dict.fromkeys(c for v in values.values() for c in v["column"]))
     width = max(len({c["row"] for c in t["cells"]}) for t in tables)
-    fig, axes = plt.subplots(len(tables), len(columns), figsize=(0.6 * width * len(columns) + 1, 3.6 * len(tables)),
+    fig, axes = plt.subplots(len(tables), max(len(columns), 1), figsize=(0.6 * width * max(len(columns), 1) + 1,
+                                                                        3.6 * len(tables)),
                              squeeze=False, layout="constrained")
     rng = np.random.default_rng(0)  # the jitter of the points: seeded, so the same values draw the same figure
     records = []
@@ -268,6 +271,10 @@ def _gap(spec, plt):
                 continue
             hexa = hexa.iloc[0]
             run = [(x, step, float(hexa[step])) for x, step in enumerate(steps) if not np.isnan(hexa[step])]
+            if not run:
+                ax.text(0.5, 0.5, "no value at any step", transform=ax.transAxes, ha="center", fontsize=8)
+                ax.set_title(f"{gap.TITLES.get(paper_table, paper_table)}, {dataset}", fontsize=8)
+                continue
             xs, _, ys = zip(*run)
             ax.plot(xs, ys, marker="o", color="C0", label=f"{P.HEXAGAN_ROW} (ours)")
             for x, step, y in run:

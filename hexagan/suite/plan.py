@@ -12,7 +12,7 @@ from hexagan.suite.config import (ConfigError, canonical_json, check_setting_key
 from hexagan.suite.constants import (DRAWING_KINDS, EXTRAS_PATH, FIGURE_KINDS, FIGURE_PATH, KINDS, MASK_PATH,
                                      NEEDS_HISTORY, NEEDS_SAMPLES, NEEDS_SNAPSHOTS, REPORT_PATH, RUN_PATH,
                                      TABLE_KINDS, TABLE_PATH)
-from hexagan.suite.data import data_present, split_dataset_key
+from hexagan.suite.data import data_absent, data_present, split_dataset_key
 from hexagan.suite.gap import STEPS
 from hexagan.suite.variants import Variant, resolve_variants, sweep_variant
 
@@ -99,6 +99,8 @@ class Plan:
         for name in self.only_datasets or ():
             if name not in available_datasets():
                 raise ConfigError(f"run_datasets: unknown dataset {name!r}{suggest(name, available_datasets())}")
+        # missing_data: skip -- datasets whose files are absent -> why (their cells are left out).
+        self.missing_data = self._absent_datasets(only) if config["missing_data"] == "skip" and check_data else {}
         cells = []
         for name, spec in config["experiments"].items():
             if only is not None and name not in only:
@@ -172,6 +174,14 @@ class Plan:
                 exp.enabled, exp.skipped_because = False, "none of its datasets in run_datasets"
                 return exp
         enabled = spec["enabled"]
+        if enabled is True and self.missing_data:
+            kept = [key for key in datasets if split_dataset_key(key)[0] not in self.missing_data]
+            if not kept:
+                exp.enabled, exp.skipped_because = False, (
+                    f"data absent for {', '.join(dict.fromkeys(split_dataset_key(k)[0] for k in datasets))} "
+                    "(missing_data: skip)")
+                return exp
+            datasets = kept
         if enabled == "if_data":
             missing = [d for d in datasets if check_data and not data_present(
                 d, self.config["data_dir"], self.config["dataset_options"].get(d.split(".")[0]))]
@@ -189,6 +199,19 @@ class Plan:
                 exp.cells.extend(Cell(dataset=key, mechanism=mechanism, rate=rate_key(rate), job="", **entry)
                                  for entry in entries)
         return exp
+
+    def _absent_datasets(self, only_experiments) -> dict[str, str]:
+        """The datasets of the enabled experiments (not those run ``if_data``) whose files are absent -> why."""
+        names = set()
+        for name, spec in self.config["experiments"].items():
+            if (only_experiments is None or name in only_experiments) and spec.get("enabled", True) is True:
+                names.update(split_dataset_key(key)[0] for key in spec.get("datasets") or ())
+        if self.only_datasets is not None:
+            names &= set(self.only_datasets)
+        absent = {n: data_absent(n, self.config["data_dir"], self.config["dataset_options"].get(n))
+                  for n in sorted(names, key=available_datasets().index)}
+        return {n: f"{why} (a download: python -c \"from hexagan.data import load_dataset; load_dataset('{n}')\")"
+                for n, why in absent.items() if why is not None}
 
     def _check_drawn(self, where: str, kind: str, names) -> None:
         if not names:
@@ -386,6 +409,7 @@ class Plan:
                                  **{f"{m} on {d}": p for d, by in self.config["method_overrides_by_dataset"].items()
                                     for m, p in by.items()}},
             "run_datasets": self.only_datasets,
+            "missing_data": self.missing_data,
             "output_dir": self.out,
             "n_jobs": len(self.jobs),
             # Each figure's PNG and PDF as the report links them (relative to the report's folder).

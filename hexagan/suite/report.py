@@ -33,7 +33,8 @@ def job_costs(jobs: pd.DataFrame) -> pd.DataFrame:
     """:func:`read_jobs` as the cost of each job: dataset, mechanism, rate, label, splits, threads, device,
     wall minutes (longest first) -- what a cluster user needs to size ``resources:``."""
     columns = ["dataset", "mechanism", "rate", "label", "splits", "threads", "device"]
-    out = jobs.reindex(columns=columns).assign(wall_minutes=(jobs["wall_seconds"].astype(float) / 60).round(1))
+    wall = jobs["wall_seconds"] if "wall_seconds" in jobs else pd.Series(float("nan"), index=jobs.index)
+    out = jobs.reindex(columns=columns).assign(wall_minutes=(wall.astype(float) / 60).round(1))
     # Ties broken by the job's name, so that a re-render with more jobs does not reorder equal rows.
     keys = ["wall_minutes", "dataset", "mechanism", "rate", "label"]
     return out.sort_values(keys, ascending=[False, True, True, True, True], ignore_index=True)
@@ -131,6 +132,11 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
                 f"(method overrides: {sorted(spec.get('method_overrides') or {})}; subsample: "
                 f"{spec.get('subsample') or 'none'}; repeats {proto['repeats']}, folds {proto['folds']} of "
                 f"{proto['n_repeats']} x {proto['n_folds']}).  Its numbers check the machinery, not the paper.", ""]
+    if spec.get("missing_data"):
+        out += ["> **Datasets skipped: their files are absent** (`missing_data: skip`, the quick configuration's "
+                "choice; the full and published configurations fail instead).  Put the files in place, or run "
+                "where a network allows the download, then run again:", ">"]
+        out += [f"> - **{name}**: {why}" for name, why in spec["missing_data"].items()] + [""]
     out += ["## Protocol", "",
             f"- {proto['n_repeats']} repeats x {proto['n_folds']}-fold cross-validation"
             f" (run: repeats {proto['repeats'] or 'all'}, folds {proto['folds'] or 'all'}); "

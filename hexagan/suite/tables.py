@@ -102,7 +102,8 @@ def to_latex(table: pd.DataFrame, *, caption: str = "", label: str = "", index_n
 def column_names(summary: pd.DataFrame) -> pd.Series:
     """Table column of each summary row: the dataset, with its rate when a dataset has several."""
     several = summary.groupby("dataset")["rate"].transform("nunique") > 1
-    return np.where(several, summary["dataset"] + " @ " + summary["rate"].map("{:g}".format), summary["dataset"])
+    dataset = summary["dataset"].astype(str)
+    return np.where(several, dataset + " @ " + summary["rate"].map("{:g}".format).astype(str), dataset)
 
 
 def experiment_tables(spec: dict, summary: pd.DataFrame) -> list[tuple[str, pd.DataFrame, pd.DataFrame, bool, int]]:
@@ -133,6 +134,9 @@ def render_table_files(spec: dict, csv: str, md: str, tex: str) -> pd.DataFrame:
     write_table(csv, summary)
     caption = spec.get("caption", spec["name"])
     md_parts, tex_parts = [f"# {spec['name']}\n\n{caption}\n"], []
+    if summary["mean"].dropna().empty:
+        md_parts.append("\n_No values: the runs of this table scored nothing (empty run files, or every split "
+                        "failed)._\n")
     for i, (title, means, stds, lower, axis) in enumerate(experiment_tables(spec, summary)):
         direction = "lower is better" if lower else "higher is better"
         md_parts.append(f"\n## {title} ({direction}; mean ± std over {_n_text(summary)})\n\n"
@@ -146,4 +150,6 @@ def render_table_files(spec: dict, csv: str, md: str, tex: str) -> pd.DataFrame:
 
 def _n_text(summary: pd.DataFrame) -> str:
     n = sorted(set(summary["n"].astype(int)))
+    if not n:
+        return "0 splits"
     return f"{n[0]} splits" if len(n) == 1 else f"{n[0]}-{n[-1]} splits"

@@ -21,6 +21,12 @@ try:
 except ConfigError as err:
     raise WorkflowError(f"invalid configuration: {err}") from None
 
+if PLAN.missing_data:
+    print("warning: these datasets' files are absent, so their cells are skipped (missing_data: skip):",
+          file=sys.stderr)
+    for _name, _why in PLAN.missing_data.items():
+        print(f"  {_name}: {_why}", file=sys.stderr)
+
 _MISSING = unavailable_methods({job.method for job in PLAN.jobs.values()})
 if _MISSING:
     print("warning: these methods cannot be imported yet; their jobs will fail:", file=sys.stderr)
