@@ -1,7 +1,8 @@
 """The replication suite: the workflow's Python side, separate from the model (the rest of :mod:`hexagan`).
 
 The Snakemake workflow (``workflow/``) is thin: its rules ask a :class:`~hexagan.suite.plan.Plan` which
-jobs exist and what each needs, and its scripts call one function of a module here.  Everything is plain
+jobs exist and what each needs, and each rule's step is one function of a module here, forked from a process
+that has imported them (``worker``).  Everything is plain
 Python, so the grid, a job, the aggregation and the renderers are testable without Snakemake.  Nothing in
 :mod:`hexagan` imports this package, and nothing here imports from ``workflow/``.
 
@@ -22,7 +23,8 @@ One module, one job:
 ``claims``             the paper's claims, checked on the paper's numbers and on ours
 ``gap``                the audit of the authors' protocol, step by step
 ``report``             ``results/report.md``
-``logs``               a workflow script's log file
+``logs``               a workflow step's log file
+``worker``             every rule's step forked from a process that has the suite imported
 =====================  ============================================================================
 
 Vocabulary

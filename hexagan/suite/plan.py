@@ -308,7 +308,7 @@ class Plan:
                 for r in self.repeats(dataset)]
 
     def _data_spec(self, dataset: str) -> dict:
-        # Not the data folder: moving the files must not re-run anything (scripts add config["data_dir"]).
+        # Not the data folder: moving the files must not re-run anything (the rules add config["data_dir"]).
         base = dataset.split(".", 1)[0]
         return dict(dataset=dataset,
                     options=self.config["dataset_options"].get(base) or {},

@@ -11,7 +11,5 @@ rule masks:
     resources:
         mem_mb=lambda wildcards: 8000 if wildcards.dataset.startswith(("mnist", "celeba")) else 2000,
         runtime=30,
-    conda:
-        ENV
-    script:
-        "../scripts/make_masks.py"
+    run:
+        run_step("hexagan.suite.data:write_masks", log[0], spec=data_spec(params), path=output[0])

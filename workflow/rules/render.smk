@@ -27,10 +27,8 @@ rule table:
         name=_one_of(PLAN.enabled(C.TABLE_KINDS)),
     log:
         PLAN.path("logs/render/{name}.log"),
-    conda:
-        ENV
-    script:
-        "../scripts/render_table.py"
+    run:
+        run_step("hexagan.suite.tables:render_table_files", log[0], spec=json.loads(params.spec), **dict(output))
 
 
 rule figure:
@@ -54,10 +52,8 @@ rule figure:
         name=_one_of(PLAN.enabled(C.FIGURE_KINDS)),
     log:
         PLAN.path("logs/render/{name}.log"),
-    conda:
-        ENV
-    script:
-        "../scripts/render_figure.py"
+    run:
+        run_step("hexagan.suite.figures:render_figure_files", log[0], spec=json.loads(params.spec), **dict(output))
 
 
 rule stats:
@@ -80,7 +76,5 @@ rule stats:
         name=_one_of(PLAN.enabled(("stats",))),
     log:
         PLAN.path("logs/render/{name}.log"),
-    conda:
-        ENV
-    script:
-        "../scripts/render_stats.py"
+    run:
+        run_step("hexagan.suite.significance:render_stats_files", log[0], spec=json.loads(params.spec), **dict(output))

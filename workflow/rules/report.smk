@@ -11,7 +11,5 @@ rule report:
         spec=canonical_json(PLAN.report_spec()),
     log:
         PLAN.path("logs/render/report.log"),
-    conda:
-        ENV
-    script:
-        "../scripts/write_report.py"
+    run:
+        write_report(input, output, params, log)

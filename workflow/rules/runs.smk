@@ -22,7 +22,5 @@ rule run:
         mem_mb=job_resource("mem_mb"),
         runtime=job_resource("runtime"),
         gpu=job_resource("gpu"),
-    conda:
-        ENV
-    script:
-        "../scripts/run_job.py"
+    run:
+        train(input, output, params, threads, log)

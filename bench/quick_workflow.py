@@ -1,0 +1,56 @@
+"""Wall time of the quick workflow (or a slice of it) in this checkout against another, in one run.
+
+Each round runs the same Snakemake command from each checkout into a fresh output folder, alternating, so a
+busy machine slows both alike; it prints every run's wall time and the median ratio.  E.g. against the commit
+before the forked steps (hexagan/suite/worker.py):
+
+    git worktree add /tmp/before <commit>
+    python bench/quick_workflow.py --baseline /tmp/before --rounds 2 \
+        --config "run_experiments=[table1,table2]" "run_datasets=[breast,wine]"
+
+Every checkout runs with this interpreter (its workflow imports its own hexagan: workflow/rules/common.smk).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_once(checkout: Path, cores: int, config: list[str]) -> float:
+    """Wall seconds of one quick run from ``checkout`` into a fresh folder."""
+    with tempfile.TemporaryDirectory(prefix="quick-bench-") as out:
+        cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(checkout / "Snakefile"), "--directory",
+               str(checkout), "--cores", str(cores), "--configfile", str(checkout / "config" / "quick.yaml"),
+               "--quiet", "all", "--config", f"output_dir={out}", *config]
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ)
+        return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", type=Path, required=True, help="the other checkout")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--config", nargs="*", default=[], help="extra --config key=value (e.g. a slice)")
+    args = parser.parse_args()
+    times: dict[str, list[float]] = {"this": [], "baseline": []}
+    for r in range(args.rounds):
+        for name, checkout in (("baseline", args.baseline.resolve()), ("this", ROOT)):
+            seconds = run_once(checkout, args.cores, args.config)
+            times[name].append(seconds)
+            print(f"round {r + 1}: {name:8s} {seconds:7.1f} s", flush=True)
+    this, base = statistics.median(times["this"]), statistics.median(times["baseline"])
+    print(f"median: this {this:.1f} s, baseline {base:.1f} s, this / baseline = {this / base:.2f}")
+
+
+if __name__ == "__main__":
+    main()
