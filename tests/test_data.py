@@ -1,20 +1,16 @@
 """Tests of hexagan.data: the paper's datasets as published, and load_csv's input checks."""
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import io
 import os
 import re
 import urllib.error
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from hexagan import data
-from hexagan.data import DataError, Dataset, available_datasets, download, load_csv, load_dataset, tabular
+from hexagan.data import DataError, Dataset, available_datasets, download, load_csv, load_dataset
 
 # The real files: CI keeps them in ../shared/data next to the checkout.
 DATA = Path(os.environ.get("HEXAGAN_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
@@ -175,52 +171,11 @@ def test_network_failure_is_a_clear_error(tmp_path, monkeypatch):
         load_dataset("madelon", data_home=tmp_path)
 
 
-def serve(monkeypatch, payload: bytes) -> None:
-    monkeypatch.setattr(download.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(payload))
-
-
-def test_download_is_verified_and_complete(tmp_path, monkeypatch):
-    payload = b"some bytes"
-    serve(monkeypatch, payload)
-    path = download._fetch("x/file.bin", "https://example.org/file.bin", hashlib.sha256(payload).hexdigest(),
-                           data_home=tmp_path, download=True, dataset="x")
-    assert path == tmp_path / "x" / "file.bin" and path.read_bytes() == payload
-    assert os.listdir(tmp_path / "x") == ["file.bin"]  # no temporary file left
-
-
-def test_download_with_a_wrong_checksum_leaves_nothing(tmp_path, monkeypatch):
-    serve(monkeypatch, b"tampered")
-    with pytest.raises(DataError, match="sha256"):
-        download._fetch("x/file.bin", "https://example.org/file.bin", "0" * 64,
-                        data_home=tmp_path, download=True, dataset="x")
-    assert os.listdir(tmp_path / "x") == []
-
-
 def test_corrupt_local_file_is_detected(tmp_path):
     (tmp_path / "mnist").mkdir()
     (tmp_path / "mnist" / "train-images-idx3-ubyte.gz").write_bytes(b"truncated")
     with pytest.raises(DataError, match="corrupt"):
         load_dataset("mnist", data_home=tmp_path, download=False)
-
-
-@needs_files
-def test_credit_is_built_from_the_uci_xls(tmp_path, monkeypatch):
-    # The sheet as pandas reads the UCI .xls: original names SEX and "default payment next month".
-    sheet = pd.read_csv(DATA / "credit" / "UCI_Credit_Card.csv").rename(
-        columns={"GENDER": "SEX", "default.payment.next.month": "default payment next month"})
-    monkeypatch.setattr(tabular.pd, "read_excel", lambda path, header: sheet)
-    serve(monkeypatch, b"xls bytes")
-    ds = load_dataset("credit", data_home=tmp_path)
-    np.testing.assert_array_equal(ds.X, load("credit").X)
-    np.testing.assert_array_equal(ds.y, load("credit").y)
-
-
-@pytest.mark.skipif(importlib.util.find_spec("xlrd") is not None, reason="xlrd is installed")
-def test_credit_xls_needs_xlrd(tmp_path, monkeypatch):
-    serve(monkeypatch, bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504))  # an OLE2 (.xls) signature
-    with pytest.raises(DataError, match="needs .*UCI_Credit_Card.csv; .*xlrd"):
-        load_dataset("credit", data_home=tmp_path)
-    assert not (tmp_path / "credit" / "UCI_Credit_Card.csv").exists()
 
 
 # --------------------------------------------------------------------------

@@ -9,10 +9,12 @@ protocol never special-cases a dataset:
 * ``positive_class`` is the label whose F1 score the paper reports.
 
 The benchmark files live in a cache folder (:func:`data_dir`).  A file that is
-absent is downloaded from its canonical address when a network allows it and
-checked against the sha256 sums of ``shared/data/SHA256SUMS``; without a
-network every loader fails with a :class:`DataError` that says which file to
-put where.  ``breast`` and ``wine`` ship with scikit-learn and need no file.
+absent is downloaded when a network allows it, from its canonical address or
+else a fallback, and checked against the sha256 sums of
+``shared/data/SHA256SUMS`` (credit's, converted from an ``.xls``, by its
+shape); without a network every loader fails with a :class:`DataError` that
+says which file to put where.  ``breast`` and ``wine`` ship with scikit-learn
+and need no file.
 
 This module is the registry of the paper's datasets by name; the rest lives by
 job: :mod:`~hexagan.data.dataset` (the type), :mod:`~hexagan.data.download`

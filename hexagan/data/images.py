@@ -1,4 +1,9 @@
-"""The paper's image benchmarks: MNIST (downloaded) and CelebA (placed by hand)."""
+"""The paper's image benchmarks: MNIST (downloaded) and CelebA (placed by hand).
+
+MNIST's original host (yann.lecun.com) is often down; its files are fetched
+from the mirrors that torchvision and TensorFlow use first, with the original
+as the last fallback, all checked against the same sha256.
+"""
 from __future__ import annotations
 
 import gzip
@@ -8,9 +13,24 @@ from pathlib import Path
 import numpy as np
 
 from hexagan.data.dataset import DataError, Dataset
-from hexagan.data.download import _SHA256, _fetch
+from hexagan.data.download import RemoteFile, Source, fetch_files
 
-_MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/{}"
+_MNIST_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",  # torchvision's
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",  # TensorFlow's
+    "http://yann.lecun.com/exdb/mnist/",  # the original
+)
+# sha256 from shared/data/SHA256SUMS.
+MNIST_FILES = tuple(
+    RemoteFile(f"mnist/{name}", tuple(Source(mirror + name) for mirror in _MNIST_MIRRORS), sha256)
+    for name, sha256 in {
+        "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+        "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+        "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+        "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+    }.items()
+)
+
 _CELEBA_URL = "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html"
 
 _CELEBA_IMAGE_SHAPE = (218, 178, 3)  # height, width, RGB of img_align_celeba
@@ -34,17 +54,11 @@ def _read_idx(path: Path, expected_ndim: int) -> np.ndarray:
 
 
 def _load_mnist(root: Path, download: bool) -> Dataset:
-    def fetch(filename: str) -> Path:
-        relpath = f"mnist/{filename}"
-        return _fetch(
-            relpath, _MNIST_URL.format(filename), _SHA256[relpath],
-            data_home=root, download=download, dataset="mnist",
-        )
-
+    paths = fetch_files(MNIST_FILES, data_home=root, download=download, dataset="mnist")
     images, labels = [], []
     for part in ("train", "t10k"):
-        part_images = _read_idx(fetch(f"{part}-images-idx3-ubyte.gz"), 3)
-        part_labels = _read_idx(fetch(f"{part}-labels-idx1-ubyte.gz"), 1)
+        part_images = _read_idx(paths[f"{part}-images-idx3-ubyte.gz"], 3)
+        part_labels = _read_idx(paths[f"{part}-labels-idx1-ubyte.gz"], 1)
         if len(part_images) != len(part_labels):
             raise DataError(f"MNIST {part} has {len(part_images)} images but {len(part_labels)} labels")
         images.append(part_images.reshape(len(part_images), -1))

@@ -1,4 +1,9 @@
-"""The paper's tabular benchmarks: breast and wine (from scikit-learn), credit and madelon (from UCI)."""
+"""The paper's tabular benchmarks: breast and wine (from scikit-learn), credit and madelon (from UCI).
+
+UCI serves each dataset as one zip archive under ``/static/public/<id>/``;
+the files' older addresses under ``/ml/machine-learning-databases/`` are kept
+as fallbacks (see :mod:`hexagan.data.download`).
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,16 +12,16 @@ import numpy as np
 import pandas as pd
 
 from hexagan.data.dataset import DataError, Dataset
-from hexagan.data.download import _SHA256, _fetch
+from hexagan.data.download import RemoteFile, Source, fetch_files
 
-_UCI = "https://archive.ics.uci.edu/ml/machine-learning-databases"
-_MADELON_URL = _UCI + "/madelon/MADELON/{}"
-# UCI published the validation labels after the challenge, one folder up.
-_MADELON_VALID_LABELS_URL = _UCI + "/madelon/madelon_valid.labels"
-_CREDIT_XLS_URL = _UCI + "/00350/default%20of%20credit%20card%20clients.xls"
+_UCI = "https://archive.ics.uci.edu"
+_UCI_OLD = _UCI + "/ml/machine-learning-databases"
 
 _CREDIT_TARGET = "default.payment.next.month"
-_CREDIT_SHAPE = (30000, 25)  # ID + 23 features + label
+# credit's .xls has no published checksum, and the kept CSV's bytes depend on
+# the converter: the table's shape (ID + 23 features + label) verifies it.
+_CREDIT_ROWS = 30000
+_CREDIT_COLUMNS = 25
 _MADELON_FEATURES = 500
 
 
@@ -66,41 +71,46 @@ def _load_wine3(root: Path, download: bool) -> Dataset:
     return _wine("wine3", binary=False)
 
 
+def _check_credit_table(table: pd.DataFrame, what: str) -> None:
+    if table.shape != (_CREDIT_ROWS, _CREDIT_COLUMNS) or _CREDIT_TARGET not in table or "ID" not in table:
+        raise DataError(
+            f"{what} holds a {table.shape[0]} x {table.shape[1]} table with columns "
+            f"{list(table.columns)[:5]}...; expected {_CREDIT_ROWS} x {_CREDIT_COLUMNS} with ID and '{_CREDIT_TARGET}'"
+        )
+
+
 def _credit_from_xls(xls: Path, csv_path: Path) -> None:
     """Write the credit table as ``UCI_Credit_Card.csv`` from the UCI ``.xls``."""
     try:
         # Row 0 of the sheet holds generic names (X1..X23, Y); row 1 the real ones.
-        table = pd.read_excel(xls, header=1)
+        table = pd.read_excel(xls, header=1, engine="calamine")
     except ImportError as err:
-        raise DataError(f"reading the downloaded .xls needs the package xlrd (pip install xlrd): {err}") from err
-    except Exception as err:  # xlrd signals a corrupt file with its own XLRDError
-        raise DataError(f"the download of {_CREDIT_XLS_URL} is not a readable .xls: {err}") from err
+        raise DataError("reading the .xls needs the package python-calamine (pip install python-calamine)") from err
+    except Exception as err:  # python-calamine signals a corrupt file with its own CalamineError
+        raise DataError(f"it is not a readable .xls: {err}") from err
     # Match the widespread CSV edition (and shared/data) so both read the same.
     table = table.rename(columns={"SEX": "GENDER", "default payment next month": _CREDIT_TARGET})
-    if table.shape != _CREDIT_SHAPE or _CREDIT_TARGET not in table or "ID" not in table:
-        raise DataError(
-            f"the download of {_CREDIT_XLS_URL} holds a {table.shape[0]} x {table.shape[1]} table "
-            f"with columns {list(table.columns)[:5]}...; expected {_CREDIT_SHAPE[0]} x {_CREDIT_SHAPE[1]} "
-            f"with ID and '{_CREDIT_TARGET}'"
-        )
+    _check_credit_table(table, "the .xls")
     table.to_csv(csv_path, index=False)
 
 
-def _load_credit(root: Path, download: bool) -> Dataset:
-    path = _fetch(
+CREDIT_FILES = (
+    RemoteFile(
         "credit/UCI_Credit_Card.csv",
-        _CREDIT_XLS_URL,
-        data_home=root,
-        download=download,
-        dataset="credit",
+        (
+            Source(_UCI + "/static/public/350/default+of+credit+card+clients.zip",
+                   member="default of credit card clients.xls"),
+            Source(_UCI_OLD + "/00350/default%20of%20credit%20card%20clients.xls"),
+        ),
         convert=_credit_from_xls,
-    )
+    ),
+)
+
+
+def _load_credit(root: Path, download: bool) -> Dataset:
+    path = fetch_files(CREDIT_FILES, data_home=root, download=download, dataset="credit")["UCI_Credit_Card.csv"]
     table = pd.read_csv(path)
-    if table.shape != _CREDIT_SHAPE or _CREDIT_TARGET not in table or "ID" not in table:
-        raise DataError(
-            f"{path} holds a {table.shape[0]} x {table.shape[1]} table; expected "
-            f"{_CREDIT_SHAPE[0]} x {_CREDIT_SHAPE[1]} with columns ID and '{_CREDIT_TARGET}'"
-        )
+    _check_credit_table(table, str(path))
     features = table.drop(columns=["ID", _CREDIT_TARGET])
     return Dataset(
         name="credit",
@@ -131,29 +141,37 @@ def _read_madelon_labels(path: Path, n_rows: int) -> np.ndarray:
     return (labels == 1).astype(np.int64)
 
 
-def _load_madelon(root: Path, download: bool) -> Dataset:
-    def fetch(filename: str, url: str | None = None) -> Path:
-        relpath = f"madelon/{filename}"
-        return _fetch(
-            relpath,
-            url or _MADELON_URL.format(filename),
-            _SHA256[relpath],
-            data_home=root,
-            download=download,
-            dataset="madelon",
-        )
+# sha256 from shared/data/SHA256SUMS.  Each file's path inside UCI's zip is
+# also its path under the old madelon/ folder (the validation labels, published
+# after the challenge, sit one level up from the rest in both).
+MADELON_FILES = tuple(
+    RemoteFile(
+        f"madelon/{Path(member).name}",
+        (Source(_UCI + "/static/public/171/madelon.zip", member=member), Source(f"{_UCI_OLD}/madelon/{member}")),
+        sha256,
+    )
+    for member, sha256 in {
+        "MADELON/madelon_train.data": "4611481eb4293d49189520df19d85ac81ac68f15b4f2bacee129aea710c81989",
+        "MADELON/madelon_train.labels": "e7a320b05556360e890c28188f3c454ad20383a2b2d3c034441edde16285176c",
+        "MADELON/madelon_valid.data": "025ff83b9378a1b1ec0194524ab709b5680d24c21d7a226753d46b0004a1b83c",
+        "madelon_valid.labels": "1aa311db914031ce44fc1dcf00fe4a0c31becb6c5c4e809db7fec13eead58fcc",
+        "MADELON/madelon_test.data": "d397e8d574ec9cba05e5d5246464c5e972ba707d17f8adce9fafff34ea478892",
+    }.items()
+)
 
+
+def _load_madelon(root: Path, download: bool) -> Dataset:
+    paths = fetch_files(MADELON_FILES, data_home=root, download=download, dataset="madelon")
     parts_X, parts_y = [], []
     for part in ("train", "valid"):
-        X = _read_madelon_data(fetch(f"madelon_{part}.data"))
-        labels_url = _MADELON_VALID_LABELS_URL if part == "valid" else None
-        parts_y.append(_read_madelon_labels(fetch(f"madelon_{part}.labels", labels_url), len(X)))
+        X = _read_madelon_data(paths[f"madelon_{part}.data"])
+        parts_y.append(_read_madelon_labels(paths[f"madelon_{part}.labels"], len(X)))
         parts_X.append(X)
     return Dataset(
         name="madelon",
         X=np.concatenate(parts_X),
         y=np.concatenate(parts_y),
-        X_unlabeled=_read_madelon_data(fetch("madelon_test.data")),
+        X_unlabeled=_read_madelon_data(paths["madelon_test.data"]),
         positive_class=1,
         feature_names=[f"feature_{j}" for j in range(_MADELON_FEATURES)],
         class_names=["-1", "+1"],
