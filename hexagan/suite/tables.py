@@ -133,6 +133,10 @@ def render_table_files(spec: dict, csv: str, md: str, tex: str) -> pd.DataFrame:
     write_table(csv, summary)
     caption = spec.get("caption", spec["name"])
     md_parts, tex_parts = [f"# {spec['name']}\n\n{caption}\n"], []
+    if spec.get("paper_table"):  # a method added to a table of the paper
+        added = list(dict.fromkeys(c["row"] for c in spec["cells"] if c.get("paper_row") is None))
+        if added:
+            md_parts.append(f"\nNot in the paper: {', '.join(added)}.\n")
     for i, (title, means, stds, lower, axis) in enumerate(experiment_tables(spec, summary)):
         direction = "lower is better" if lower else "higher is better"
         md_parts.append(f"\n## {title} ({direction}; mean ± std over {_n_text(summary)})\n\n"
