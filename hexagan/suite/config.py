@@ -109,6 +109,8 @@ def unavailable_methods(names) -> dict[str, str]:
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = ROOT / "config" / "config.yaml"
+#: The overlay that says what results/ publishes (hexagan.suite.plan.published_plan).
+PUBLISHED_CONFIG = ROOT / "config" / "published.yaml"
 SCHEMA = Path(__file__).with_name("config.schema.yaml")
 
 
