@@ -76,7 +76,9 @@ def test_configs_validate(full_plan):
 def test_every_registry_method_is_in_the_catalogue(full_config):
     from hexagan import methods
 
-    registered = set(methods.available()) - {"fake_hexagan"}  # a test plugin (tests/fake_method.py)
+    # The suite's own methods (not a plugin's: tests/fake_method.py, examples/my_methods.py).
+    registered = {name for name in methods.available()
+                  if methods.get(name).__module__.split(".")[0] in ("hexagan", "baselines")}
     assert registered <= {v["method"] for v in full_config["methods"].values() if "method" in v}
 
 
@@ -358,6 +360,25 @@ def test_run_job_records_the_commit_it_started_from(full_config, monkeypatch):
     plan = Plan(merge(full_config, {"protocol": {"repeats": [0], "folds": [0]}}), check_data=False)
     results, _ = run_job(plan.job_spec(plan.job("wine", "mcar", "0.2", "zeros")))
     assert set(results["git_commit"]) == {"started-at"}
+
+
+def test_run_job_records_each_splits_fingerprint_and_effective_parameters(full_config):
+    """Every parameter the fitted estimator had (not only the config's overrides) and what the split saw."""
+    import json
+
+    from hexagan.splits import split_seed
+    from hexagan.suite.job import split_fingerprints
+
+    plan = Plan(merge(full_config, {"protocol": {"repeats": [0], "folds": [0, 1]},
+                                    "methods": {"iterative": {"params": {"max_iter": 2}}}}), check_data=False)
+    spec = plan.job_spec(plan.job("wine", "mcar", "0.2", "iterative"))
+    results, _ = run_job(spec)
+    per_split = results.drop_duplicates(["repeat", "fold"]).set_index(["repeat", "fold"])
+    for fold in (0, 1):
+        params = json.loads(per_split.loc[(0, fold), "effective_params"])
+        assert params == {"max_iter": 2, "tol": 1e-3, "random_state": split_seed(0, fold)}  # tol: a default
+    assert per_split["data_fingerprint"].to_dict() == split_fingerprints(spec)  # drawn masks = the saved ones
+    assert per_split["data_fingerprint"].nunique() == 2
 
 
 def test_run_job_keeps_curves_snapshots_and_samples(full_config, monkeypatch, tmp_path):
