@@ -19,6 +19,7 @@ both modes.
 """
 from __future__ import annotations
 
+import hashlib
 import time
 import zlib
 from collections.abc import Callable
@@ -63,6 +64,28 @@ def make_masks(ds: Dataset, mechanism: str, rate: float, repeat: int, *, label_r
     X_all = np.vstack([ds.X, ds.X_unlabeled])
     label_rate = rate if label_rate is None else label_rate
     return Masks(element_mask(X_all, mechanism, rate, seed), label_mask(len(ds.y), label_rate, seed + 1))
+
+
+def fill_masks(ds: Dataset, masks: dict[int, Masks], repeats, *, mechanism: str, rate: float,
+               label_rate: float | None = None, seed: int = 0) -> dict[int, Masks]:
+    """``masks`` (repeat -> Masks, e.g. the saved ones) with those of ``repeats`` it lacks drawn: the very masks
+    the workflow saves for them."""
+    out = dict(masks)
+    for r in sorted(set(repeats) - set(out)):
+        out[r] = make_masks(ds, mechanism, rate, r, label_rate=label_rate, base_seed=seed)
+    return out
+
+
+def fingerprint(masks: Masks, split: Split) -> str:
+    """16 hex digits naming what one split of a job sees: its repeat's masks (missing entries, hidden labels)
+    and its training, validation and test rows.  Equal fingerprints: the same data protocol, split for split."""
+    digest = hashlib.sha256()
+    for array, dtype in ((masks.elements, bool), (masks.labels, bool), (split.train, np.int64), (split.val, np.int64),
+                         (split.test, np.int64)):
+        array = np.ascontiguousarray(array, dtype=dtype)
+        digest.update(f"{array.shape}".encode())  # the shapes delimit the arrays
+        digest.update(array.tobytes())
+    return digest.hexdigest()[:16]
 
 
 def save_masks(path, masks: Masks) -> None:
@@ -310,9 +333,8 @@ def run(
     params = dict(params or {})
     splits = make_splits(ds.y, n_repeats=n_repeats, n_folds=n_folds, val_fraction=val_fraction, seed=seed,
                          repeats=repeats, folds=folds)
-    masks = dict(masks or {})
-    for r in {s.repeat for s in splits} - set(masks):
-        masks[r] = make_masks(ds, mechanism, rate, r, label_rate=label_rate, base_seed=seed)
+    masks = fill_masks(ds, masks or {}, {s.repeat for s in splits}, mechanism=mechanism, rate=rate,
+                       label_rate=label_rate, seed=seed)
     data = [build_split(ds, masks[s.repeat], s, scaling=scaling) for s in splits]
     rows = []
     fitted = fit_method(method, params, data, replicas=replicas, selection=selection, monitor_every=monitor_every)

@@ -1,10 +1,11 @@
-"""A registered stand-in for HexaGAN with learning curves, snapshots and a sampler (workflow tests only)."""
+"""Registered stand-ins (workflow and compare tests only): HexaGAN with learning curves, snapshots and a sampler,
+and a column-median imputer."""
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.utils.validation import validate_data
 
-from hexagan.methods import VALIDATE_X, BaseClassifier, register
+from hexagan.methods import VALIDATE_X, BaseClassifier, BaseImputer, register
 
 
 class _Model:
@@ -39,3 +40,15 @@ class FakeHexaGAN(BaseClassifier, ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(1)]
+
+
+@register("fake_median")
+class FakeMedian(BaseImputer, TransformerMixin, BaseEstimator):
+    def fit(self, X, y=None):
+        X = validate_data(self, X, reset=True, **VALIDATE_X)
+        self.median_ = np.nan_to_num(np.nanmedian(X, axis=0))
+        return self
+
+    def transform(self, X):
+        X = validate_data(self, X, reset=False, **VALIDATE_X)
+        return np.where(np.isnan(X), self.median_, X)

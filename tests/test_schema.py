@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hexagan.suite.config import canonical_json, load_config
-from hexagan.suite.plan import Plan
+from hexagan.suite.plan import Plan, published_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED_SPECS = ROOT / "tests" / "data" / "published_specs.json"
@@ -18,7 +18,7 @@ PUBLISHED_SPECS = ROOT / "tests" / "data" / "published_specs.json"
 
 @pytest.fixture(scope="module")
 def published():
-    return Plan(load_config(ROOT / "config" / "published.yaml"), check_data=False)
+    return published_plan()  # the published jobs: those of config/published.yaml with a run file
 
 
 @pytest.fixture(scope="module")

@@ -76,7 +76,9 @@ def test_configs_validate(full_plan):
 def test_every_registry_method_is_in_the_catalogue(full_config):
     from hexagan import methods
 
-    registered = set(methods.available()) - {"fake_hexagan"}  # a test plugin (tests/fake_method.py)
+    # The suite's own methods (not a plugin's: tests/fake_method.py, examples/my_methods.py).
+    registered = {name for name in methods.available()
+                  if methods.get(name).__module__.split(".")[0] in ("hexagan", "baselines")}
     assert registered <= {v["method"] for v in full_config["methods"].values() if "method" in v}
 
 
@@ -360,6 +362,25 @@ def test_run_job_records_the_commit_it_started_from(full_config, monkeypatch):
     assert set(results["git_commit"]) == {"started-at"}
 
 
+def test_run_job_records_each_splits_fingerprint_and_effective_parameters(full_config):
+    """Every parameter the fitted estimator had (not only the config's overrides) and what the split saw."""
+    import json
+
+    from hexagan.splits import split_seed
+    from hexagan.suite.job import split_fingerprints
+
+    plan = Plan(merge(full_config, {"protocol": {"repeats": [0], "folds": [0, 1]},
+                                    "methods": {"iterative": {"params": {"max_iter": 2}}}}), check_data=False)
+    spec = plan.job_spec(plan.job("wine", "mcar", "0.2", "iterative"))
+    results, _ = run_job(spec)
+    per_split = results.drop_duplicates(["repeat", "fold"]).set_index(["repeat", "fold"])
+    for fold in (0, 1):
+        params = json.loads(per_split.loc[(0, fold), "effective_params"])
+        assert params == {"max_iter": 2, "tol": 1e-3, "random_state": split_seed(0, fold)}  # tol: a default
+    assert per_split["data_fingerprint"].to_dict() == split_fingerprints(spec)  # drawn masks = the saved ones
+    assert per_split["data_fingerprint"].nunique() == 2
+
+
 def test_run_job_keeps_curves_snapshots_and_samples(full_config, monkeypatch, tmp_path):
     """A job that figures need keeps the learning curves, the snapshots and class-conditional samples."""
     monkeypatch.syspath_prepend(str(Path(__file__).parent))  # the plugin module tests/fake_method.py
@@ -393,3 +414,48 @@ def test_run_job_keeps_curves_snapshots_and_samples(full_config, monkeypatch, tm
         data = render_figure_files(plan.experiment_spec(name), **out)
         assert Path(out["png"]).stat().st_size > 0 and Path(out["pdf"]).stat().st_size > 0
         assert len(data) and Path(out["csv"]).is_file()
+
+
+# -- the published results are never overwritten with less ------------------------------------------
+
+
+def test_a_run_narrower_than_the_published_one_is_told_what_it_lacks():
+    from hexagan.suite.plan import narrowed_message, published_plan
+
+    published = published_plan()
+    narrowed = Plan(load_config(ROOT / "config" / "published.yaml", overrides={"run_datasets": ["breast", "wine"]}),
+                    check_data=False)
+    missing = narrowed.missing_from(published)
+    assert "table1 (7 of its cells: credit)" in missing and "figure6 (not run)" in missing
+    assert Plan(load_config(ROOT / "config" / "published.yaml"), check_data=False).missing_from(published) == []
+    assert published_plan().missing_from(published) == []
+    assert Plan(load_config(), check_data=False).missing_from(published) == []  # the full grid covers it all
+    message = narrowed_message(missing)
+    assert "render_dir=" in message and "make compare" in message
+
+
+def test_a_label_added_to_the_config_but_never_run_is_not_published(full_config):
+    """Adding a method to config/config.yaml's Table 1 (README, "Adding a method") publishes nothing yet."""
+    from hexagan.suite.plan import published_plan
+
+    plan = published_plan()
+    assert {c.label for c in plan.experiments["table1"].cells} == {
+        "zeros", "matrix", "knn", "mice", "autoencoder", "gain", "hexagan_imputer"}
+    assert all((ROOT / plan.run_path(job)).is_file() for job in plan.jobs.values())
+    added = merge(full_config, {"methods": {"extra": {"method": "mean"}},
+                                "experiments": {"table1": {"methods": {"extra": None}}}})
+    cells = Plan(added, check_data=False).experiments["table1"].cells
+    assert {c.paper_row for c in cells if c.label == "extra"} == {None}  # null: a row the paper does not have
+
+
+def test_the_workflow_refuses_to_render_less_into_results(tmp_path):
+    published = str(ROOT / "config" / "published.yaml")
+    refused = snakemake("--dry-run", "--cores", "1", "--configfile", published, "--config",
+                        "run_datasets=[breast,wine]", cwd=ROOT, check=False)
+    assert refused.returncode != 0
+    assert "covers less than config/published.yaml publishes" in refused.stdout + refused.stderr
+    elsewhere = snakemake("--dry-run", "--cores", "1", "--configfile", published, "--config",
+                          "run_datasets=[breast,wine]", f"render_dir={tmp_path}", cwd=ROOT)
+    assert "run" not in job_counts(elsewhere.stdout)  # the published runs are reused
+    assert f"output: {tmp_path}/results/report.md" in elsewhere.stdout
+    assert "output: results/" not in elsewhere.stdout and "output: figures/" not in elsewhere.stdout

@@ -23,6 +23,7 @@ One module, one job:
 ``claims``             the paper's claims, checked on the paper's numbers and on ours
 ``gap``                the audit of the authors' protocol, step by step
 ``report``             ``results/report.md``
+``compare``            ``make compare``: new methods beside the paper and the published runs, under ``compare/``
 ``logs``               a workflow step's log file
 ``worker``             every rule's step forked from a process that has the suite imported
 =====================  ============================================================================

@@ -56,6 +56,10 @@ def hexagan_beside(frame: pd.DataFrame, hexa: pd.DataFrame | None, metric: str, 
                       for d, m in zip(h["dataset"], h["mean"]))
     return f"For comparison, HexaGAN in our {where} ({METRIC_NAMES.get(metric, metric)}): {cells}."
 
+#: How a row the paper does not have is shown where the paper's number would be.
+NOT_IN_PAPER = "not in the paper"
+
+
 def paper_column(dataset: str) -> str:
     """The paper's column of a dataset key (``celeba.Smiling`` -> ``Smiling``)."""
     return dataset.split(".", 1)[1] if dataset.startswith("celeba.") else dataset
@@ -67,7 +71,8 @@ def _same(column: pd.Series, value) -> pd.Series:
 
 
 def comparison_frame(ours: pd.DataFrame, paper_table: str) -> pd.DataFrame:
-    """Ours beside the paper's number, cell by cell (rows the paper has, metrics it reports)."""
+    """Ours beside the paper's number, cell by cell (the paper's rows, metrics it reports), then our rows the
+    paper does not have (no ``paper_row``: a method added to the table), ``in_paper`` False."""
     theirs = P.table(paper_table)
     rows = []
     for _, t in theirs.iterrows():
@@ -81,16 +86,26 @@ def comparison_frame(ours: pd.DataFrame, paper_table: str) -> pd.DataFrame:
                        & (ours["metric"] == t["metric"])]
         mean = float(hit["mean"].iloc[0]) if len(hit) else np.nan
         std = float(hit["std"].iloc[0]) if len(hit) else np.nan
-        pooled = np.nan
-        if t["metric"] == "rmse_rowmean" and len(hit):
-            key = hit.iloc[0]
-            other = ours[(ours["row"] == key["row"]) & (ours["dataset"] == key["dataset"]) & (ours["metric"] == "rmse")
-                         & _same(ours["setting"], key["setting"])]
-            pooled = float(other["mean"].iloc[0]) if len(other) else np.nan
         rows.append({"row": t["row"], "column": t["column"], "setting": t["setting"], "metric": t["metric"],
                      "paper": float(t["mean"]), "paper_std": float(t["std"]), "ours": mean, "ours_std": std,
-                     "difference": mean - float(t["mean"]), "ours_pooled_rmse": pooled})
+                     "difference": mean - float(t["mean"]),
+                     "ours_pooled_rmse": _pooled(ours, hit.iloc[0]) if len(hit) else np.nan, "in_paper": True})
+    if paper_table != "appendix_table3":
+        added = ours[ours["paper_row"].isna() & ours["metric"].isin(set(theirs["metric"]))]
+        rows += [{"row": o["row"], "column": paper_column(o["dataset"]), "setting": o["setting"], "metric": o["metric"],
+                  "paper": np.nan, "paper_std": np.nan, "ours": float(o["mean"]), "ours_std": float(o["std"]),
+                  "difference": np.nan, "ours_pooled_rmse": _pooled(ours, o), "in_paper": False}
+                 for _, o in added.iterrows()]
     return pd.DataFrame(rows)
+
+
+def _pooled(ours: pd.DataFrame, key: pd.Series) -> float:
+    """The pooled RMSE beside a row's per-row-mean RMSE (NaN for any other metric)."""
+    if key["metric"] != "rmse_rowmean":
+        return np.nan
+    other = ours[(ours["row"] == key["row"]) & (ours["dataset"] == key["dataset"]) & (ours["metric"] == "rmse")
+                 & _same(ours["setting"], key["setting"])]
+    return float(other["mean"].iloc[0]) if len(other) else np.nan
 
 
 def comparison_markdown(frame: pd.DataFrame, *, sensitivity: bool = False) -> str:
@@ -100,7 +115,8 @@ def comparison_markdown(frame: pd.DataFrame, *, sensitivity: bool = False) -> st
     out = pd.DataFrame({
         "row": frame["row"] if not sensitivity else frame["row"] + " = " + frame["setting"].astype(str),
         "dataset": frame["column"],
-        "paper": [format_cell(m, s) for m, s in zip(frame["paper"], frame["paper_std"])],
+        "paper": [format_cell(m, s) if listed else NOT_IN_PAPER
+                  for m, s, listed in zip(frame["paper"], frame["paper_std"], frame["in_paper"])],
         "ours": [format_cell(m, s) for m, s in zip(frame["ours"], frame["ours_std"])],
         "ours − paper": frame["difference"].map(lambda d: "–" if np.isnan(d) else f"{d:+.4f}"),
     })

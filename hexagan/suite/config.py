@@ -37,12 +37,41 @@ def suggest(name: str, choices) -> str:
 
 
 def import_plugins(modules) -> None:
-    """Import the config's ``plugins`` (modules that register their own methods)."""
+    """Import the config's ``plugins``: modules that register their own methods, each a module name
+    (``my_package.methods``, importable from ``sys.path``) or the path of a Python file (``my_methods.py``,
+    relative to the working directory: the repository's root for ``make`` and ``snakemake``)."""
     for module in modules or ():
         try:
-            importlib.import_module(module)
+            if str(module).endswith(".py"):
+                _import_file(Path(module))
+            else:
+                importlib.import_module(module)
         except ImportError as err:
             raise ConfigError(f"plugins: cannot import {module!r}: {err}") from err
+
+
+def _import_file(path: Path) -> None:
+    """Import a plugin file once per process, as the module named by its stem."""
+    import importlib.util
+    import sys
+
+    path = path.resolve()
+    if not path.is_file():
+        raise ImportError(f"no such file {path}")
+    loaded = sys.modules.get(path.stem)
+    if loaded is not None:
+        if Path(getattr(loaded, "__file__", "") or "").resolve() == path:
+            return
+        raise ImportError(f"its name clashes with the module {path.stem!r} already imported from "
+                          f"{getattr(loaded, '__file__', 'a built-in')}: rename the file")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[path.stem]
+        raise
 
 
 
@@ -109,6 +138,8 @@ def unavailable_methods(names) -> dict[str, str]:
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = ROOT / "config" / "config.yaml"
+#: The overlay that says what results/ publishes (hexagan.suite.plan.published_plan).
+PUBLISHED_CONFIG = ROOT / "config" / "published.yaml"
 SCHEMA = Path(__file__).with_name("config.schema.yaml")
 
 

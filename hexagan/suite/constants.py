@@ -1,7 +1,8 @@
 """Names every suite module shares: the paths of the workflow's files, experiment kinds, metric directions."""
 from __future__ import annotations
 
-#: Paths of the workflow's files, relative to ``output_dir``.
+#: Paths of the workflow's files, relative to ``output_dir`` (the tables, figures and report: to ``render_dir``,
+#: which defaults to it).
 RUN_PATH = "results/runs/{dataset}/{mechanism}_{rate}/{label}.tsv"
 EXTRAS_PATH = "results/runs/{dataset}/{mechanism}_{rate}/{label}.extras.npz"
 MASK_PATH = "results/masks/{dataset}/{mechanism}_{rate}/repeat{repeat}.npz"

@@ -80,11 +80,13 @@ class _Recorder:
         self.spec = spec
         self.curves: list[pd.DataFrame] = []
         self.arrays: dict[str, np.ndarray] = {}
+        self.params: dict[tuple[int, int], str] = {}  # (repeat, fold) -> the fitted estimator's get_params(deep=True)
         self.index = 0
 
     def __call__(self, est, sd) -> None:
         i, self.index = self.index, self.index + 1
         split = dict(repeat=sd.split.repeat, fold=sd.split.fold)
+        self.params[(sd.split.repeat, sd.split.fold)] = canonical_json(est.get_params(deep=True))
         if self.spec.get("history"):
             curves = getattr(est, "history_", None)
             if curves is None:
@@ -120,18 +122,20 @@ class _Recorder:
                 self.arrays[f"samples/{name}"] = value[0] if value.ndim == 3 and value.shape[1] == len(y) else value
             self.arrays["samples/y"] = y
 
-    def mark(self) -> tuple[int, int, set]:
-        return self.index, len(self.curves), set(self.arrays)
+    def mark(self) -> tuple[int, int, set, set]:
+        return self.index, len(self.curves), set(self.arrays), set(self.params)
 
-    def since(self, mark: tuple[int, int, set]) -> dict:
+    def since(self, mark: tuple[int, int, set, set]) -> dict:
         """What the fits since ``mark`` added (saved with their split, :meth:`restore`-d on a rerun)."""
-        index, n, keys = mark
+        index, n, keys, splits = mark
         return dict(fits=self.index - index, curves=self.curves[n:],
-                    arrays={k: v for k, v in self.arrays.items() if k not in keys})
+                    arrays={k: v for k, v in self.arrays.items() if k not in keys},
+                    params={k: v for k, v in self.params.items() if k not in splits})
 
     def restore(self, recorded: dict) -> None:
         self.curves += recorded["curves"]
         self.arrays.update(recorded["arrays"])
+        self.params.update(recorded.get("params", {}))  # absent from splits kept before it was recorded
         self.index += recorded["fits"]
 
     def extras(self) -> dict[str, np.ndarray]:
@@ -221,12 +225,7 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
         params["n_threads"] = max(1, int(threads))  # not in the spec: threads do not change results
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(max(1, int(threads)))
-    ds = load(spec["dataset"], data_dir=spec.get("data_dir"), options=spec.get("options"), n=spec.get("subsample"),
-              features=spec.get("subsample_features"), seed=spec["seed"])
-    masks = {}
-    for path in mask_files or []:
-        repeat = int(Path(path).stem.removeprefix("repeat"))
-        masks[repeat] = protocol.load_masks(path)
+    ds, splits, masks = _data(spec, mask_files)
     proto = spec["protocol"]
     recorder = _Recorder({**spec, "image_shape": ds.image_shape})
     job_hash = spec.get("config_hash") or config_hash(spec)
@@ -248,9 +247,6 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
             results = run(repeats=proto.get("repeats"), folds=proto.get("folds"))
         resumed = block.resumed
     else:
-        splits = make_splits(ds.y, n_repeats=proto["n_repeats"], n_folds=proto["n_folds"],
-                             val_fraction=proto["val_fraction"], seed=spec["seed"], repeats=proto.get("repeats"),
-                             folds=proto.get("folds"))
         results, resumed = _run_split_by_split(run, splits, recorder, job_checkpoints, every=checkpoint_every,
                                                job_hash=job_hash, commit=commit)
     if job_checkpoints is not None:
@@ -277,7 +273,39 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
         provenance["protocol"] = proto["name"]  # an overlay (the audit); the honest jobs' rows stay as they were
     if resumed:  # like protocol: only the rows of jobs that resumed get the column
         provenance["resumed"] = "; ".join(_describe_resume(r) for r in resumed)
-    return results.assign(**provenance), recorder.extras()
+    results = results.assign(**provenance)
+    # Per split: what it was trained and scored on (hexagan.suite.compare refuses to pair splits whose
+    # fingerprints differ) and every parameter its fitted estimator had, not only the spec's overrides.
+    splits_of_rows = list(zip(results["repeat"], results["fold"]))
+    fingerprints = _fingerprints(splits, masks)
+    results["data_fingerprint"] = [fingerprints[key] for key in splits_of_rows]
+    results["effective_params"] = [recorder.params.get(key, "") for key in splits_of_rows]
+    return results, recorder.extras()
+
+
+def _data(spec: dict, mask_files: list[str] | None):
+    """A job's dataset, its splits and their masks by repeat (the saved ones; any other drawn, identical)."""
+    ds = load(spec["dataset"], data_dir=spec.get("data_dir"), options=spec.get("options"), n=spec.get("subsample"),
+              features=spec.get("subsample_features"), seed=spec["seed"])
+    proto = spec["protocol"]
+    splits = make_splits(ds.y, n_repeats=proto["n_repeats"], n_folds=proto["n_folds"],
+                         val_fraction=proto["val_fraction"], seed=spec["seed"], repeats=proto.get("repeats"),
+                         folds=proto.get("folds"))
+    saved = {int(Path(path).stem.removeprefix("repeat")): protocol.load_masks(path) for path in mask_files or []}
+    masks = protocol.fill_masks(ds, saved, {s.repeat for s in splits}, mechanism=spec["mechanism"],
+                                rate=spec["rate"], label_rate=proto.get("label_rate"), seed=spec["seed"])
+    return ds, splits, masks
+
+
+def split_fingerprints(spec: dict, mask_files: list[str] | None = None) -> dict[tuple[int, int], str]:
+    """(repeat, fold) -> :func:`hexagan.protocol.fingerprint` of a job's splits, computed without training: what
+    its run file's ``data_fingerprint`` holds, and how a run file written before that column is checked."""
+    _, splits, masks = _data(spec, mask_files)
+    return _fingerprints(splits, masks)
+
+
+def _fingerprints(splits, masks) -> dict[tuple[int, int], str]:
+    return {(s.repeat, s.fold): protocol.fingerprint(masks[s.repeat], s) for s in splits}
 
 
 def run_job_to_files(spec: dict, mask_files: list[str], tsv: str, extras: str, *, threads: int = 1, checkpoints=None,

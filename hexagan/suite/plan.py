@@ -7,8 +7,8 @@ from typing import Any
 
 from hexagan.data import available_datasets
 from hexagan.missingness import MECHANISMS
-from hexagan.suite.config import (ConfigError, canonical_json, check_setting_keys, config_hash, import_plugins,
-                                  suggest)
+from hexagan.suite.config import (PUBLISHED_CONFIG, ROOT, ConfigError, canonical_json, check_setting_keys,
+                                  config_hash, import_plugins, load_config, suggest)
 from hexagan.suite.constants import (DRAWING_KINDS, EXTRAS_PATH, FIGURE_KINDS, FIGURE_PATH, KINDS, MASK_PATH,
                                      NEEDS_HISTORY, NEEDS_SAMPLES, NEEDS_SNAPSHOTS, REPORT_PATH, RUN_PATH,
                                      TABLE_KINDS, TABLE_PATH)
@@ -85,6 +85,7 @@ class Plan:
         self.config = config
         import_plugins(config["plugins"])
         self.out = str(config["output_dir"])
+        self.render_out = str(config["render_dir"] or self.out)
         self.protocol = dict(config["protocol"])
         self.variants = resolve_variants(config["methods"])
         check_setting_keys(config)
@@ -110,17 +111,55 @@ class Plan:
             exp = self._parse_experiment(name, spec, check_data)
             self.experiments[name] = exp
             cells.extend((exp, cell) for cell in exp.cells)
+        self._disable_empty_drawings()
+        self._build_jobs(cells)
+
+    def _disable_empty_drawings(self) -> None:
         for exp in self.experiments.values():
             # A figure of nothing is no figure (the statistics still say "no comparison").
             if exp.enabled and exp.kind in DRAWING_KINDS and exp.kind != "stats" and not self.drawn(exp.name):
                 exp.enabled, exp.skipped_because = False, (
                     f"none of the experiments it draws ({', '.join(exp.spec['of'])}) is enabled")
-        self._build_jobs(cells)
+
+    def drop_jobs(self, drop) -> "Plan":
+        """Remove the jobs for which ``drop(job)`` is true and the cells they fill; an experiment left without
+        cells is disabled.  Returns the plan (see :func:`published_plan`)."""
+        gone = {key for key, job in self.jobs.items() if drop(job)}
+        for key in gone:
+            del self.jobs[key]
+        for exp in self.experiments.values():
+            if not exp.cells:
+                continue
+            exp.cells = [c for c in exp.cells if (c.dataset, c.mechanism, c.rate, c.job) not in gone]
+            if exp.enabled and not exp.cells:
+                exp.enabled, exp.skipped_because = False, "no run of it is published"
+        self._disable_empty_drawings()
+        return self
+
+    def missing_from(self, other: "Plan") -> list[str]:
+        """What ``other`` renders that this plan does not: its experiments this plan skips and the cells
+        (dataset, rate, label) it lacks -- the tables and report of this plan, written where ``other``'s are,
+        would hold less."""
+        out = []
+        for name in other.enabled():
+            if name not in self.experiments or not self.experiments[name].enabled:
+                out.append(f"{name} (not run)")
+                continue
+            ours = {(c.dataset, c.mechanism, c.rate, c.label) for c in self.experiments[name].cells}
+            lacking = [c for c in other.experiments[name].cells if (c.dataset, c.mechanism, c.rate, c.label) not in ours]
+            if lacking:
+                datasets = ", ".join(dict.fromkeys(c.dataset for c in lacking))
+                out.append(f"{name} ({len(lacking)} of its cells: {datasets})")
+        return out
 
     # -- paths -------------------------------------------------------------
     def path(self, template: str, **fields) -> str:
         """``template`` under ``output_dir`` (a Snakemake pattern when ``fields`` is empty)."""
         return os.path.normpath(os.path.join(self.out, template.format(**fields) if fields else template))
+
+    def render_path(self, template: str, **fields) -> str:
+        """``template`` under ``render_dir`` (default: ``output_dir``): the tables, figures, report and their logs."""
+        return os.path.normpath(os.path.join(self.render_out, template.format(**fields) if fields else template))
 
     def run_path(self, job: Job) -> str:
         return self.path(RUN_PATH, **job.wildcards)
@@ -413,7 +452,7 @@ class Plan:
             "output_dir": self.out,
             "n_jobs": len(self.jobs),
             # Each figure's PNG and PDF as the report links them (relative to the report's folder).
-            "figures": {n: {ext: os.path.relpath(self.outputs(n)[ext], os.path.dirname(self.path(REPORT_PATH)))
+            "figures": {n: {ext: os.path.relpath(self.outputs(n)[ext], os.path.dirname(self.render_path(REPORT_PATH)))
                             for ext in ("png", "pdf")} for n in self.enabled(FIGURE_KINDS)},
         }
 
@@ -427,17 +466,36 @@ class Plan:
     def outputs(self, name: str) -> dict[str, str]:
         """The files experiment ``name`` renders."""
         kind = self.experiments[name].kind
-        table = {ext: self.path(TABLE_PATH, name=name, ext=ext) for ext in ("csv", "md", "tex")}
+        table = {ext: self.render_path(TABLE_PATH, name=name, ext=ext) for ext in ("csv", "md", "tex")}
         if kind in TABLE_KINDS or kind == "stats":
             return table
-        return {"csv": table["csv"], "pdf": self.path(FIGURE_PATH, name=name, ext="pdf"),
-                "png": self.path(FIGURE_PATH, name=name, ext="png")}
+        return {"csv": table["csv"], "pdf": self.render_path(FIGURE_PATH, name=name, ext="pdf"),
+                "png": self.render_path(FIGURE_PATH, name=name, ext="png")}
 
     def targets(self) -> list[str]:
         """Every final file of the enabled experiments, and the report."""
         files = [f for n in self.enabled() for f in self.outputs(n).values()]
-        return files + [self.path(REPORT_PATH)]
+        return files + [self.render_path(REPORT_PATH)]
 
+
+
+def published_plan() -> Plan:
+    """What ``results/`` publishes: the plan of ``config/published.yaml`` less the jobs that have no run file
+    in ``results/runs/`` (a label added to ``config/config.yaml``'s experiments but never run at full budget is
+    not published).  Its paths are relative to the repository's root."""
+    plan = Plan(load_config(PUBLISHED_CONFIG), check_data=False)
+    return plan.drop_jobs(lambda job: not (ROOT / plan.run_path(job)).is_file())
+
+
+def narrowed_message(missing: list[str]) -> str:
+    """Why a run that renders less than :func:`published_plan` into ``results/`` is refused, and what to do."""
+    return ("this run renders into the repository's results/ and figures/ but covers less than "
+            f"config/published.yaml publishes there: {'; '.join(missing)}.  It would overwrite the published "
+            "report and tables with less, so it does not run.  To render a part of the grid, add "
+            "render_dir=<folder> to --config (e.g. --config render_dir=partial: the tables, figures and report go "
+            "there, while the jobs still read and write results/runs/, so the published runs are reused); to "
+            "compare your own method with the paper and the published runs: make compare PLUGIN=my_methods.py "
+            "METHODS=my_method TABLE=table1 (README, \"Adding a method\").")
 
 
 def rate_key(rate: float) -> str:

@@ -10,7 +10,8 @@ from hexagan.io import write_text
 from hexagan.suite import gap
 from hexagan.suite.aggregate import PROVENANCE_COLUMNS, read_jobs
 from hexagan.suite.claims import build_claims, claim_scopes
-from hexagan.suite.comparison import Results, comparison_frame, comparison_markdown, hexagan_beside
+from hexagan.suite.comparison import (NOT_IN_PAPER, Results, comparison_frame, comparison_markdown,
+                                     hexagan_beside)
 from hexagan.suite.constants import lower_is_better
 from hexagan.suite.significance import correction_name, stats_display
 from hexagan.suite.tables import column_names, format_table, layout, to_markdown
@@ -178,7 +179,10 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
         cells = experiments[names[0]]["spec"]["cells"]
         rows = dict.fromkeys((c["paper_row"], c["label"]) for c in cells if c.get("paper_row") and not c.get("param"))
         mapping = "; ".join(f"{paper_row} = `{label}`" for paper_row, label in rows)
-        out += [f"Experiment `{names[0]}`" + (f"; the paper's rows are our labels {mapping}." if mapping else "."), "",
+        added = ", ".join(dict.fromkeys(f"{c['row']} (`{c['label']}`)" for c in cells
+                                        if not c.get("paper_row") and not c.get("param")))
+        out += [f"Experiment `{names[0]}`" + (f"; the paper's rows are our labels {mapping}" if mapping else "")
+                + (f"; {NOT_IN_PAPER}: {added}" if added else "") + ".", "",
                 comparison_markdown(frame, sensitivity=paper_table == "appendix_table3")]
         if paper_table == "appendix_table3":
             out += ["The paper prints the alpha2 and alpha3 rows with the very same four F1 values.", ""]

@@ -137,6 +137,10 @@ def render_table_files(spec: dict, csv: str, md: str, tex: str) -> pd.DataFrame:
     if summary["mean"].dropna().empty:
         md_parts.append("\n_No values: the runs of this table scored nothing (empty run files, or every split "
                         "failed)._\n")
+    if spec.get("paper_table"):  # a method added to a table of the paper
+        added = list(dict.fromkeys(c["row"] for c in spec["cells"] if c.get("paper_row") is None))
+        if added:
+            md_parts.append(f"\nNot in the paper: {', '.join(added)}.\n")
     for i, (title, means, stds, lower, axis) in enumerate(experiment_tables(spec, summary)):
         direction = "lower is better" if lower else "higher is better"
         md_parts.append(f"\n## {title} ({direction}; mean ± std over {_n_text(summary)})\n\n"

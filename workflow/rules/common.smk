@@ -12,7 +12,7 @@ sys.path.insert(0, REPO)
 from hexagan.missingness import MECHANISMS  # noqa: E402
 from hexagan.suite import constants as C  # noqa: E402
 from hexagan.suite.config import SCHEMA, ConfigError, canonical_json, unavailable_methods  # noqa: E402
-from hexagan.suite.plan import Plan  # noqa: E402
+from hexagan.suite.plan import Plan, narrowed_message, published_plan  # noqa: E402
 from hexagan.suite.worker import run_step  # noqa: E402
 
 
@@ -20,6 +20,12 @@ validate(config, schema=str(SCHEMA))
 
 try:
     PLAN = Plan(config)
+    # results/ and figures/ hold the published report and tables: a narrower run (run_datasets,
+    # run_experiments) must not render over them with less.
+    if os.path.realpath(PLAN.render_out) == os.path.realpath(REPO):
+        _LESS = PLAN.missing_from(published_plan())
+        if _LESS:
+            raise WorkflowError(narrowed_message(_LESS))
 except ConfigError as err:
     raise WorkflowError(f"invalid configuration: {err}") from None
 

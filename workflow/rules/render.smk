@@ -7,15 +7,15 @@ rule table:
         runs=lambda wildcards: PLAN.experiment_inputs(wildcards.name)["runs"],
         code=RENDER_CODE,
     output:
-        csv=PLAN.path(C.TABLE_PATH, name="{name}", ext="csv"),
+        csv=PLAN.render_path(C.TABLE_PATH, name="{name}", ext="csv"),
         md=report(
-            PLAN.path(C.TABLE_PATH, name="{name}", ext="md"),
+            PLAN.render_path(C.TABLE_PATH, name="{name}", ext="md"),
             caption="../report/table.rst",
             category="Tables",
             labels={"experiment": "{name}", "format": "Markdown"},
         ),
         tex=report(
-            PLAN.path(C.TABLE_PATH, name="{name}", ext="tex"),
+            PLAN.render_path(C.TABLE_PATH, name="{name}", ext="tex"),
             caption="../report/table.rst",
             category="Tables",
             labels={"experiment": "{name}", "format": "LaTeX"},
@@ -26,7 +26,7 @@ rule table:
     wildcard_constraints:
         name=_one_of(PLAN.enabled(C.TABLE_KINDS)),
     log:
-        PLAN.path("logs/render/{name}.log"),
+        PLAN.render_path("logs/render/{name}.log"),
     run:
         run_step("hexagan.suite.tables:render_table_files", log[0], spec=json.loads(params.spec), **dict(output))
 
@@ -37,10 +37,10 @@ rule figure:
         extras=lambda wildcards: PLAN.experiment_inputs(wildcards.name)["extras"],
         code=RENDER_CODE,
     output:
-        csv=PLAN.path(C.TABLE_PATH, name="{name}", ext="csv"),
-        pdf=PLAN.path(C.FIGURE_PATH, name="{name}", ext="pdf"),
+        csv=PLAN.render_path(C.TABLE_PATH, name="{name}", ext="csv"),
+        pdf=PLAN.render_path(C.FIGURE_PATH, name="{name}", ext="pdf"),
         png=report(
-            PLAN.path(C.FIGURE_PATH, name="{name}", ext="png"),
+            PLAN.render_path(C.FIGURE_PATH, name="{name}", ext="png"),
             caption="../report/figure.rst",
             category="Figures",
             labels={"figure": "{name}"},
@@ -51,7 +51,7 @@ rule figure:
     wildcard_constraints:
         name=_one_of(PLAN.enabled(C.FIGURE_KINDS)),
     log:
-        PLAN.path("logs/render/{name}.log"),
+        PLAN.render_path("logs/render/{name}.log"),
     run:
         run_step("hexagan.suite.figures:render_figure_files", log[0], spec=json.loads(params.spec), **dict(output))
 
@@ -61,20 +61,20 @@ rule stats:
         runs=lambda wildcards: PLAN.experiment_inputs(wildcards.name)["runs"],
         code=RENDER_CODE,
     output:
-        csv=PLAN.path(C.TABLE_PATH, name="{name}", ext="csv"),
+        csv=PLAN.render_path(C.TABLE_PATH, name="{name}", ext="csv"),
         md=report(
-            PLAN.path(C.TABLE_PATH, name="{name}", ext="md"),
+            PLAN.render_path(C.TABLE_PATH, name="{name}", ext="md"),
             caption="../report/stats.rst",
             category="Significance",
             labels={"experiment": "{name}", "format": "Markdown"},
         ),
-        tex=PLAN.path(C.TABLE_PATH, name="{name}", ext="tex"),
+        tex=PLAN.render_path(C.TABLE_PATH, name="{name}", ext="tex"),
     params:
         spec=experiment_spec,
         caption=experiment_caption,
     wildcard_constraints:
         name=_one_of(PLAN.enabled(("stats",))),
     log:
-        PLAN.path("logs/render/{name}.log"),
+        PLAN.render_path("logs/render/{name}.log"),
     run:
         run_step("hexagan.suite.significance:render_stats_files", log[0], spec=json.loads(params.spec), **dict(output))

@@ -6,10 +6,10 @@ rule report:
         **PLAN.report_inputs(),
         code=RENDER_CODE,
     output:
-        report(PLAN.path(C.REPORT_PATH), caption="../report/report.rst", category="Report"),
+        report(PLAN.render_path(C.REPORT_PATH), caption="../report/report.rst", category="Report"),
     params:
         spec=canonical_json(PLAN.report_spec()),
     log:
-        PLAN.path("logs/render/report.log"),
+        PLAN.render_path("logs/render/report.log"),
     run:
         write_report(input, output, params, log)
