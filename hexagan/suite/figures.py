@@ -265,7 +265,7 @@ def _gap(spec, plt):
         for j, dataset in enumerate(datasets):
             ax = axes[i, j]
             cells = frame[frame["dataset"] == dataset] if not frame.empty else frame
-            hexa = cells[cells["row"] == P.HEXAGAN_ROW]
+            hexa = cells[cells["row"] == P.HEXAGAN_ROW] if not cells.empty else cells
             if hexa.empty:
                 ax.axis("off")
                 continue
