@@ -459,3 +459,16 @@ def test_the_workflow_refuses_to_render_less_into_results(tmp_path):
     assert "run" not in job_counts(elsewhere.stdout)  # the published runs are reused
     assert f"output: {tmp_path}/results/report.md" in elsewhere.stdout
     assert "output: results/" not in elsewhere.stdout and "output: figures/" not in elsewhere.stdout
+
+
+def test_quick_skips_datasets_whose_files_are_absent(tmp_path):
+    """missing_data: skip (the quick configuration) leaves out what cannot load and says why; fail keeps it."""
+    quick = load_config(ROOT / "config" / "quick.yaml", overrides={"data_dir": str(tmp_path)})
+    plan = Plan(quick)
+    assert list(plan.missing_data) == ["credit", "madelon", "mnist"]
+    assert "load_dataset('credit')" in plan.missing_data["credit"] and str(tmp_path) in plan.missing_data["credit"]
+    assert {job.dataset for job in plan.jobs.values()} == {"breast", "wine"}
+    assert not plan.experiments["figure6"].enabled and "credit" in plan.experiments["figure6"].skipped_because
+    assert plan.report_spec()["missing_data"] == plan.missing_data
+    full = Plan(merge(quick, {"missing_data": "fail"}))
+    assert not full.missing_data and {job.dataset for job in full.jobs.values()} >= {"credit", "madelon", "mnist"}
