@@ -86,9 +86,9 @@ def test_registry_rejects_shadowing_and_missing_kind():
         methods.register("mean+logreg")(cls)
 
 
-# Parameters that issue 15 added to HexaGAN's estimators, and the value under which each leaves training as it
-# was (None: any value, it acts only through another one).
-ADDED_PARAMS = {"early_stopping": False, "n_iter_no_change": None, "tol": None}
+# Parameters that issues 15 and 25 added to HexaGAN's estimators, and the value under which each leaves training
+# as it was (None: any value, it acts only through another one).
+ADDED_PARAMS = {"early_stopping": False, "n_iter_no_change": None, "tol": None, "scale": False}
 
 
 def _protocol_key(method: str, params: dict, proto: dict) -> str:
