@@ -51,7 +51,8 @@ def fit_minmax(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     empty = np.isnan(X).all(axis=0)
     low = np.nanmin(np.where(empty, 0.0, X), axis=0)
-    return low, np.nanmax(np.where(empty, 0.0, X), axis=0) - low
+    with np.errstate(over="ignore"):  # an infinite range is refused by ColumnScaling._check_ranges
+        return low, np.nanmax(np.where(empty, 0.0, X), axis=0) - low
 
 
 class ColumnScaling:
