@@ -114,7 +114,7 @@ class NetworkEstimator(ColumnScaling, ReplicaEstimator):
     def _cost(self, data: ReplicaData, device: torch.device) -> FitCost:
         k, n, d = data.x.shape
         parameters = k * count_parameters(lambda: nn.ModuleDict(self._build(d, data.n_classes, [0])))
-        return network_cost(f"{type(self).__name__} on {n:,} rows x {d:,} columns", parameters,
+        return network_cost(f"{type(self).__name__} on {n:,} training rows x {d:,} columns", parameters,
                             int(self.batch_size) * self._batches_per_iteration, int(self.max_steps), device,
                             data_values=k * n * d, time_advice=f"lower max_steps (now {self.max_steps})",
                             memory_advice="its networks grow with the square of the columns: fit fewer columns")

@@ -31,7 +31,8 @@ __all__ = ["FitCost", "FitTooLargeError", "SLOW_SECONDS", "SlowFitWarning", "cou
 SLOW_SECONDS = 3600.0
 #: Fixed cost of one training iteration on the CPU (Python, kernel launches): what a tiny network takes.
 ITERATION_OVERHEAD_S = 0.015
-#: Floating-point operations a second of one CPU thread on the networks' matrix products (a GPU: 50x).
+#: Floating-point operations a second of one CPU thread on the networks' matrix products (measured), and
+#: of a GPU (assumed 50x, not measured: this project's machine has none).
 CPU_FLOPS = 2e10
 GPU_FLOPS = 1e12
 #: Bytes a training run holds per network parameter: float32 weights, gradients, the optimiser's state,

@@ -89,12 +89,12 @@ class _HexaGANBase(ColumnScaling, ReplicaEstimator):
         k, n, d = data.x.shape
         parameters = k * count_parameters(lambda: HexaGAN(d=d, n_classes=data.n_classes, seeds=[0],
                                                           **self._model_kwargs()))
-        stop = " (early stopping may end it sooner)" if self.early_stopping else ""
+        stop = "; early stopping may end it sooner" if self.early_stopping else ""
         return network_cost(
-            f"{type(self).__name__} on {n:,} rows x {d:,} columns" + (f", {k} replicas" if k > 1 else ""),
+            f"{type(self).__name__} on {n:,} training rows x {d:,} columns" + (f", {k} replicas" if k > 1 else ""),
             parameters, int(self.batch_size) * self._batches_per_iteration(), int(self.max_steps), device,
             data_values=k * n * d,
-            time_advice=f"lower max_steps (now {self.max_steps}){stop}, or n_critic (now {self.n_critic}); "
+            time_advice=f"lower max_steps (now {self.max_steps}{stop}) or n_critic (now {self.n_critic}); "
                         f"a GPU (device='cuda') is much faster on wide tables",
             memory_advice="the networks grow with the square of the columns (appendix B.3: layers of d and d/2 "
                           "units): fit fewer columns, or architecture='mlp_authors' (one hidden layer of d/2 units)"

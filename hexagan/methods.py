@@ -228,6 +228,11 @@ class IntNotBool(Interval):
 MISSING_LABEL = -1
 
 
+def _label_array(y) -> np.ndarray:
+    """``y`` as an array; a list as objects, since numpy would turn ``["a", nan]`` into ``["a", "nan"]``."""
+    return y if hasattr(y, "dtype") else np.asarray(y, dtype=object)
+
+
 def missing_labels(y: np.ndarray) -> np.ndarray:
     """Which entries of a 1-D label array are missing labels (the convention of :func:`check_labels`)."""
     if y.dtype.kind in "iu":
@@ -263,7 +268,7 @@ def check_labels(y, n_samples: int, *, who: str) -> tuple[np.ndarray, np.ndarray
     """
     if y is None:
         raise ValueError(f"{who} requires y to be passed, but the target y is None.")
-    y = column_or_1d(y, warn=True)
+    y = column_or_1d(_label_array(y), warn=True)
     if len(y) != n_samples:
         raise ValueError(f"Found input variables with inconsistent numbers of samples: [{n_samples}, {len(y)}]")
     labeled = ~missing_labels(y)
@@ -303,7 +308,7 @@ def encode_eval_labels(y, n_samples: int, classes: np.ndarray) -> np.ndarray:
     not seen in training give -1."""
     if y is None:
         return np.full(n_samples, -1, dtype=np.int64)
-    y = column_or_1d(y)
+    y = column_or_1d(_label_array(y))
     if len(y) != n_samples:
         raise ValueError(f"eval_set: {len(y)} labels for {n_samples} rows")
     code = np.full(n_samples, -1, dtype=np.int64)
