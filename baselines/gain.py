@@ -42,8 +42,8 @@ Deviations from the code, all forced or harmless:
   without materialising a permutation of every table at every step;
 * the code's ``rounding`` of columns with fewer than 20 distinct values (added
   to the repository in 2020; absent from the 2018 code the HexaGAN paper
-  compared with) is not applied: it rounds in *original* units, and this
-  estimator only sees scaled data;
+  compared with) is not applied: it rounds in *original* units, which the
+  protocol's scaled rows are not;
 * a constant column is normalised with span 1 instead of 1e-6 (the code would
   map an unseen value of such a column to about ±1e6) and imputed with its
   constant; a column with no observed entry in ``fit`` is imputed with 0;

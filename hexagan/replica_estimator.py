@@ -33,7 +33,7 @@ A method implements
     turns the checked (and scaled) tasks into the rows the networks see
     (resampling, a validation part carved from the rows) and returns per
     replica the fitted attributes that come from it;
-``_cost(d, n_classes, k) -> FitCost`` (optional)
+``_cost(data, device) -> FitCost`` (optional)
     what training will cost, estimated from the shape before it starts
     (:mod:`hexagan.cost`): a fit beyond the machine's memory is refused, a
     long one warned of, naming the parameter to change.
