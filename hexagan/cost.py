@@ -132,5 +132,6 @@ def network_cost(who: str, parameters: int, rows_per_iteration: float, iteration
     detail = (f"{_count(parameters)} network parameters, ~{duration(per_iteration)} an iteration "
               f"x up to {iterations:,} iterations")
     return FitCost(who=who, detail=detail, seconds=per_iteration * iterations,
-                   memory_bytes=float(parameters * BYTES_PER_PARAMETER + 8 * data_values), memory_limit=memory_limit(device),
+                   memory_bytes=float(parameters * BYTES_PER_PARAMETER + 8 * data_values),
+                   memory_limit=memory_limit(device),
                    time_advice=time_advice, memory_advice=memory_advice)

@@ -77,11 +77,11 @@ class ColumnScaling:
 
     def _spans(self, data_range: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(the divisor into [0, 1], the factor back): a zero range divides by 1 and multiplies by 0."""
-        positive = data_range > 0
-        return np.where(positive, data_range + self._scale_eps, 1.0), np.where(positive, data_range + self._scale_eps, 0.0)
+        span = data_range + self._scale_eps
+        return np.where(data_range > 0, span, 1.0), np.where(data_range > 0, span, 0.0)
 
     def _scale_tasks(self, tasks: list) -> tuple[list, list[dict]]:
-        """Each task's rows (and validation and monitored rows) in [0, 1], and its fitted ``data_min_``, ``data_range_``."""
+        """Each task's rows (and validation and monitored rows) in [0, 1], and its ``data_min_``, ``data_range_``."""
         if not self.scale:
             return tasks, [{} for _ in tasks]
         out, fitted = [], []

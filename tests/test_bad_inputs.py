@@ -252,8 +252,9 @@ PROBES = {
     # wide tables: estimated before training
     "20 x 5000, hexagan": (wide_hexagan, Raises(SlowFitWarning, r"175 M network parameters, ~\d+ s an iteration x "
                                                                 r"up to 20,000 iterations.*lower max_steps")),
-    "20 x 40000, hexagan": (too_large_hexagan, Raises(FitTooLargeError, r"more than the .* GB of this device: .*"
-                                                                        r"fewer columns, or architecture='mlp_authors'")),
+    "20 x 40000, hexagan": (too_large_hexagan,
+                            Raises(FitTooLargeError, r"more than the .* GB of this device: .*fewer columns, or "
+                                                     r"architecture='mlp_authors'")),
     "verbose prints the estimate": (wide_hexagan_verbose, Returns(check_verbose)),
     "20 x 5000, mice": (wide_mice, Raises(SlowFitWarning, r"125,000 forests.*set max_predictors")),
     # extreme values
