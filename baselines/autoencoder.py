@@ -123,11 +123,15 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, NetworkEstimato
         Steps between validation evaluations.
     log_every : int, default 100
         Record the training loss every this many steps (``history_``).
+    scale : bool, default True
+        Scale the columns to [0, 1] inside and impute in ``X``'s units
+        (:mod:`hexagan.scaling`); False for data already in [0, 1].
     random_state : int or None, default None
     device : str, default "auto"
 
     Fitted attributes
     -----------------
+    data_min_, data_range_ : ndarray of shape (d,), each column's minimum and range (``scale=True``).
     best_step_ : int
         Step of the selected checkpoint (-1 without validation: the last weights).
     transform_seed_ : int
@@ -145,7 +149,7 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, NetworkEstimato
 
     def __init__(self, *, corruption: float = 0.5, max_steps: int = 10_000, batch_size: int = 128,
                  learning_rate: float = 1e-3, validation: bool = True, eval_every: int = 100,
-                 log_every: int = 100, random_state=None, device: str = "auto"):
+                 log_every: int = 100, scale: bool = True, random_state=None, device: str = "auto"):
         self.corruption = corruption
         self.max_steps = max_steps
         self.batch_size = batch_size
@@ -153,6 +157,7 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, NetworkEstimato
         self.validation = validation
         self.eval_every = eval_every
         self.log_every = log_every
+        self.scale = scale
         self.random_state = random_state
         self.device = device
 
@@ -202,7 +207,7 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, NetworkEstimato
         Parameters
         ----------
         X : array-like of shape (n, d)
-            Scaled features, NaN for a missing entry.
+            Features in any units (``scale=True``), NaN for a missing entry.
         y : ignored
         eval_set : tuple (X_val, X_val_true, y_val) or None
             Validation rows with NaN (n_val, d), their complete values
@@ -225,14 +230,16 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, NetworkEstimato
         Returns
         -------
         ndarray of float64, shape (m, d)
-            Observed entries bit-identical to ``X``; missing ones from G_MI.
+            Observed entries bit-identical to ``X``; missing ones from G_MI (in ``X``'s units).
         """
         X = self._check_X(X)
-        missing = np.isnan(X)
-        if not missing.any():
+        if not np.isnan(X).any():
             return X.copy()
+        return self._impute_in_units(X, self._reconstruct)
+
+    def _reconstruct(self, X: np.ndarray) -> np.ndarray:
+        """G_MI(E(x̃, m)) of scaled rows ``X``, their missing entries filled with U(0, 1) noise."""
+        missing = np.isnan(X)
         noise = _fill_noise(self.transform_seed_, *X.shape).numpy()
-        x_tilde = np.where(missing, noise, X)
         E, G = self._module("encoder"), self._module("g_mi")
-        out = self._apply(lambda x, m: G(E(x, m)), x_tilde, (~missing).astype(np.float64))
-        return np.where(missing, out, X)
+        return self._apply(lambda x, m: G(E(x, m)), np.where(missing, noise, X), (~missing).astype(np.float64))

@@ -11,7 +11,9 @@
 
 Nested parameters use scikit-learn's ``imputer__<param>`` and
 ``classifier__<param>`` prefixes (``get_params(deep=True)``, ``set_params``,
-and :func:`hexagan.methods.create`).  :func:`register_cascade` registers one
+and :func:`hexagan.methods.create`).  Its stages take the data in any units: GAIN and
+Triple-GAN scale the columns inside (``imputer__scale``, ``classifier__scale``; the
+benchmark protocol turns the classifier's off, :func:`register_cascade`).  :func:`register_cascade` registers one
 under ``"<imputer>+<balancing>+<classifier>"``; the paper's four are
 registered here: ``mice+cs+triplegan``, ``gain+cs+triplegan``,
 ``mice+smote+triplegan``, ``gain+smote+triplegan``.  A user's imputer gets
@@ -329,14 +331,19 @@ def register_cascade(imputer: str, balancing: str | None, classifier: str = "tri
     when the cascade is fitted, so registering costs nothing.  The class uses
     a validation part (``uses_validation``) when either stage does.
 
+    Its ``protocol_defaults`` are its stages', prefixed (``classifier__scale: False``: the protocol
+    scales every split itself, :mod:`hexagan.scaling`).
+
     Example: ``register_cascade("myimputer", "smote")`` makes
     ``methods.create("myimputer+smote+triplegan", imputer__max_steps=100)``.
     """
     if balancing not in BALANCINGS:
         raise ValueError(f"unknown balancing {balancing!r}; choose one of {BALANCINGS}")
     name = cascade_name(imputer, balancing, classifier)
-    uses_val = bool(getattr(methods.get(imputer), "uses_validation", False)
-                    or getattr(methods.get(classifier), "uses_validation", False))
+    stages = {"imputer": methods.get(imputer), "classifier": methods.get(classifier)}
+    uses_val = any(getattr(stage, "uses_validation", False) for stage in stages.values())
+    protocol_defaults = {f"{key}__{param}": value for key, stage in stages.items()
+                         for param, value in getattr(stage, "protocol_defaults", {}).items()}
     qualname = "Cascade_" + "_".join(p.replace("-", "_") for p in name.split("+"))
     cls = type(qualname, (Cascade,), {
         "__doc__": f"Cascade {imputer} -> {balancing or 'no balancing'} -> {classifier} (see :class:`Cascade`).",
@@ -345,6 +352,7 @@ def register_cascade(imputer: str, balancing: str | None, classifier: str = "tri
         "default_balancing": balancing,
         "default_classifier": classifier,
         "uses_validation": uses_val,
+        "protocol_defaults": protocol_defaults,
     })
     globals()[qualname] = cls  # importable by name, so fitted cascades pickle
     return register(name)(cls)

@@ -19,8 +19,12 @@ Model.  With ``m`` the mask (1 = observed), ``x̃ = m ⊙ x + (1 - m) ⊙ z`` wi
 * one D step then one G step per iteration on the same batch (128 rows),
   10 000 iterations, Adam (lr 1e-3, TensorFlow's defaults) for each network;
 * weights ~ N(0, 2 / fan_in) (the code's ``xavier_init``), biases 0;
-* the data are min-max normalised again inside, on the fitted rows
-  (``(x - min) / (max - min + 1e-6)``), and the output is mapped back.
+* the data are min-max normalised inside, on the fitted rows
+  (``(x - min) / (max - min + 1e-6)``), and the output is mapped back: the
+  suite's scaling inside an estimator (:mod:`hexagan.scaling`) with the
+  code's 1e-6.  ``scale=False`` skips it for data already in [0, 1]; the
+  benchmark protocol keeps it on (the published GAIN numbers normalised
+  the protocol's scaled rows again, as the code does).
 
 The hint: code versus paper.  The paper (Sec. 3, Eq. 3-5) draws
 ``b ~ Bernoulli`` and sets ``h = b ⊙ m + 0.5 (1 - b)`` -- a revealed entry
@@ -38,10 +42,11 @@ Deviations from the code, all forced or harmless:
   without materialising a permutation of every table at every step;
 * the code's ``rounding`` of columns with fewer than 20 distinct values (added
   to the repository in 2020; absent from the 2018 code the HexaGAN paper
-  compared with) is not applied: it rounds in *original* units, and this
-  estimator only sees scaled data;
+  compared with) is not applied: it rounds in *original* units, which the
+  protocol's scaled rows are not;
 * a constant column is normalised with span 1 instead of 1e-6 (the code would
-  map an unseen value of such a column to about ±1e6);
+  map an unseen value of such a column to about ±1e6) and imputed with its
+  constant; a column with no observed entry in ``fit`` is imputed with 0;
 * ``transform`` draws its U(0, 0.01) noise from a generator re-seeded at every
   call (``transform_seed_``), so the same rows always get the same values.
 """
@@ -57,7 +62,7 @@ from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 
 from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, NetworkEstimator
-from hexagan.methods import BaseImputer, FitTask, register
+from hexagan.methods import BaseImputer, register
 from hexagan.replica import ReplicaMLP, ReplicaRNG, replica_generators
 from hexagan.replica_estimator import derive_seed
 from hexagan.training import ReplicaData, make_optimizer, optimizer_step
@@ -163,6 +168,9 @@ class GainImputer(BaseImputer, TransformerMixin, NetworkEstimator):
         Adam's learning rate for both networks (TensorFlow's default).
     noise_scale : float, default 0.01
         Missing entries are filled with U(0, noise_scale) before G.
+    scale : bool, default True
+        Min-max normalise the columns inside, as the code does (see above);
+        False for data already in [0, 1].
     log_every : int, default 100
         Record the training losses every this many steps (``history_``).
     random_state : int or None, default None
@@ -172,15 +180,17 @@ class GainImputer(BaseImputer, TransformerMixin, NetworkEstimator):
 
     Fitted attributes
     -----------------
-    data_min_ : ndarray of shape (d,)
-        Per-column minimum of the fitted rows (normalisation).
-    data_span_ : ndarray of shape (d,)
-        ``max - min + 1e-6`` per column (1 for a constant or empty column).
+    data_min_, data_range_ : ndarray of shape (d,)
+        Per-column minimum and range (max - min) of the fitted rows' observed
+        entries (``scale=True``; the span is the range + 1e-6, or 1 for a zero range).
     transform_seed_ : int
         Seed of the U(0, noise_scale) fill of every ``transform`` call.
     state_, history_, n_features_in_ : see :class:`baselines.neural.NetworkEstimator`.
     """
 
+    _scale_eps = NORM_EPS
+    protocol_defaults: dict = {}  # the protocol ran it normalised, as its code does (see above)
+    _batches_per_iteration = 3  # G's forward, D's update, G's update
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
         **TRAINING_CONSTRAINTS,
@@ -190,7 +200,7 @@ class GainImputer(BaseImputer, TransformerMixin, NetworkEstimator):
     }
 
     def __init__(self, *, max_steps: int = 10_000, batch_size: int = 128, hint_rate: float = 0.9,
-                 alpha: float = 100.0, learning_rate: float = 1e-3, noise_scale: float = 0.01,
+                 alpha: float = 100.0, learning_rate: float = 1e-3, noise_scale: float = 0.01, scale: bool = True,
                  log_every: int = 100, random_state=None, device: str = "auto"):
         self.max_steps = max_steps
         self.batch_size = batch_size
@@ -198,6 +208,7 @@ class GainImputer(BaseImputer, TransformerMixin, NetworkEstimator):
         self.alpha = alpha
         self.learning_rate = learning_rate
         self.noise_scale = noise_scale
+        self.scale = scale
         self.log_every = log_every
         self.random_state = random_state
         self.device = device
@@ -212,15 +223,7 @@ class GainImputer(BaseImputer, TransformerMixin, NetworkEstimator):
         return nets
 
     def _prepare(self, tasks):
-        extras, out = [], []
-        for t in tasks:
-            low = np.nanmin(np.where(np.isnan(t.X).all(axis=0), 0.0, t.X), axis=0)
-            span = np.nanmax(np.where(np.isnan(t.X).all(axis=0), 1.0, t.X), axis=0) - low
-            span = np.where(span > 0, span + NORM_EPS, 1.0)
-            extras.append({"data_min_": low, "data_span_": span,
-                           "transform_seed_": derive_seed(t.seed, 7)})
-            out.append(FitTask(X=(t.X - low) / span, y=t.y, eval_set=t.eval_set, seed=t.seed))
-        return out, extras
+        return tasks, [{"transform_seed_": derive_seed(t.seed, 7)} for t in tasks]
 
     def _train_networks(self, nets, data: ReplicaData, tasks, seeds, device):
         G, D = nets["generator"], nets["discriminator"]
@@ -255,7 +258,7 @@ class GainImputer(BaseImputer, TransformerMixin, NetworkEstimator):
         Parameters
         ----------
         X : array-like of shape (n, d)
-            Scaled features, NaN for a missing entry.
+            Features in any units (``scale=True``), NaN for a missing entry.
         y : ignored
 
         Returns
@@ -279,14 +282,15 @@ class GainImputer(BaseImputer, TransformerMixin, NetworkEstimator):
             ``X``'s units).
         """
         X = self._check_X(X)
-        missing = np.isnan(X)
-        if not missing.any():
+        if not np.isnan(X).any():
             return X.copy()
-        observed = ~missing
-        norm = np.where(observed, (X - self.data_min_) / self.data_span_, 0.0)
+        return self._impute_in_units(X, self._generate)
+
+    def _generate(self, X: np.ndarray) -> np.ndarray:
+        """G's output for scaled rows ``X`` (NaN = missing), their missing entries filled with U(0, noise_scale)."""
+        observed = ~np.isnan(X)
         gen = torch.Generator().manual_seed(self.transform_seed_)
         z = torch.rand(X.shape, generator=gen, dtype=torch.float64).numpy() * self.noise_scale
-        x_in = np.where(observed, norm, z)
+        x_in = np.where(observed, X, z)
         G = self._module("generator")
-        g = self._apply(lambda x, m: G(torch.cat([x, m], -1)), x_in, observed.astype(np.float64))
-        return np.where(missing, g * self.data_span_ + self.data_min_, X)
+        return self._apply(lambda x, m: G(torch.cat([x, m], -1)), x_in, observed.astype(np.float64))

@@ -19,8 +19,16 @@ A subclass provides
     streams it must keep besides the networks) and returns
     ``(curves DataFrame, per-replica dict of extra fitted attributes)``;
 ``_prepare(tasks)`` (optional, :class:`~hexagan.replica_estimator.ReplicaEstimator`'s)
-    turns the checked tasks into the arrays the networks see (e.g. GAIN's
-    own min-max normalisation) and returns ``(tasks, per-replica extras)``.
+    turns the checked, scaled tasks into the arrays the networks see (e.g.
+    SMOTE's resampling) and returns ``(tasks, per-replica extras)``;
+``_batches_per_iteration`` (class attribute)
+    batches through the networks an iteration, for the estimate of a fit's
+    time (:mod:`hexagan.cost`).
+
+Every baseline here scales its columns to [0, 1] inside
+(:class:`hexagan.scaling.ColumnScaling`, parameter ``scale``, in
+:data:`COMMON_CONSTRAINTS`): their networks assume [0, 1] (sigmoid outputs,
+U(0, 1) fills, a missing entry filled with 0 = the column's minimum).
 
 :data:`COMMON_CONSTRAINTS`, :data:`TRAINING_CONSTRAINTS` and
 :data:`VALIDATION_CONSTRAINTS` are the ``_parameter_constraints`` of the
@@ -41,9 +49,11 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from hexagan.checkpoint import Checkpointer, canonical, fingerprint
+from hexagan.cost import FitCost, count_parameters, network_cost
 from hexagan.methods import FitTask
 from hexagan.replica import replica_state, stack_states
 from hexagan.replica_estimator import ReplicaEstimator, resolve_device
+from hexagan.scaling import SCALE_CONSTRAINT, ColumnScaling
 from hexagan.training import ReplicaData, batched, train_loop
 
 __all__ = ["COMMON_CONSTRAINTS", "TRAINING_CONSTRAINTS", "VALIDATION_CONSTRAINTS", "NetworkEstimator"]
@@ -51,12 +61,13 @@ __all__ = ["COMMON_CONSTRAINTS", "TRAINING_CONSTRAINTS", "VALIDATION_CONSTRAINTS
 #: Rows per forward pass at inference (keeps memory flat on large tables).
 INFERENCE_BATCH = 8192
 
-#: Constraints of the parameters every replica estimator has (``device`` strings are checked by
+#: Constraints of the parameters every neural baseline has (``device`` strings are checked by
 #: :func:`resolve_device`, which knows whether CUDA is there).
 COMMON_CONSTRAINTS = {
     "random_state": [Interval(numbers.Integral, 0, None, closed="left"), np.random.RandomState,
                      np.random.Generator, None],
     "device": [str, torch.device],
+    "scale": SCALE_CONSTRAINT,
 }
 #: ... and of the training budget every neural baseline has, and of checkpoint selection on a validation part.
 TRAINING_CONSTRAINTS = {
@@ -74,7 +85,7 @@ _MODULES: "weakref.WeakKeyDictionary[NetworkEstimator, tuple[dict, dict[str, nn.
     weakref.WeakKeyDictionary()
 
 
-class NetworkEstimator(ReplicaEstimator):
+class NetworkEstimator(ColumnScaling, ReplicaEstimator):
     """Base of the neural baselines: a dict of replica networks (see the module docstring).
 
     Fitted attributes, besides :class:`~hexagan.replica_estimator.ReplicaEstimator`'s
@@ -89,6 +100,7 @@ class NetworkEstimator(ReplicaEstimator):
     """
 
     _parameter_constraints: dict = dict(COMMON_CONSTRAINTS)
+    _batches_per_iteration = 1
 
     # -- hooks -----------------------------------------------------------
     def _build(self, n_features: int, n_classes: int, seeds: Sequence[int]) -> dict[str, nn.Module]:
@@ -99,6 +111,14 @@ class NetworkEstimator(ReplicaEstimator):
         raise NotImplementedError  # pragma: no cover - abstract
 
     # -- training ----------------------------------------------------------
+    def _cost(self, data: ReplicaData, device: torch.device) -> FitCost:
+        k, n, d = data.x.shape
+        parameters = k * count_parameters(lambda: nn.ModuleDict(self._build(d, data.n_classes, [0])))
+        return network_cost(f"{type(self).__name__} on {n:,} training rows x {d:,} columns", parameters,
+                            int(self.batch_size) * self._batches_per_iteration, int(self.max_steps), device,
+                            data_values=k * n * d, time_advice=f"lower max_steps (now {self.max_steps})",
+                            memory_advice="its networks grow with the square of the columns: fit fewer columns")
+
     def _train(self, data: ReplicaData, tasks: list[FitTask], seeds: list[int],
                device: torch.device) -> tuple[pd.DataFrame, list[dict]]:
         """Build the networks, train them (``_train_networks``) with this fit's checkpoint, and give each
@@ -138,7 +158,9 @@ class NetworkEstimator(ReplicaEstimator):
     def _checkpoint_meta(self, nets: dict[str, nn.Module], data: ReplicaData, tasks: list[FitTask],
                          seeds: list[int]) -> dict:
         """What a saved state must match to be resumed by this fit (see :class:`~hexagan.checkpoint.Checkpointer`)."""
-        params = {k: v for k, v in self.get_params(deep=False).items() if k not in ("device", "n_threads", "verbose")}
+        # "scale" acts through the data, which the fingerprint below covers (and runs saved before it existed resume)
+        params = {k: v for k, v in self.get_params(deep=False).items()
+                  if k not in ("device", "n_threads", "verbose", "scale")}
         evals = [torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)) for t in tasks if t.eval_set is not None
                  for a in t.eval_set if a is not None]
         return {"owner": type(self).__name__, "params": canonical(params), "k": len(seeds), "seeds": list(seeds),

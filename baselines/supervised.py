@@ -47,7 +47,8 @@ class _SupervisedC(BaseClassifier, ClassifierMixin, NetworkEstimator):
 
     Shared parameters (see the subclasses): max_steps, batch_size,
     learning_rate (Adam, 2e-3 as Triple-GAN's C), validation, eval_every,
-    log_every, random_state, device.
+    log_every, scale (the columns scaled to [0, 1] inside, :mod:`hexagan.scaling`;
+    a missing entry is then filled with 0, the column's minimum), random_state, device.
     """
 
     uses_validation = True
@@ -106,9 +107,9 @@ class _SupervisedC(BaseClassifier, ClassifierMixin, NetworkEstimator):
         Parameters
         ----------
         X : array-like of shape (n, d)
-            Features; NaN is filled with 0.
+            Features; NaN is filled with 0 (after scaling).
         y : array-like of shape (n,)
-            Labels 0..k-1, -1 for a missing label (those rows are not used).
+            Labels, -1 (or None, NaN, "") for a missing one (those rows are not used).
         eval_set : tuple (X_val, X_val_true, y_val) or None
             For checkpoint selection on the validation CE (``validation=True``).
 
@@ -119,8 +120,8 @@ class _SupervisedC(BaseClassifier, ClassifierMixin, NetworkEstimator):
         return self._fit_one(X, y, eval_set)
 
     def predict_proba(self, X):
-        """C's class probabilities; X (m, d) with NaN filled with 0 -> ndarray (m, n_classes)."""
-        X = np.nan_to_num(self._check_X(X), nan=0.0)
+        """C's class probabilities; X (m, d) with NaN filled with 0 (after scaling) -> ndarray (m, n_classes)."""
+        X = np.nan_to_num(self._to_unit(self._check_X(X)), nan=0.0)
         return self._apply(self._module("classifier"), X)
 
     def predict(self, X):
@@ -142,25 +143,28 @@ class CostSensitiveClassifier(_SupervisedC):
     validation : bool, default True
         Keep the checkpoint with the lowest (weighted) validation CE when ``eval_set`` is given.
     eval_every, log_every : int, default 100
+    scale : bool, default True
+        Scale the columns to [0, 1] inside; False for data already in [0, 1].
     random_state : int or None, default None
     device : str, default "auto"
 
     Fitted attributes
     -----------------
-    classes_, class_weight_ (ndarray (n_classes,)), best_step_, state_, history_.
+    classes_, class_weight_ (ndarray (n_classes,)), best_step_, state_, history_, data_min_, data_range_.
     """
 
     _class_weight = "balanced"
 
     def __init__(self, *, max_steps: int = 5000, batch_size: int = 128, learning_rate: float = 2e-3,
-                 validation: bool = True, eval_every: int = 100, log_every: int = 100, random_state=None,
-                 device: str = "auto"):
+                 validation: bool = True, eval_every: int = 100, log_every: int = 100, scale: bool = True,
+                 random_state=None, device: str = "auto"):
         self.max_steps = max_steps
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.validation = validation
         self.eval_every = eval_every
         self.log_every = log_every
+        self.scale = scale
         self.random_state = random_state
         self.device = device
 
@@ -181,13 +185,15 @@ class SmoteClassifier(_SupervisedC):
     learning_rate : float, default 2e-3
     validation : bool, default True
     eval_every, log_every : int, default 100
+    scale : bool, default True
+        Scale the columns to [0, 1] inside; False for data already in [0, 1].
     random_state : int or None, default None
         Also seeds SMOTE.
     device : str, default "auto"
 
     Fitted attributes
     -----------------
-    classes_, best_step_, state_, history_, n_resampled_ (rows C was trained on).
+    classes_, best_step_, state_, history_, n_resampled_ (rows C was trained on), data_min_, data_range_.
     """
 
     _parameter_constraints = {**_SupervisedC._parameter_constraints,
@@ -195,7 +201,7 @@ class SmoteClassifier(_SupervisedC):
 
     def __init__(self, *, k_neighbors: int = 5, max_steps: int = 5000, batch_size: int = 128,
                  learning_rate: float = 2e-3, validation: bool = True, eval_every: int = 100,
-                 log_every: int = 100, random_state=None, device: str = "auto"):
+                 log_every: int = 100, scale: bool = True, random_state=None, device: str = "auto"):
         self.k_neighbors = k_neighbors
         self.max_steps = max_steps
         self.batch_size = batch_size
@@ -203,6 +209,7 @@ class SmoteClassifier(_SupervisedC):
         self.validation = validation
         self.eval_every = eval_every
         self.log_every = log_every
+        self.scale = scale
         self.random_state = random_state
         self.device = device
 

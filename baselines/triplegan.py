@@ -57,7 +57,8 @@ labeled CE reaches ~1e-4 within 2000 steps on breast).
 
 Triple-GAN needs complete inputs: it is normally the last stage of a
 pipeline (:mod:`baselines.cascade`).  Standalone, a missing entry is filled
-with 0.
+with 0 (the column's minimum: with ``scale=True`` the columns are scaled to
+[0, 1] inside, :mod:`hexagan.scaling`, as G's sigmoid output assumes).
 """
 from __future__ import annotations
 
@@ -223,18 +224,23 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, NetworkEstimator):
     eval_every : int, default 100
         Steps between validation evaluations.
     log_every : int, default 100
+    scale : bool, default True
+        Scale the columns to [0, 1] inside (:mod:`hexagan.scaling`); False
+        for data already in [0, 1].
     random_state : int or None, default None
     device : str, default "auto"
 
     Fitted attributes
     -----------------
     classes_ : ndarray of shape (n_classes,), the labels (sorted); C works with their indices.
+    data_min_, data_range_ : ndarray of shape (d,), each column's minimum and range (``scale=True``).
     best_step_ : int, step of the selected checkpoint (-1: the last weights).
     class_weight_ : ndarray of shape (n_classes,) or None, the weights used.
     state_, history_, n_features_in_, n_classes_ : see :class:`baselines.neural.NetworkEstimator`.
     """
 
     uses_validation = True
+    _batches_per_iteration = 4  # D on three kinds of pairs, G, C on three
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
         **TRAINING_CONSTRAINTS,
@@ -252,7 +258,7 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, NetworkEstimator):
                  alpha: float = 0.5, adversarial_weight: float = 0.01, pseudo_weight: float = 0.1,
                  pseudo_start: float = 0.3, learning_rate: float = 1e-3, classifier_learning_rate: float = 2e-3,
                  class_weight=None, validation: bool = True, eval_every: int = 100, log_every: int = 100,
-                 random_state=None, device: str = "auto"):
+                 scale: bool = True, random_state=None, device: str = "auto"):
         self.max_steps = max_steps
         self.batch_size = batch_size
         self.z_dim = z_dim
@@ -266,6 +272,7 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, NetworkEstimator):
         self.validation = validation
         self.eval_every = eval_every
         self.log_every = log_every
+        self.scale = scale
         self.random_state = random_state
         self.device = device
 
@@ -365,9 +372,9 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, NetworkEstimator):
         Parameters
         ----------
         X : array-like of shape (n, d)
-            Features in [0, 1]; NaN (missing) is filled with 0.
+            Features (in [0, 1] with ``scale=False``); NaN (missing) is filled with 0 after scaling.
         y : array-like of shape (n,)
-            Labels 0..k-1, -1 for a missing label.
+            Labels, -1 (or None, NaN, "") for a missing one (:func:`hexagan.methods.check_labels`).
         eval_set : tuple (X_val, X_val_true, y_val) or None
             Validation rows (NaN filled with 0; ``X_val_true`` is ignored) and
             their labels (-1 = missing), for checkpoint selection.
@@ -383,13 +390,13 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, NetworkEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (m, d), NaN filled with 0.
+        X : array-like of shape (m, d), NaN filled with 0 after scaling.
 
         Returns
         -------
         ndarray of float64, shape (m, n_classes)
         """
-        X = np.nan_to_num(self._check_X(X), nan=0.0)
+        X = np.nan_to_num(self._to_unit(self._check_X(X)), nan=0.0)
         C = self._module("classifier")
         return self._apply(C, X)
 

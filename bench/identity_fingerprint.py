@@ -12,9 +12,16 @@ imputations, then one over them all.  Run it before and after a change that
 must not move any number: the lines must be byte-identical.
 
     HEXAGAN_DATA=... .venv/bin/python bench/identity_fingerprint.py
+
+A change that renames or adds a fitted attribute changes its fits' lines
+without moving a number; ``--skip NAME ...`` leaves those attributes out, and
+running this file against the code before the change shows the rest equal
+(``PYTHONPATH=<an export of the old commit> python bench/identity_fingerprint.py
+--skip ...``: issue 25 renamed GAIN's ``data_span_`` to ``data_range_``).
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import sys
 import tempfile
@@ -59,18 +66,18 @@ def digest(value, h) -> None:
         h.update(f"V{value!r}".encode())
 
 
-def fitted_state(est) -> dict:
-    """Every fitted attribute (name ending in ``_``), nested estimators' included."""
-    out = {k: v for k, v in vars(est).items() if k.endswith("_") and not k.startswith("_")}
+def fitted_state(est, skip=frozenset()) -> dict:
+    """Every fitted attribute (name ending in ``_``) but those in ``skip``, nested estimators' included."""
+    out = {k: v for k, v in vars(est).items() if k.endswith("_") and not k.startswith("_") and k not in skip}
     for k, v in vars(est).items():
         if hasattr(v, "get_params") and not k.startswith("_"):
-            out[k] = fitted_state(v)
+            out[k] = fitted_state(v, skip)
     return out
 
 
-def fingerprint(est, X_test) -> str:
+def fingerprint(est, X_test, skip=frozenset()) -> str:
     h = hashlib.sha256()
-    digest(fitted_state(est), h)
+    digest(fitted_state(est, skip), h)
     if hasattr(est, "predict_proba"):
         digest(est.predict_proba(X_test), h)
         digest(est.predict(X_test), h)
@@ -118,6 +125,9 @@ FITS = {
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--skip", nargs="*", default=[], help="fitted attributes to leave out")
+    skip = frozenset(parser.parse_args().skip)
     torch.set_num_threads(1)
     X, y, eval_set, monitor_set, X_test = data()
     lines = []
@@ -130,19 +140,19 @@ def main() -> None:
         if getattr(cls, "monitors", False):
             kwargs["monitor_set"] = monitor_set
         est.fit(X, label, **kwargs) if label is not None else est.fit(X, **kwargs)
-        lines.append((f"{name} fit", fingerprint(est, X_test)))
+        lines.append((f"{name} fit", fingerprint(est, X_test, skip)))
         if getattr(cls, "monitors", False):  # carved validation part, and a save/load round trip
             carved = methods.create(name, **params, random_state=1, validation_fraction=0.2)
             carved.fit(X, label) if label is not None else carved.fit(X)
-            lines.append((f"{name} carved", fingerprint(carved, X_test)))
+            lines.append((f"{name} carved", fingerprint(carved, X_test, skip)))
             with tempfile.TemporaryDirectory() as tmp:
                 est.save(Path(tmp) / "est.pt")
-                lines.append((f"{name} loaded", fingerprint(type(est).load(Path(tmp) / "est.pt"), X_test)))
+                lines.append((f"{name} loaded", fingerprint(type(est).load(Path(tmp) / "est.pt"), X_test, skip)))
         if hasattr(est, "fit_replicas"):
             fitted = est.fit_replicas(tasks(X, label if label is not None else y, eval_set,
                                             monitor_set if getattr(cls, "monitors", False) else None))
             for r, one in enumerate(fitted):
-                lines.append((f"{name} replica {r}", fingerprint(one, X_test)))
+                lines.append((f"{name} replica {r}", fingerprint(one, X_test, skip)))
     total = hashlib.sha256()
     for what, value in lines:
         print(f"{what:32s} {value}")

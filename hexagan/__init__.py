@@ -7,7 +7,9 @@ setting and the tables they name), ``algorithm`` (Algorithm 2's trainer),
 ``evaluation`` (validation sets, scores, snapshots), ``estimators`` (the
 scikit-learn imputer and classifier).  Shared with the neural baselines:
 ``replica`` (batched replicas), ``training`` (the loop, optimisers, padded
-data), ``checkpoint``, ``replica_estimator`` (the one estimator base).  The
+data), ``checkpoint``, ``replica_estimator`` (the one estimator base),
+``scaling`` (min-max scaling inside an estimator), ``cost`` (a fit's time and
+memory, estimated before it starts).  The
 protocol: ``data``, ``missingness``, ``splits``, ``metrics``, ``methods``,
 ``protocol``; the workflow's side: ``suite``.
 

@@ -30,10 +30,12 @@ from sklearn.base import ClassifierMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from hexagan.algorithm import HexaGANCore
+from hexagan.cost import FitCost, count_parameters, network_cost
 from hexagan.evaluation import EVAL_SALT, MONITOR_SALT, ValidationSet, carve_validation, replica_snapshots
 from hexagan.methods import BaseClassifier, BaseImputer, FitTask, register
 from hexagan.model import HexaGAN
 from hexagan.replica_estimator import ReplicaEstimator, resolve_device
+from hexagan.scaling import ColumnScaling
 from hexagan.train_config import PARAMETER_CONSTRAINTS, TrainConfig
 from hexagan.training import ReplicaData
 
@@ -54,16 +56,18 @@ def _torch_threads(n: int | None):
         torch.set_num_threads(before)
 
 
-class _HexaGANBase(ReplicaEstimator):
-    """What the imputer and the classifier share: their hooks of :class:`ReplicaEstimator`, and saving."""
+class _HexaGANBase(ColumnScaling, ReplicaEstimator):
+    """What the imputer and the classifier share: their hooks of :class:`ReplicaEstimator`, scaling, and saving."""
 
     uses_validation = True
     #: The settings the benchmark protocol (the workflow's jobs, ``hexagan.protocol.fit_method``) runs with
     #: where they differ from the defaults for a user's own table: the published runs rely on them (the
     #: catalogue of config/config.yaml writes out only some parameters), so they must never move
     #: (tests/test_protocol.py pins the estimators the protocol builds).  A fixed budget of 2 000
-    #: iterations, validation every 100, no early stopping (and the imputer's fill as Eq. 1, U(0, 1)).
-    protocol_defaults = {"max_steps": 2000, "eval_every": 100, "early_stopping": False}
+    #: iterations, validation every 100, no early stopping (and the imputer's fill as Eq. 1, U(0, 1)); no
+    #: scaling inside, the protocol scales each split itself (:mod:`hexagan.scaling`).
+    protocol_defaults = {**ColumnScaling.protocol_defaults, "max_steps": 2000, "eval_every": 100,
+                         "early_stopping": False}
     # fit takes monitor_set: rows scored every monitor_every iterations into history_ (test_*), never selected on
     monitors = True
 
@@ -76,7 +80,26 @@ class _HexaGANBase(ReplicaEstimator):
     def _model_kwargs(self) -> dict:
         return dict(architecture=self.architecture, fill_noise=self.fill_noise)
 
+    def _batches_per_iteration(self) -> int:
+        """Batches through the networks an iteration: n_critic D_MI updates and one of E and G_MI."""
+        return int(self.n_critic) + 1
+
     # -- ReplicaEstimator's hooks ---------------------------------------------------------------
+    def _cost(self, data: ReplicaData, device: torch.device) -> FitCost:
+        k, n, d = data.x.shape
+        parameters = k * count_parameters(lambda: HexaGAN(d=d, n_classes=data.n_classes, seeds=[0],
+                                                          **self._model_kwargs()))
+        stop = "; early stopping may end it sooner" if self.early_stopping else ""
+        return network_cost(
+            f"{type(self).__name__} on {n:,} training rows x {d:,} columns" + (f", {k} replicas" if k > 1 else ""),
+            parameters, int(self.batch_size) * self._batches_per_iteration(), int(self.max_steps), device,
+            data_values=k * n * d,
+            time_advice=f"lower max_steps (now {self.max_steps}{stop}) or n_critic (now {self.n_critic}); "
+                        f"a GPU (device='cuda') is much faster on wide tables",
+            memory_advice="the networks grow with the square of the columns (appendix B.3: layers of d and d/2 "
+                          "units): fit fewer columns, or architecture='mlp_authors' (one hidden layer of d/2 units)"
+                          + (", or fewer replicas at once" if k > 1 else ""))
+
     def _prepare(self, tasks: list[FitTask]) -> tuple[list[FitTask], list[dict]]:
         """Carve a validation part from the training rows of a task without ``eval_set``, if any."""
         out = []
@@ -124,6 +147,9 @@ class _HexaGANBase(ReplicaEstimator):
             fitted["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
         if hasattr(self, "classes_"):
             fitted["classes_"] = self.classes_.tolist()
+        for name in ("data_min_", "data_range_"):
+            if hasattr(self, name):
+                fitted[name] = getattr(self, name).tolist()
         torch.save({
             "format": _FORMAT,
             "estimator": type(self).__name__,
@@ -142,7 +168,8 @@ class _HexaGANBase(ReplicaEstimator):
         if payload.get("estimator") != cls.__name__ or payload.get("format") != _FORMAT:
             raise ValueError(f"{path} holds a {payload.get('estimator')} (format {payload.get('format')}), "
                              f"not a {cls.__name__} (format {_FORMAT})")
-        est = cls(**payload["params"])
+        # A file saved before the estimators scaled inside was trained on the data as given.
+        est = cls(**{"scale": False, **payload["params"]})
         fitted = payload["fitted"]
         model = HexaGAN(**payload["model_config"], seeds=[fitted["seed_"]])
         model.load_state_dict(payload["model_state"])
@@ -153,6 +180,9 @@ class _HexaGANBase(ReplicaEstimator):
             est.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
         if "classes_" in fitted:
             est.classes_ = np.asarray(fitted["classes_"])
+        for name in ("data_min_", "data_range_"):
+            if name in fitted:
+                setattr(est, name, np.asarray(fitted[name], dtype=np.float64))
         est.history_ = pd.DataFrame(payload["history"])
         est.snapshots_ = payload["snapshots"]
         return est
@@ -209,14 +239,23 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
         0.01 imputed 12 % and 3 % better than Eq. (1)'s U(0, 1).  Averaging 20
         noise draws at inference recovers only 3 % (breast, one split), so most
         of it comes from training: U(0, 1) noise looks like data to E.
+    scale : bool, learn each column's minimum and range from the observed
+        entries at ``fit``, train on the columns scaled to [0, 1] (the networks
+        assume it) and impute in ``X``'s own units (:mod:`hexagan.scaling`).
+        False for data already in [0, 1] (the benchmark protocol, which
+        scales each split itself).
     device : "auto" (CUDA when available), "cpu", "cuda", ...
     n_threads : int or None, torch threads while fitting and predicting
         (restored afterwards; None leaves torch's setting).  The networks are
         small, so one thread is the fastest; on a busy 2-core machine two
         threads made an iteration up to 100x slower (spinning OpenMP workers).
         Raise it for the conv networks.
-    verbose : bool, show a progress bar (tqdm) with the validation score and
-        whether early stopping has stopped.
+    verbose : bool, print the fit's estimated time and memory
+        (:mod:`hexagan.cost`) and show a progress bar (tqdm) with the
+        validation score and whether early stopping has stopped.  Whatever
+        it is, a fit estimated beyond the machine's memory raises
+        :class:`hexagan.cost.FitTooLargeError` and one estimated to take over
+        an hour warns (:class:`hexagan.cost.SlowFitWarning`), before training.
     random_state : int, RandomState or None.
 
     The defaults are for a user's own table: early stopping within 20 000
@@ -228,9 +267,13 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
 
     Attributes
     ----------
-    model_ : HexaGAN, the trained networks (one replica).
-    history_ : DataFrame (step, name, value, phase), learning curves.
-    snapshots_ : dict step -> {"x_hat", "x_bar", "h_l", ...} tensors.
+    model_ : HexaGAN, the trained networks (one replica); it works on scaled
+        rows (``scale=True``).
+    history_ : DataFrame (step, name, value, phase), learning curves (RMSEs in
+        scaled units with ``scale=True``).
+    snapshots_ : dict step -> {"x_hat", "x_bar", "h_l", ...} tensors (scaled units).
+    data_min_, data_range_ : ndarray (n_features,), each column's minimum and
+        range in ``fit`` (``scale=True`` only; :class:`hexagan.scaling.ColumnScaling`).
     best_step_ : int or None, the selected iteration.
     n_iter_ : int, iterations trained: where early stopping stopped, else
         ``max_steps``.
@@ -244,7 +287,8 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
                  max_steps=20000, eval_every=50, monitor_every=_DEFAULTS.monitor_every,
                  warmup_epochs=_DEFAULTS.warmup_epochs, selection=_DEFAULTS.selection, early_stopping=True,
                  n_iter_no_change=20, tol=_DEFAULTS.tol, validation_fraction=0.1, snapshot_steps=(),
-                 architecture="mlp", fill_noise=0.01, device="auto", n_threads=1, verbose=False, random_state=None):
+                 architecture="mlp", fill_noise=0.01, scale=True, device="auto", n_threads=1, verbose=False,
+                 random_state=None):
         self.lambda1 = lambda1
         self.alpha1 = alpha1
         self.lr_gan = lr_gan
@@ -267,6 +311,7 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
         self.snapshot_steps = snapshot_steps
         self.architecture = architecture
         self.fill_noise = fill_noise
+        self.scale = scale
         self.device = device
         self.n_threads = n_threads
         self.verbose = verbose
@@ -283,10 +328,10 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
         return self._fit_one(X, None, eval_set, monitor_set)
 
     def transform(self, X) -> np.ndarray:
-        """x̂ (Eq. 2): observed entries exactly as given, missing ones from G_MI, float64."""
+        """x̂ (Eq. 2) in ``X``'s units: observed entries exactly as given, missing ones from G_MI, float64."""
         X = self._check_X(X)
         with _torch_threads(self.n_threads):
-            return self.model_.impute(X, seed=self.seed_)
+            return self._impute_in_units(X, lambda rows: self.model_.impute(rows, seed=self.seed_))
 
 
 HexaGANImputer._parameter_constraints = {k: PARAMETER_CONSTRAINTS[k] for k in HexaGANImputer._get_param_names()}
@@ -321,8 +366,8 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
         best ``validation_metric``; or C there and E, G_MI, D_MI, G_CG, D_CG
         at their best validation RMSE; or the last step.
     max_steps, eval_every, monitor_every, warmup_epochs, early_stopping, n_iter_no_change, tol,
-    validation_fraction, snapshot_steps, architecture, fill_noise, device, n_threads, verbose, random_state :
-        as in :class:`HexaGANImputer`.
+    validation_fraction, snapshot_steps, architecture, fill_noise, scale, device, n_threads, verbose,
+    random_state : as in :class:`HexaGANImputer`.
     validation_metric : {"log_loss", "f1"}, what selection minimises (log-loss)
         or maximises (F1 of class index 1 when binary, else macro-F1) on the
         labeled validation rows.
@@ -341,7 +386,8 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
     Attributes
     ----------
     classes_ : ndarray, the labels; the model works with their indices.
-    model_, history_, snapshots_, best_step_, n_iter_, seed_ : as in :class:`HexaGANImputer`.
+    model_, history_, snapshots_, best_step_, n_iter_, seed_, data_min_, data_range_ : as in
+        :class:`HexaGANImputer`.
     """
 
     def __init__(self, *, lambda1=_DEFAULTS.lambda1, lambda2=_DEFAULTS.lambda2, alpha1=_DEFAULTS.alpha1,
@@ -355,7 +401,8 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
                  monitor_every=_DEFAULTS.monitor_every, warmup_epochs=_DEFAULTS.warmup_epochs,
                  selection=_DEFAULTS.selection, validation_metric=_DEFAULTS.validation_metric, early_stopping=True,
                  n_iter_no_change=30, tol=_DEFAULTS.tol, validation_fraction=0.1, snapshot_steps=(),
-                 architecture="mlp", fill_noise=1.0, device="auto", n_threads=1, verbose=False, random_state=None):
+                 architecture="mlp", fill_noise=1.0, scale=True, device="auto", n_threads=1, verbose=False,
+                 random_state=None):
         self.lambda1 = lambda1
         self.lambda2 = lambda2
         self.alpha1 = alpha1
@@ -391,10 +438,15 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
         self.snapshot_steps = snapshot_steps
         self.architecture = architecture
         self.fill_noise = fill_noise
+        self.scale = scale
         self.device = device
         self.n_threads = n_threads
         self.verbose = verbose
         self.random_state = random_state
+
+    def _batches_per_iteration(self) -> int:
+        """The imputer's, and the n_cg rounds of conditional generation."""
+        return super()._batches_per_iteration() + (int(self.n_cg) if self.use_g_cg else 0)
 
     def _model_kwargs(self) -> dict:
         return dict(architecture=self.architecture, fill_noise=self.fill_noise, z_dim=self.z_dim,
@@ -402,7 +454,8 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
                     use_label_discriminator=self.use_label_discriminator)
 
     def fit(self, X, y, eval_set=None, monitor_set=None):
-        """Train on ``X`` (NaN = missing entries) and ``y`` (-1 = missing label).
+        """Train on ``X`` (NaN = missing entries) and ``y`` (a missing label: -1, or None, NaN or "" among
+        labels of other types; :func:`hexagan.methods.check_labels` holds the convention).
 
         eval_set : (X_val, X_val_true, y_val) or None; the checkpoint with the
             best ``validation_metric`` on the labeled validation rows is kept.
@@ -413,7 +466,7 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
 
     def predict_proba(self, X) -> np.ndarray:
         """C(x̂): class probabilities, shape (n, len(classes_))."""
-        X = self._check_X(X)
+        X = self._to_unit(self._check_X(X))
         with _torch_threads(self.n_threads):
             return self.model_.predict_proba(X, seed=self.seed_)
 
@@ -422,10 +475,10 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
         return self.classes_[np.argmax(proba, axis=1)]
 
     def impute(self, X) -> np.ndarray:
-        """x̂ from the full model's E and G_MI (observed entries unchanged)."""
+        """x̂ from the full model's E and G_MI, in ``X``'s units (observed entries unchanged)."""
         X = self._check_X(X)
         with _torch_threads(self.n_threads):
-            return self.model_.impute(X, seed=self.seed_)
+            return self._impute_in_units(X, lambda rows: self.model_.impute(rows, seed=self.seed_))
 
 
 HexaGANClassifier._parameter_constraints = {k: PARAMETER_CONSTRAINTS[k] for k in HexaGANClassifier._get_param_names()}

@@ -8,11 +8,14 @@ Two kinds of method share one small contract (scikit-learn's):
 
 * an **imputer** (``kind = "imputer"``) has ``fit(X)`` and ``transform(X)``;
   ``X`` is a float array with ``NaN`` where an entry is missing, already
-  min-max scaled to [0, 1] by the protocol.  ``transform`` must return an
+  min-max scaled to [0, 1] by the protocol (the neural methods scale a
+  user's table inside: :mod:`hexagan.scaling`).  ``transform`` must return an
   array without NaN that keeps every observed entry unchanged.
 * a **classifier** (``kind = "classifier"``) has ``fit(X, y)``, ``predict(X)``
-  and ``predict_proba(X)``; ``X`` may hold NaN and ``y`` uses ``-1`` for a
-  missing label (scikit-learn's convention for semi-supervised learning).
+  and ``predict_proba(X)``; ``X`` may hold NaN and ``y`` marks a missing
+  label with ``-1`` (scikit-learn's convention for semi-supervised learning)
+  or, for labels of any type, None, NaN or "" (:func:`check_labels` holds the
+  convention).
 
 Both follow scikit-learn's conventions, and every built-in method passes its
 ``check_estimator`` (``tests/test_estimator_checks.py`` lists the deliberate
@@ -221,28 +224,63 @@ class IntNotBool(Interval):
         return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
 
 
-def check_labels(y, n_samples: int, *, who: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(y, labeled)``: the labels as a 1-D array of ``n_samples`` and the mask of the labeled rows.
+#: The missing-label marker of numeric labels (scikit-learn's semi-supervised convention); see :func:`check_labels`.
+MISSING_LABEL = -1
 
-    -1 marks a missing label (scikit-learn's semi-supervised convention, for
-    numeric labels); the labels of the other rows may be of any type
-    scikit-learn accepts for classification (ints, strings, ...) and must
-    hold at least two classes.  A column vector is flattened with a
-    ``DataConversionWarning``; a continuous or multi-output target is refused
-    with scikit-learn's "Unknown label type" error.
+
+def _label_array(y) -> np.ndarray:
+    """``y`` as an array; a list as objects, since numpy would turn ``["a", nan]`` into ``["a", "nan"]``."""
+    return y if hasattr(y, "dtype") else np.asarray(y, dtype=object)
+
+
+def missing_labels(y: np.ndarray) -> np.ndarray:
+    """Which entries of a 1-D label array are missing labels (the convention of :func:`check_labels`)."""
+    if y.dtype.kind in "iu":
+        return y == MISSING_LABEL
+    if y.dtype.kind == "f":
+        return np.isnan(y) | (y == MISSING_LABEL)
+    if y.dtype.kind in "US":
+        return y == y.dtype.type("")
+    import pandas as pd
+
+    return np.array([pd.isna(v) or (isinstance(v, str) and v == "")
+                     or (isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and v == MISSING_LABEL)
+                     for v in y], dtype=bool)
+
+
+def check_labels(y, n_samples: int, *, who: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, labeled)``: the labels of the labeled rows, and the mask of the labeled rows.
+
+    **The missing-label convention** (every classifier of the suite, and :func:`hexagan.data.load_csv`,
+    follow it): a row's label is missing when it is
+
+    * ``-1`` (:data:`MISSING_LABEL`) among numeric labels: scikit-learn's semi-supervised convention, so
+      -1 can never be a class;
+    * ``NaN`` among float labels (a pandas column with an empty cell);
+    * ``None``, ``NaN``, ``pd.NA`` or ``""`` (an empty string) among labels of any type: string labels
+      mark a missing one this way.
+
+    The other rows' labels may be of any type scikit-learn accepts for classification (ints, strings,
+    ...) and must hold at least two classes; ``values`` has their natural dtype (an object array of
+    strings and None becomes a string array).  A column vector is flattened with a
+    ``DataConversionWarning``; a continuous or multi-output target is refused with scikit-learn's
+    "Unknown label type" error.
     """
     if y is None:
         raise ValueError(f"{who} requires y to be passed, but the target y is None.")
-    y = column_or_1d(y, warn=True)
+    y = column_or_1d(_label_array(y), warn=True)
     if len(y) != n_samples:
         raise ValueError(f"Found input variables with inconsistent numbers of samples: [{n_samples}, {len(y)}]")
-    labeled = (y != -1) if y.dtype.kind in "iuf" else np.ones(len(y), dtype=bool)
-    check_classification_targets(y[labeled])
-    n_classes = len(np.unique(y[labeled]))
+    labeled = ~missing_labels(y)
+    values = y[labeled]
+    if values.dtype == object:
+        values = np.asarray(values.tolist())  # ints stay ints, strings become a string array
+    check_classification_targets(values)
+    n_classes = len(np.unique(values))
     if n_classes < 2:
         raise ValueError(f"{who} needs labeled rows of at least two classes; got {n_classes} class "
-                         f"(label -1 marks a missing label)")
-    return y, labeled
+                         f"(-1, None, NaN or an empty string mark a missing label)")
+    return values, labeled
 
 
 def encode_labels(checked: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -252,21 +290,31 @@ def encode_labels(checked: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.
     together share one output layer); each vector becomes int64 indices into
     it, -1 for a missing label.  Labels ``0..k-1`` are their own indices.
     """
-    classes = np.unique(np.concatenate([y[labeled] for y, labeled in checked]))
+    classes = np.unique(np.concatenate([values for values, _ in checked]))
     codes = []
-    for y, labeled in checked:
-        code = np.full(len(y), -1, dtype=np.int64)
-        code[labeled] = np.searchsorted(classes, y[labeled])
+    for values, labeled in checked:
+        code = np.full(len(labeled), -1, dtype=np.int64)
+        code[labeled] = np.searchsorted(classes, values)
         codes.append(code)
     return classes, codes
 
 
+def _numeric(a: np.ndarray) -> bool:
+    return a.dtype.kind in "biuf"
+
+
 def encode_eval_labels(y, n_samples: int, classes: np.ndarray) -> np.ndarray:
-    """Validation labels as indices into ``classes``; None, -1 and labels not seen in training give -1."""
+    """Validation labels as indices into ``classes``; None, a missing label (:func:`check_labels`) and labels
+    not seen in training give -1."""
     if y is None:
         return np.full(n_samples, -1, dtype=np.int64)
-    y = column_or_1d(y)
+    y = column_or_1d(_label_array(y))
     if len(y) != n_samples:
         raise ValueError(f"eval_set: {len(y)} labels for {n_samples} rows")
-    position = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
-    return np.where(classes[position] == y, position, -1).astype(np.int64)
+    code = np.full(n_samples, -1, dtype=np.int64)
+    labeled = np.flatnonzero(~missing_labels(y))
+    values = np.asarray(y[labeled].tolist()) if y.dtype == object else y[labeled]
+    if len(values) and _numeric(values) == _numeric(classes):  # strings against numbers: none seen in training
+        position = np.clip(np.searchsorted(classes, values), 0, len(classes) - 1)
+        code[labeled] = np.where(classes[position] == values, position, -1)
+    return code

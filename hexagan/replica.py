@@ -176,7 +176,7 @@ class ReplicaModules(nn.Module):
         copies = []
         for g in generators:
             with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=g)))
+                torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=g, device=g.device)))
                 copies.append(factory())
         params, buffers = torch.func.stack_module_state(copies)
         if buffers:

@@ -30,9 +30,17 @@ A method implements
     columns step, replica, name, value and any others) and per replica a dict
     of fitted attributes (its trained networks, selected step, ...);
 ``_prepare(tasks) -> (tasks, fitted)`` (optional)
-    turns the checked tasks into the rows the networks see (a method's own
-    normalisation, resampling, a validation part carved from the rows) and
-    returns per replica the fitted attributes that come from it.
+    turns the checked (and scaled) tasks into the rows the networks see
+    (resampling, a validation part carved from the rows) and returns per
+    replica the fitted attributes that come from it;
+``_cost(data, device) -> FitCost`` (optional)
+    what training will cost, estimated from the shape before it starts
+    (:mod:`hexagan.cost`): a fit beyond the machine's memory is refused, a
+    long one warned of, naming the parameter to change.
+
+A method with the mixin :class:`hexagan.scaling.ColumnScaling` (a ``scale``
+parameter) has its tasks' rows scaled to [0, 1] before ``_prepare``
+(:meth:`ReplicaEstimator._scale_tasks`, the identity otherwise).
 
 Validation parts reach ``_train`` as arrays (``task.eval_set``); a method
 pads them with :meth:`hexagan.evaluation.ValidationSet.from_sets`.
@@ -49,8 +57,9 @@ import torch
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from hexagan.cost import FitCost
 from hexagan.methods import VALIDATE_X, FitTask, check_labels, encode_eval_labels, encode_labels
-from hexagan.training import ReplicaData
+from hexagan.training import DivergenceError, ReplicaData
 
 # The fitted input attributes validate_data records on an estimator.
 _INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
@@ -93,6 +102,19 @@ def derive_seed(seed: int, salt: int) -> int:
     return int(np.random.SeedSequence([int(seed), salt]).generate_state(1)[0])
 
 
+def _out_of_range(tasks: list[FitTask], scale: bool | None) -> str:
+    """Why training diverged when the rows the networks saw are the cause: a value far outside [0, 1]."""
+    for t in tasks:
+        far = np.abs(np.nan_to_num(t.X - 0.5))  # NaN (missing) counts as in range
+        if far.max(initial=0.0) > 10:
+            row, column = np.unravel_index(np.argmax(far), far.shape)
+            fix = ("fit with scale=True (the default) or scale the columns to [0, 1] yourself" if scale is False else
+                   "check that column for an outlier or a unit error")
+            return (f". The likely cause is the data, not the learning rate: the networks expect values in [0, 1] "
+                    f"and column {column} holds {t.X[row, column]:.3g} (row {row}); {fix}")
+    return ""
+
+
 def _encode_rows(rows: tuple | None, classes: np.ndarray) -> tuple | None:
     """``(X, X_true, y)`` with ``y`` as indices into ``classes`` (-1: none, or a label not seen in training)."""
     if rows is None:
@@ -126,8 +148,14 @@ class ReplicaEstimator(BaseEstimator):
     monitors = False
 
     # -- hooks -------------------------------------------------------------------------------
+    def _scale_tasks(self, tasks: list[FitTask]) -> tuple[list[FitTask], list[dict]]:
+        return tasks, [{} for _ in tasks]  # hexagan.scaling.ColumnScaling scales them
+
     def _prepare(self, tasks: list[FitTask]) -> tuple[list[FitTask], list[dict]]:
         return tasks, [{} for _ in tasks]
+
+    def _cost(self, data: ReplicaData, device: torch.device) -> FitCost | None:
+        return None
 
     def _train(self, data: ReplicaData, tasks: list[FitTask], seeds: list[int],
                device: torch.device) -> tuple[pd.DataFrame, list[dict]]:
@@ -152,16 +180,24 @@ class ReplicaEstimator(BaseEstimator):
         """
         tasks, inputs = self._check_tasks(tasks)
         seeds = [seed_of(t.seed) for t in tasks]
+        tasks, scaled = self._scale_tasks(tasks)
+        seen = tasks  # the caller's rows, in order, as the networks see them
         tasks, prepared = self._prepare(tasks)
         classes = inputs[0].get("classes_")
         data = ReplicaData.from_arrays([t.X for t in tasks], None if classes is None else [t.y for t in tasks],
                                        None if classes is None else len(classes))
         device = resolve_device(self.device)
-        curves, trained = self._train(data.to(device), tasks, seeds, device)
+        cost = self._cost(data, device)
+        if cost is not None:
+            cost.check(verbose=bool(getattr(self, "verbose", False)))
+        try:
+            curves, trained = self._train(data.to(device), tasks, seeds, device)
+        except DivergenceError as err:
+            raise DivergenceError(f"{err}{_out_of_range(seen, getattr(self, 'scale', None))}") from err
         fitted = []
         for r, seed in enumerate(seeds):
             est = clone(self).set_params(random_state=seed)
-            est.__dict__.update({**inputs[r], **prepared[r], **trained[r]})
+            est.__dict__.update({**inputs[r], **scaled[r], **prepared[r], **trained[r]})
             est.seed_ = seed
             est.history_ = curves[curves.replica == r].drop(columns="replica").reset_index(drop=True)
             fitted.append(est)

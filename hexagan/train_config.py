@@ -21,6 +21,7 @@ from torch import nn
 from hexagan import losses, penalties
 from hexagan.methods import IntNotBool
 from hexagan.networks import ARCHITECTURES
+from hexagan.scaling import SCALE_CONSTRAINT
 from hexagan.training import OPTIMIZERS
 
 
@@ -230,6 +231,7 @@ PARAMETER_CONSTRAINTS = {
     "snapshot_steps": ["array-like", None],
     "architecture": [StrOptions(set(ARCHITECTURES))],
     "fill_noise": [Interval(Real, 0, 1, closed="both")],
+    "scale": SCALE_CONSTRAINT,
     "device": [str, torch.device],
     "n_threads": [_AT_LEAST_ONE, None],
     "verbose": ["boolean"],

@@ -225,10 +225,10 @@ def test_csv_multiclass_has_no_positive_class(tmp_path):
     [
         ("a,b,a\n1,2,3\n4,5,6\n", None, "duplicate column names: 'a'"),
         ("a,b\n1,2\n3,4\n", "label", "target column 'label' is not in"),
-        ("a,b\n1,2\n3,oops\n", None, "column 'b' .*not numeric.*'oops'"),
+        ("a,b\n1,2\n3,oops\n", None, "finite numbers.*'oops' at line 3, column 'b'"),
         ("a,b\n1,\n3,\n", None, "column 'b' .*no value at all"),
         ("a,b\n1,7\n3,7\n", None, "column 'b' .*constant"),
-        ("a,b\n1,inf\n3,4\n", None, "column 'b' .*infinite"),
+        ("a,b\n1,inf\n3,4\n", None, "finite numbers.*'inf' at line 2, column 'b'"),
         ("a,label\n1,x\n3,x\n4,\n", "label", "target column 'label' .*1 class"),
         ("a,b\n", None, "no data rows"),
         ("label\nx\ny\n", "label", "no feature columns"),

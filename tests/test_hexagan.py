@@ -242,11 +242,19 @@ def test_save_load_round_trip(tmp_path):
     assert loaded.get_params() == clf.get_params()
     pd.testing.assert_frame_equal(loaded.history_, clf.history_)
     torch.testing.assert_close(loaded.snapshots_[3]["h_l"], clf.snapshots_[3]["h_l"])
-    imp = HexaGANImputer(**FAST, random_state=0).fit(X)
+    raw = X * 1000 + 5  # the fitted scaling travels with the file
+    imp = HexaGANImputer(**FAST, random_state=0).fit(raw)
     imp.save(tmp_path / "imp.pt")
-    assert np.array_equal(HexaGANImputer.load(tmp_path / "imp.pt").transform(X), imp.transform(X))
+    loaded = HexaGANImputer.load(tmp_path / "imp.pt")
+    assert np.array_equal(loaded.transform(raw), imp.transform(raw))
+    np.testing.assert_array_equal(loaded.data_range_, imp.data_range_)
     with pytest.raises(ValueError, match="not a HexaGANImputer"):
         HexaGANImputer.load(tmp_path / "clf.pt")
+    # a file saved before the estimators scaled inside: trained on the data as given
+    payload = torch.load(tmp_path / "imp.pt", weights_only=True)
+    del payload["params"]["scale"], payload["fitted"]["data_min_"], payload["fitted"]["data_range_"]
+    torch.save(payload, tmp_path / "old.pt")
+    assert HexaGANImputer.load(tmp_path / "old.pt").scale is False
 
 
 def test_sklearn_api_clone_params_pipeline():
