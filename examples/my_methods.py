@@ -63,9 +63,10 @@ class BoostingClassifier(BaseClassifier, ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         X = validate_data(self, X, reset=True, **VALIDATE_X)
-        y, labeled = check_labels(y, len(X), who=type(self).__name__)  # -1: a missing label
+        # The labels of the labelled rows, and which rows those are (-1, None, NaN or "": a missing label).
+        labels, labeled = check_labels(y, len(X), who=type(self).__name__)
         self.model_ = HistGradientBoostingClassifier(max_iter=self.max_iter, learning_rate=self.learning_rate,
-                                                     random_state=self.random_state).fit(X[labeled], y[labeled])
+                                                     random_state=self.random_state).fit(X[labeled], labels)
         self.classes_ = self.model_.classes_
         return self
 
