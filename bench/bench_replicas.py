@@ -35,19 +35,28 @@ def split_data(name: str, n_repeats: int, n_folds: int):
 
 
 def iterations_per_second(Xs, ys, seeds, n_classes, steps: int, warmup: int, config: TrainConfig | None = None,
-                          **flags) -> float:
-    """Iterations of Algorithm 2 a second; ``n_classes=0`` (with ``ys=None``) times the imputation part only.
+                          device: str | torch.device = "cpu", **flags) -> float:
+    """Iterations of Algorithm 2 a second on ``device``; ``n_classes=0`` (with ``ys=None``) times the imputation
+    part only.
 
     ``flags``: HexaGAN's architecture flags (``use_g_cg=False``, ...).
     """
     model = HexaGAN(d=Xs[0].shape[1], n_classes=n_classes, seeds=seeds, **flags)
-    core = HexaGANCore(model, ReplicaData.from_arrays(Xs, ys, n_classes), config or TrainConfig())
+    core = HexaGANCore(model, ReplicaData.from_arrays(Xs, ys, n_classes), config or TrainConfig(), device=device)
     for s in range(1, warmup + 1):
         core.step(s)
+    synchronize(core.device)
     start = time.perf_counter()
     for s in range(warmup + 1, warmup + steps + 1):
         core.step(s)
+    synchronize(core.device)  # CUDA runs asynchronously: the clock stops when the device has finished
     return steps / (time.perf_counter() - start)
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for the work queued on ``device`` (a no-op on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def main() -> None:

@@ -64,21 +64,24 @@ NOT_PER_ITERATION = {"max_steps", "eval_every", "warmup_epochs", "selection", "v
                      "verbose", "early_stopping", "n_iter_no_change", "tol"}
 
 
-def iteration_seconds(job: Job, est, plan: Plan, steps: int, cache: dict, data: dict) -> float:
-    """Seconds of one iteration of the job's HexaGAN ``est`` with all its splits as replicas.
+def iteration_seconds(job: Job, est, plan: Plan, steps: int, cache: dict, data: dict, device: str = "cpu") -> float:
+    """Seconds of one iteration of the job's HexaGAN ``est`` with all its splits as replicas, on ``device``.
 
     Timed once per (dataset, method, flags, per-iteration settings): rates and mechanisms give the same shapes.
+    ``data`` maps a dataset to its replicas' (Xs, ys, seeds, n_classes), the protocol's splits when absent.
     """
     flags, config = est._model_kwargs(), est._train_config()
     settings = {k: v for k, v in dataclasses.asdict(config).items() if k not in NOT_PER_ITERATION}
-    key = canonical_json(["iteration", job.dataset, job.method, flags, settings])
+    # (CPU timings keep the key they always had: --times files written before stay valid.)
+    key = canonical_json(["iteration", job.dataset, job.method, flags, settings] + [device] * (device != "cpu"))
     if key not in cache:
         if job.dataset not in data:
             data[job.dataset] = split_data(job.dataset, plan.protocol["n_repeats"], plan.protocol["n_folds"])
         Xs, ys, seeds, n_classes = data[job.dataset]
         if job.method == "hexagan_imputer":
             ys, n_classes = None, 0
-        cache[key] = 1 / iterations_per_second(Xs, ys, seeds, n_classes, steps, warmup=2, config=config, **flags)
+        cache[key] = 1 / iterations_per_second(Xs, ys, seeds, n_classes, steps, warmup=2, config=config,
+                                               device=device, **flags)
         print(f"timed {job.dataset} {job.label}: {cache[key]:.3f} s an iteration", flush=True)
     return cache[key]
 

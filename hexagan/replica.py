@@ -176,6 +176,8 @@ class ReplicaModules(nn.Module):
         copies = []
         for g in generators:
             with torch.random.fork_rng(devices=[]):
+                # device= the generator's: the same draw, also where the default device is another (a model
+                # built on the meta device to count its parameters, bench/gpu_check.py)
                 torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=g, device=g.device)))
                 copies.append(factory())
         params, buffers = torch.func.stack_module_state(copies)
