@@ -36,10 +36,18 @@ ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 class ReplicaRNG:
     """One independent stream of U(0, 1) numbers per replica.
 
-    Each replica owns a ``torch.Generator`` seeded with its seed.  Draws are
-    buffered per replica in chunks, so K replicas cost one generator call per
-    chunk, not per draw; because every replica receives the same sequence of
-    requests, replica r's numbers do not depend on K.
+    Each replica owns a ``torch.Generator`` seeded with its seed and a row of
+    buffered draws, which it refills by its own rule alone: when a request
+    needs more than the row holds, the row becomes what is left followed by
+    ``max(request, chunk)`` fresh numbers.  K replicas thus cost one generator
+    call per replica per chunk, not per draw, and replica r's numbers depend
+    only on the requests made of it, never on K or on the other replicas.
+
+    A request may differ in size between replicas: the leading size of
+    :meth:`uniform` and of :meth:`integers` may be a [K] tensor of sizes, one
+    per replica (each replica's own batch of unlabeled rows, say).  Replica r
+    then draws exactly that many rows, as it would alone; its slots beyond
+    them are 0 and consume nothing.
 
     Parameters
     ----------
@@ -52,30 +60,70 @@ class ReplicaRNG:
         self.generators = [torch.Generator().manual_seed(s) for s in self.seeds]
         self.chunk = chunk
         self._buffer = torch.empty(len(self.seeds), 0)
-        self._pos = 0
+        # Row r holds replica r's unused draws in self._buffer[r, _pos[r]:_end[r]] (plain ints: cheap to test).
+        self._pos = [0] * len(self.seeds)
+        self._end = [0] * len(self.seeds)
 
     @property
     def k(self) -> int:
         return len(self.seeds)
 
-    def _take(self, n: int) -> torch.Tensor:
-        if self._pos + n > self._buffer.shape[1]:
-            size = max(n, self.chunk)
-            fresh = torch.stack([torch.rand(size, generator=g) for g in self.generators])
-            self._buffer = torch.cat([self._buffer[:, self._pos:], fresh], dim=1)
-            self._pos = 0
-        out = self._buffer[:, self._pos:self._pos + n]
-        self._pos += n
+    def _refill(self, replicas: list[int], need: list[int]) -> None:
+        """Give each of ``replicas`` what it has left followed by max(its need, chunk) fresh numbers."""
+        rows = {r: torch.cat([self._buffer[r, self._pos[r]:self._end[r]],
+                              torch.rand(max(need[r], self.chunk), generator=self.generators[r])])
+                for r in replicas}
+        if len(replicas) == self.k and len({len(row) for row in rows.values()}) == 1:
+            self._buffer = torch.stack([rows[r] for r in range(self.k)])  # the usual case: every row at once
+        else:
+            width = max(len(row) for row in rows.values())
+            if width > self._buffer.shape[1]:
+                self._buffer = torch.cat([self._buffer, self._buffer.new_zeros(self.k, width - self._buffer.shape[1])], 1)
+            for r, row in rows.items():
+                self._buffer[r, :len(row)] = row
+        for r, row in rows.items():
+            self._pos[r], self._end[r] = 0, len(row)
+
+    def _take(self, need: list[int]) -> torch.Tensor:
+        """[K, max(need)]: replica r's next ``need[r]`` numbers, then zeros."""
+        short = [r for r in range(self.k) if self._pos[r] + need[r] > self._end[r]]
+        if short:
+            self._refill(short, need)
+        width = max(need)
+        if len(set(need)) == 1 and len(set(self._pos)) == 1:  # one request for every replica, in step: a slice
+            out = self._buffer[:, self._pos[0]:self._pos[0] + width]
+        else:
+            slots = torch.arange(width)
+            index = (torch.tensor(self._pos)[:, None] + slots).clamp_max(self._buffer.shape[1] - 1)
+            out = torch.gather(self._buffer, 1, index).masked_fill(slots >= torch.tensor(need)[:, None], 0.0)
+        self._pos = [p + n for p, n in zip(self._pos, need)]
         return out
+
+    def _sizes(self, shape: tuple) -> tuple[list[int], int]:
+        """(numbers each replica draws, leading size of the result) of a request whose leading size may be a
+        [K] tensor of per-replica sizes."""
+        lead, per_row = (shape[0], math.prod(shape[1:])) if shape else (1, 1)
+        if isinstance(lead, torch.Tensor):
+            rows = [int(v) for v in lead.reshape(-1).tolist()]
+            if len(rows) != self.k or min(rows, default=0) < 0:
+                raise ValueError(f"per-replica sizes must be {self.k} non-negative numbers, got {rows}")
+        else:
+            rows = [int(lead)] * self.k
+        return [n * per_row for n in rows], max(rows, default=0)
 
     def state_dict(self) -> dict:
         """Everything that decides the next draws: each generator's state and the buffered uniforms not yet used.
 
-        The buffer is saved from the current position on: a stream restored
-        from it draws exactly the numbers the saved one would have drawn.
+        The buffer is saved from each replica's current position on (``held``
+        of them per replica, zero-padded): a stream restored from it draws
+        exactly the numbers the saved one would have drawn.
         """
+        held = [e - p for p, e in zip(self._pos, self._end)]
+        buffer = torch.zeros(self.k, max(held, default=0))
+        for r, n in enumerate(held):
+            buffer[r, :n] = self._buffer[r, self._pos[r]:self._end[r]]
         return {"seeds": list(self.seeds), "chunk": self.chunk, "generators": [g.get_state() for g in self.generators],
-                "buffer": self._buffer[:, self._pos:].clone()}
+                "buffer": buffer, "held": held}
 
     def load_state_dict(self, state: dict) -> None:
         if list(state["seeds"]) != self.seeds or int(state["chunk"]) != self.chunk:
@@ -84,23 +132,29 @@ class ReplicaRNG:
         for g, g_state in zip(self.generators, state["generators"]):
             g.set_state(g_state)
         self._buffer = state["buffer"].clone()
-        self._pos = 0
+        # (states saved before per-replica sizes existed hold the same count for every replica)
+        self._end = [int(n) for n in state.get("held", [self._buffer.shape[1]] * self.k)]
+        self._pos = [0] * self.k
 
-    def uniform(self, *shape: int) -> torch.Tensor:
-        """U(0, 1) draws of shape ``[K, *shape]``."""
-        return self._take(math.prod(shape)).reshape(self.k, *shape)
+    def uniform(self, *shape) -> torch.Tensor:
+        """U(0, 1) draws of shape ``[K, *shape]``; ``shape[0]`` may be a [K] tensor of per-replica sizes (the
+        result is then as long as the largest, zero beyond each replica's own)."""
+        need, lead = self._sizes(shape)
+        return self._take(need).reshape(self.k, *((lead, *shape[1:]) if shape else ()))
 
     def normal(self, *shape: int) -> torch.Tensor:
         """N(0, 1) draws of shape ``[K, *shape]`` (Box-Muller on the uniform stream)."""
         n = math.prod(shape)
-        u = self._take(2 * n).reshape(self.k, 2, n)
+        u = self._take([2 * n] * self.k).reshape(self.k, 2, n)
         z = torch.sqrt(-2 * torch.log1p(-u[:, 0])) * torch.cos(2 * math.pi * u[:, 1])
         return z.reshape(self.k, *shape)
 
-    def integers(self, high: torch.Tensor, size: int) -> torch.Tensor:
+    def integers(self, high: torch.Tensor, size: int | torch.Tensor) -> torch.Tensor:
         """Uniform integers in ``[0, high[r])`` for each replica, shape ``[K, size]``.
 
-        high: int tensor of shape [K] (e.g. each replica's number of rows).
+        high: int tensor of shape [K] (e.g. each replica's number of rows);
+        size: an int, or a [K] tensor of per-replica sizes (slots beyond a
+        replica's own are 0).
         """
         u = self.uniform(size)
         return torch.minimum((u * high[:, None]).long(), high[:, None] - 1)

@@ -61,6 +61,43 @@ def test_rng_stream_independent_of_k():
     assert torch.all(ReplicaRNG([1, 2]).integers(torch.tensor([3, 1]), 100) < torch.tensor([[3], [1]]))
 
 
+def test_rng_per_replica_sizes_keep_each_stream_its_own():
+    """Replicas asking for different numbers of rows draw exactly what each draws alone (refilling at their
+    own times: chunk 5); the slots beyond a replica's own are 0."""
+    together = ReplicaRNG([3, 7], chunk=5)
+    alone = [ReplicaRNG([3], chunk=5), ReplicaRNG([7], chunk=5)]
+    for sizes, width in [((2, 4), 3), ((0, 3), 1), ((6, 1), 2)]:
+        drawn = together.uniform(torch.tensor(sizes), width)
+        assert drawn.shape == (2, max(sizes), width)
+        for r, n in enumerate(sizes):
+            assert torch.equal(drawn[r, :n], alone[r].uniform(n, width)[0])
+            assert not drawn[r, n:].any()
+        shared = together.uniform(4)
+        for r in range(2):
+            assert torch.equal(shared[r], alone[r].uniform(4)[0])
+    rows = together.integers(torch.tensor([5, 9]), torch.tensor([3, 1]))
+    assert torch.equal(rows[0], alone[0].integers(torch.tensor([5]), 3)[0])
+    assert torch.equal(rows[1, :1], alone[1].integers(torch.tensor([9]), 1)[0]) and rows[1, 1:].eq(0).all()
+
+
+def test_rng_state_round_trip_with_replicas_out_of_step():
+    rng = ReplicaRNG([3, 7], chunk=5)
+    rng.uniform(torch.tensor([2, 6]), 1)
+    saved = rng.state_dict()
+    ahead = [rng.uniform(torch.tensor([3, 1]), 2), rng.uniform(7)]
+    restored = ReplicaRNG([3, 7], chunk=5)
+    restored.load_state_dict(saved)
+    assert all(torch.equal(a, b) for a, b in zip(ahead, [restored.uniform(torch.tensor([3, 1]), 2), restored.uniform(7)]))
+    # a state saved before per-replica sizes existed: one buffer width for every replica, no "held"
+    old = ReplicaRNG([3, 7], chunk=5)
+    old.uniform(2)
+    state = old.state_dict()
+    del state["held"]
+    later = ReplicaRNG([3, 7], chunk=5)
+    later.load_state_dict(state)
+    assert torch.equal(later.uniform(9), old.uniform(9))
+
+
 def test_replica_modules_match_plain_module():
     gens = replica_generators([1, 2], 0)
     stacked = ReplicaModules(lambda: torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Flatten()), gens)
