@@ -121,8 +121,8 @@ class Batch:
 
 def warmup_steps(config: TrainConfig, data: ReplicaData) -> list[int]:
     """Each replica's discriminator-only iterations: ``warmup_epochs`` epochs of its labeled rows (all rows
-    for the imputer) in batches of ``batch_size``.  One HexaGANCore trains replicas of one length only (the
-    estimators train the others apart): a replica's warm-up is its own run's."""
+    for the imputer) in batches of ``batch_size``.  One HexaGANCore with discriminators trains replicas of
+    one length only (the estimators train the others apart): a replica's warm-up is its own run's."""
     rows = data.n_labeled if data.n_classes else data.n
     batches = [math.ceil(int(n) / int(config.batch_size)) for n in rows.tolist()]
     return [int(math.ceil(config.warmup_epochs * b)) for b in batches]
@@ -192,10 +192,10 @@ class HexaGANCore:
         ratios = (data.n_unlabeled / labeled).tolist() if self.n_classes else [0.0] * self.k
         self.unlabeled_rows = torch.tensor([int(round(self.batch * r)) for r in ratios])
         lengths = set(warmup_steps(config, data))
-        if len(lengths) > 1:
+        if len(lengths) > 1 and "d_mi" in model.nets:
             raise ValueError(f"these replicas warm up for different numbers of iterations {sorted(lengths)}: "
                              "train each length apart (the estimators' fit_replicas does)")
-        self.warmup_steps = lengths.pop()
+        self.warmup_steps = max(lengths)  # without D_MI (the MLP row) the warm-up updates nothing
         groups = {"d_mi": ["d_mi"], "eg": ["encoder", "g_mi"], "d_cg": ["d_cg"], "g_cg": ["g_cg"],
                   "c": ["classifier"]}
         self.groups = {g: names for g, names in groups.items() if all(n in model.nets for n in names)}

@@ -97,10 +97,11 @@ class _HexaGANBase(ReplicaEstimator):
         """Algorithm 2 (:class:`~hexagan.algorithm.HexaGANCore`) on the K replicas; each keeps its own replica.
 
         Replicas whose warm-ups differ in length (``warmup_epochs`` of their own rows) train in one
-        HexaGANCore per length, so that each warms up as its lone fit does.
+        HexaGANCore per length, so that each warms up as its lone fit does (without D_MI, the MLP row,
+        nothing warms up).
         """
         lengths = warmup_steps(self._train_config(), data)
-        if len(set(lengths)) == 1:
+        if len(set(lengths)) == 1 or not self._model_kwargs().get("use_g_mi", True):
             return self._train_together(data, tasks, seeds, device)
         curves, fitted = [], [None] * len(seeds)
         for length in sorted(set(lengths)):

@@ -68,34 +68,40 @@ class ReplicaRNG:
     def k(self) -> int:
         return len(self.seeds)
 
+    def _reserve(self, width: int) -> None:
+        """Make every row at least ``width`` long, with a chunk to spare (rows refilled one by one vary)."""
+        if width > self._buffer.shape[1]:
+            grown = self._buffer.new_zeros(self.k, width + self.chunk)
+            grown[:, :self._buffer.shape[1]] = self._buffer
+            self._buffer = grown
+
     def _refill(self, replicas: list[int], need: list[int]) -> None:
         """Give each of ``replicas`` what it has left followed by max(its need, chunk) fresh numbers."""
-        rows = {r: torch.cat([self._buffer[r, self._pos[r]:self._end[r]],
-                              torch.rand(max(need[r], self.chunk), generator=self.generators[r])])
-                for r in replicas}
-        if len(replicas) == self.k and len({len(row) for row in rows.values()}) == 1:
-            self._buffer = torch.stack([rows[r] for r in range(self.k)])  # the usual case: every row at once
-        else:
-            width = max(len(row) for row in rows.values())
-            if width > self._buffer.shape[1]:
-                self._buffer = torch.cat([self._buffer, self._buffer.new_zeros(self.k, width - self._buffer.shape[1])], 1)
-            for r, row in rows.items():
-                self._buffer[r, :len(row)] = row
-        for r, row in rows.items():
-            self._pos[r], self._end[r] = 0, len(row)
+        fresh = {r: max(need[r], self.chunk) for r in replicas}
+        held = {r: self._end[r] - self._pos[r] for r in replicas}
+        self._reserve(max(held[r] + fresh[r] for r in replicas))
+        for r in replicas:
+            row = self._buffer[r]
+            row[:held[r]] = row[self._pos[r]:self._end[r]].clone()
+            torch.rand(fresh[r], generator=self.generators[r], out=row[held[r]:held[r] + fresh[r]])
+            self._pos[r], self._end[r] = 0, held[r] + fresh[r]
 
     def _take(self, need: list[int]) -> torch.Tensor:
         """[K, max(need)]: replica r's next ``need[r]`` numbers, then zeros."""
         short = [r for r in range(self.k) if self._pos[r] + need[r] > self._end[r]]
         if short:
             self._refill(short, need)
-        width = max(need)
-        if len(set(need)) == 1 and len(set(self._pos)) == 1:  # one request for every replica, in step: a slice
-            out = self._buffer[:, self._pos[0]:self._pos[0] + width]
-        else:
-            slots = torch.arange(width)
-            index = (torch.tensor(self._pos)[:, None] + slots).clamp_max(self._buffer.shape[1] - 1)
-            out = torch.gather(self._buffer, 1, index).masked_fill(slots >= torch.tensor(need)[:, None], 0.0)
+        width, equal = max(need), len(set(need)) == 1
+        # (a copy, never a view: _refill rewrites the rows in place)
+        if equal and len(set(self._pos)) == 1:  # one request for every replica, in step: a slice
+            out = self._buffer[:, self._pos[0]:self._pos[0] + width].clone()
+        elif width == 0:
+            out = self._buffer[:, :0]
+        else:  # each replica's window from its own position
+            self._reserve(max(self._pos) + width)
+            out = self._buffer.unfold(1, width, 1)[torch.arange(self.k), torch.tensor(self._pos)]
+            if not equal:
+                out = out.masked_fill(torch.arange(width) >= torch.tensor(need)[:, None], 0.0)
         self._pos = [p + n for p, n in zip(self._pos, need)]
         return out
 

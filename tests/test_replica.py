@@ -75,6 +75,12 @@ def test_rng_per_replica_sizes_keep_each_stream_its_own():
         shared = together.uniform(4)
         for r in range(2):
             assert torch.equal(shared[r], alone[r].uniform(4)[0])
+    first = together.uniform(3)
+    kept = first.clone()
+    together.uniform(torch.tensor([9, 2]))  # refills, in place: what was drawn before must not move
+    assert torch.equal(first, kept)
+    for r in range(2):
+        alone[r].uniform(3), alone[r].uniform((9, 2)[r])
     rows = together.integers(torch.tensor([5, 9]), torch.tensor([3, 1]))
     assert torch.equal(rows[0], alone[0].integers(torch.tensor([5]), 3)[0])
     assert torch.equal(rows[1, :1], alone[1].integers(torch.tensor([9]), 1)[0]) and rows[1, 1:].eq(0).all()
