@@ -57,7 +57,11 @@ Departures from the paper's letter and from that code, each for a reason:
   usual rate: a penalty alone only flattens a critic.
 
 Losses are summed over replicas before backpropagation, so each replica
-receives exactly its own gradient (:mod:`hexagan.replica`).
+receives exactly its own gradient (:mod:`hexagan.replica`).  What depends on a
+replica's own data stays its own: its unlabeled rows per batch (the labeled
+batch times its own unlabeled/labeled ratio) are drawn from its own stream and
+the slots other replicas need beyond them are padding (weight 0); replicas of
+different warm-up lengths are not trained together (:func:`warmup_steps`).
 """
 from __future__ import annotations
 
@@ -88,8 +92,11 @@ class Batch:
     """One batch per replica: labeled rows first (``n_labeled`` of them), then unlabeled ones.
 
     x, m, z: [K, B, d]; y: long [K, B] (-1 for unlabeled rows); m_y: [K, B]
-    label mask (None for the imputer); weight: [K, B], 0 for padding rows of
-    a replica whose pool is empty.
+    label mask (None for the imputer); weight: [K, B], 0 for padding rows: the
+    slots beyond a replica's own rows (``rows``, [K]: replicas draw their own
+    number of unlabeled rows) and those of a replica whose pool is empty.
+    ``slots``: [K, B], 1 for a replica's own rows, or None when every slot is
+    one.
     """
 
     x: torch.Tensor
@@ -99,6 +106,26 @@ class Batch:
     weight: torch.Tensor
     z: torch.Tensor
     n_labeled: int
+    rows: torch.Tensor
+    slots: torch.Tensor | None
+
+    def pair(self, t: torch.Tensor) -> torch.Tensor:
+        """``t`` [K, B, ...] with each of a replica's own rows paired with its row before (the first with its
+        last): ``t.roll(1, dims=1)`` within the replica's rows (padding slots pair with themselves)."""
+        b = t.shape[1]
+        slot = torch.arange(b, device=t.device)
+        rows = self.rows.to(t.device)[:, None]
+        index = torch.where(slot < rows, (slot - 1) % rows.clamp_min(1), slot)
+        return torch.gather(t, 1, index.reshape(*index.shape, *(1,) * (t.dim() - 2)).expand_as(t))
+
+
+def warmup_steps(config: TrainConfig, data: ReplicaData) -> list[int]:
+    """Each replica's discriminator-only iterations: ``warmup_epochs`` epochs of its labeled rows (all rows
+    for the imputer) in batches of ``batch_size``.  One HexaGANCore with discriminators trains replicas of
+    one length only (the estimators train the others apart): a replica's warm-up is its own run's."""
+    rows = data.n_labeled if data.n_classes else data.n
+    batches = [math.ceil(int(n) / int(config.batch_size)) for n in rows.tolist()]
+    return [int(math.ceil(config.warmup_epochs * b)) for b in batches]
 
 
 
@@ -159,15 +186,16 @@ class HexaGANCore:
         self.batch = int(config.batch_size)
         self.penalty_columns = (losses.resolve_penalty_columns(config.penalty_columns, model.d)
                                 if self.regularizer.samples_columns else None)
+        # The authors scale the unlabeled batch by the unlabeled/labeled ratio: each replica by its own
+        # (a job's splits differ: 11 to 21 rows on breast), so that it draws what its lone run draws.
         labeled = data.n_labeled.clamp_min(1).double()
-        # The authors scale the unlabeled batch by the unlabeled/labeled ratio.  Shapes are shared
-        # by the replicas, so the largest ratio sets it; likewise the largest set sets the warm-up
-        # length.  A replica therefore equals its lone run when these round alike, as they do for
-        # the splits of one job (their sizes differ by a few rows).
-        self.batch_unlabeled = int(round(self.batch * float((data.n_unlabeled / labeled).max()))) \
-            if self.n_classes else 0
-        epoch_rows = int((data.n_labeled if self.n_classes else data.n).max())
-        self.warmup_steps = int(math.ceil(config.warmup_epochs * math.ceil(epoch_rows / self.batch)))
+        ratios = (data.n_unlabeled / labeled).tolist() if self.n_classes else [0.0] * self.k
+        self.unlabeled_rows = torch.tensor([int(round(self.batch * r)) for r in ratios])
+        lengths = set(warmup_steps(config, data))
+        if len(lengths) > 1 and "d_mi" in model.nets:
+            raise ValueError(f"these replicas warm up for different numbers of iterations {sorted(lengths)}: "
+                             "train each length apart (the estimators' fit_replicas does)")
+        self.warmup_steps = max(lengths)  # without D_MI (the MLP row) the warm-up updates nothing
         groups = {"d_mi": ["d_mi"], "eg": ["encoder", "g_mi"], "d_cg": ["d_cg"], "g_cg": ["g_cg"],
                   "c": ["classifier"]}
         self.groups = {g: names for g, names in groups.items() if all(n in model.nets for n in names)}
@@ -190,22 +218,27 @@ class HexaGANCore:
         return self.rng.uniform(*shape).to(self.device)
 
     def _draw(self, labeled_only: bool = False) -> Batch:
-        """A training batch: for a classifier, labeled rows then unlabeled rows; else any rows."""
-        data = self.data
+        """A training batch: for a classifier, labeled rows then each replica's own number of unlabeled rows;
+        else any rows."""
+        data, d = self.data, self.net_config["d"]
         if not self.n_classes:
             x, m, y = data.gather(data.rows(self.rng, self.batch).to(self.device))
             weight = torch.ones(self.k, self.batch, device=self.device)
-            return Batch(x, m, y, None, weight, self._uniform(self.batch, self.net_config["d"]), 0)
-        parts = [(data.labeled, data.n_labeled, self.batch)]
-        if not labeled_only and self.batch_unlabeled:
-            parts.append((data.unlabeled, data.n_unlabeled, self.batch_unlabeled))
+            return Batch(x, m, y, None, weight, self._uniform(self.batch, d), 0,
+                         torch.full((self.k,), self.batch), None)
+        parts = [(data.labeled, data.n_labeled, torch.full((self.k,), self.batch))]
+        if not labeled_only and self.unlabeled_rows.any():
+            parts.append((data.unlabeled, data.n_unlabeled, self.unlabeled_rows))
         rows = torch.cat([data.rows(self.rng, size, index, counts) for index, counts, size in parts], dim=1)
-        weight = torch.cat([(counts > 0).float()[:, None].expand(-1, size) for _, counts, size in parts], dim=1)
-        weight = weight.to(self.device)
+        own = torch.cat([torch.arange(int(size.max()))[None] < size[:, None] for _, _, size in parts], dim=1)
+        slots = None if bool(own.all()) else own.float().to(self.device)
+        weight = torch.cat([(counts > 0)[:, None].expand(-1, int(size.max())) for _, counts, size in parts], dim=1)
+        weight = (weight & own).float().to(self.device)
         x, m, y = data.gather(rows.to(self.device))
         m_y = torch.zeros_like(weight)
         m_y[:, :self.batch] = 1.0
-        return Batch(x, m, y, m_y, weight, self._uniform(rows.shape[1], self.net_config["d"]), self.batch)
+        n_rows = sum(size for _, _, size in parts)
+        return Batch(x, m, y, m_y, weight, self._uniform(n_rows, d), self.batch, n_rows, slots)
 
     def _draw_labels(self) -> torch.Tensor:
         """Labels of a labeled batch, [K, B]: the classes G_CG generates for."""
@@ -281,20 +314,22 @@ class HexaGANCore:
                     m_y_all = torch.cat([b.m_y, torch.zeros_like(gen_w)], 1)
         label_mask = m_y_all if built["use_label_discriminator"] else None
         adversarial = self.adversarial.critic(d_mi(x_all, y_all), m_all, label_mask, w_all)
-        eps = self._uniform(x_hat.shape[1], 1) if self.regularizer.interpolates else None
+        # the interpolating penalty pairs each of a replica's rows with another of its own, in its own rows
+        interpolates = self.regularizer.interpolates
+        eps = self._uniform(b.rows, 1) if interpolates else None
         columns = None
         if self.penalty_columns is not None:  # drawn per replica from its own stream
             columns = losses.sample_columns(self._uniform(built["d"]), self.penalty_columns)
         critic = as_critic(d_mi.net, lambda v: d_mi(v, y_in), y_in)
-        penalty = self.regularizer.elementwise(critic, x_hat, x_hat.roll(1, dims=1), b.m * b.weight[..., None], eps,
-                                               columns)
+        penalty = self.regularizer.elementwise(critic, x_hat, b.pair(x_hat) if interpolates else None,
+                                               b.m * b.weight[..., None], eps, columns, rows=b.slots)
         named = {"d_mi": adversarial, "penalty_mi": penalty}
         if built["use_label_discriminator"]:
             pair = torch.cat([x_hat, y_in], dim=-1)
             label_critic = as_critic(d_mi.net, lambda v: d_mi(v[..., :built["d"]], v[..., built["d"]:])[..., -1:],
                                    outputs=slice(-1, None))
-            named["penalty_label"] = self.regularizer.single(label_critic, pair, pair.roll(1, dims=1),
-                                                             (b.m_y * b.weight)[..., None], eps)
+            named["penalty_label"] = self.regularizer.single(label_critic, pair, b.pair(pair) if interpolates else None,
+                                                             (b.m_y * b.weight)[..., None], eps, rows=b.slots)
             penalty = penalty + named["penalty_label"]
         return adversarial + self.config.lambda1 * penalty, named
 
@@ -319,7 +354,7 @@ class HexaGANCore:
         critic = as_critic(d_cg.net, lambda h: d_cg.logits(h, y_onehot), y_onehot)
         adversarial = losses.loss_d_cg(critic(h_c), critic(h_l), b.weight)
         eps = self._uniform(self.batch, 1) if self.regularizer.interpolates else None
-        penalty = self.regularizer.single(critic, h_l, h_c, b.weight[..., None], eps)
+        penalty = self.regularizer.single(critic, h_l, h_c, b.weight[..., None], eps, rows=b.slots)
         return adversarial + self.config.lambda2 * penalty, {"d_cg": adversarial, "penalty_cg": penalty}
 
     def _g_cg_terms(self):

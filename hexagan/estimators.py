@@ -29,7 +29,7 @@ import torch
 from sklearn.base import ClassifierMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from hexagan.algorithm import HexaGANCore
+from hexagan.algorithm import HexaGANCore, warmup_steps
 from hexagan.cost import FitCost, count_parameters, network_cost
 from hexagan.evaluation import EVAL_SALT, MONITOR_SALT, ValidationSet, carve_validation, replica_snapshots
 from hexagan.methods import BaseClassifier, BaseImputer, FitTask, register
@@ -117,7 +117,28 @@ class _HexaGANBase(ColumnScaling, ReplicaEstimator):
 
     def _train(self, data: ReplicaData, tasks: list[FitTask], seeds: list[int],
                device: torch.device) -> tuple[pd.DataFrame, list[dict]]:
-        """Algorithm 2 (:class:`~hexagan.algorithm.HexaGANCore`) on the K replicas; each keeps its own replica."""
+        """Algorithm 2 (:class:`~hexagan.algorithm.HexaGANCore`) on the K replicas; each keeps its own replica.
+
+        Replicas whose warm-ups differ in length (``warmup_epochs`` of their own rows) train in one
+        HexaGANCore per length, so that each warms up as its lone fit does (without D_MI, the MLP row,
+        nothing warms up).
+        """
+        lengths = warmup_steps(self._train_config(), data)
+        if len(set(lengths)) == 1 or not self._model_kwargs().get("use_g_mi", True):
+            return self._train_together(data, tasks, seeds, device)
+        curves, fitted = [], [None] * len(seeds)
+        for length in sorted(set(lengths)):
+            group = [r for r, n in enumerate(lengths) if n == length]
+            history, trained = self._train_together(data.select(group), [tasks[r] for r in group],
+                                                    [seeds[r] for r in group], device)
+            curves.append(history.assign(replica=history.replica.map(dict(enumerate(group)))))
+            for r, one in zip(group, trained):
+                fitted[r] = one
+        return pd.concat(curves, ignore_index=True), fitted
+
+    def _train_together(self, data: ReplicaData, tasks: list[FitTask], seeds: list[int],
+                        device: torch.device) -> tuple[pd.DataFrame, list[dict]]:
+        """One HexaGANCore of all the given replicas (of one warm-up length)."""
         d = data.x.shape[2]
         model = HexaGAN(d=d, n_classes=data.n_classes, seeds=seeds, **self._model_kwargs())
         sets = {}

@@ -230,15 +230,17 @@ class Snapshots:
         k, d, n_classes = self.model.k, self.model.d, self.model.n_classes
         probe = torch.minimum(torch.arange(SNAPSHOT_PROBE_ROWS).expand(k, -1), (data.n - 1)[:, None])
         if n_classes:
-            index, counts = data.labeled[:, :SNAPSHOT_HIDDEN_ROWS], data.n_labeled.clamp_max(SNAPSHOT_HIDDEN_ROWS)
+            index, counts = data.labeled, data.n_labeled.clamp_max(SNAPSHOT_HIDDEN_ROWS)
         else:
-            width = min(SNAPSHOT_HIDDEN_ROWS, data.x.shape[1])
-            index, counts = torch.arange(width).expand(k, -1), data.n.clamp_max(width)
+            counts = data.n.clamp_max(SNAPSHOT_HIDDEN_ROWS)
+            index = torch.arange(int(counts.max())).expand(k, -1)
+        index = index[:, :int(counts.max())]
         x, m, _ = data.gather(probe.to(device))
         xh, mh, yh = data.gather(index.to(device))
+        # each replica's noise for its own kept rows only: its h_c's noise does not depend on the others' counts
         return dict(x=x, m=m, z=self.rng.uniform(probe.shape[1], d).to(device), x_h=xh, m_h=mh, y_h=yh,
-                    z_h=self.rng.uniform(index.shape[1], d).to(device),
-                    z_c=self.rng.uniform(index.shape[1], self.model.config["z_dim"]).to(device), n_h=counts)
+                    z_h=self.rng.uniform(counts, d).to(device),
+                    z_c=self.rng.uniform(counts, self.model.config["z_dim"]).to(device), n_h=counts)
 
     @torch.no_grad()
     def take(self, s: int) -> None:

@@ -279,7 +279,7 @@ def penalty_zero_centred(critic: Critic, h: torch.Tensor, weight: torch.Tensor |
 
 
 def penalty_gradient(critic: Critic, x_real: torch.Tensor, x_fake: torch.Tensor, eps: torch.Tensor, n_cols: int,
-                     max_chunk_elements: int = MAX_CHUNK_ELEMENTS) -> torch.Tensor:
+                     max_chunk_elements: int = MAX_CHUNK_ELEMENTS, rows: torch.Tensor | None = None) -> torch.Tensor:
     """Gulrajani et al.'s one-centred penalty, element-wise (the "GP" of appendix C.1).
 
     Σ_i E[(||∇ D(x̌)_i|| - 1)²] on interpolates x̌ = eps ⊙ x_real + (1 - eps) ⊙ x_fake,
@@ -290,11 +290,16 @@ def penalty_gradient(critic: Critic, x_real: torch.Tensor, x_fake: torch.Tensor,
     is interpolated between an observed and an imputed value whenever the two
     rows' masks differ there; for D_CG it pairs h_l with h_c.
 
-    x_real, x_fake: [K, B, n]; eps: [K, B, 1] in [0, 1].  Returns [K].
+    x_real, x_fake: [K, B, n]; eps: [K, B, 1] in [0, 1]; rows: [K, B], 1 for
+    the rows to average over (a replica's own rows of a padded batch), None
+    for all.  Returns [K].
     """
     x_mix = eps * x_real.detach() + (1 - eps) * x_fake.detach()
     norms = _output_grad_sq_norms(critic, x_mix, n_cols, max_chunk_elements)
-    return ((norms + 1e-12).sqrt() - 1).pow(2).mean(1).sum(-1)
+    terms = ((norms + 1e-12).sqrt() - 1).pow(2)
+    if rows is None:
+        return terms.mean(1).sum(-1)
+    return (terms * rows[..., None]).sum((1, 2)) / rows.sum(1).clamp_min(1.0)
 
 
 @torch.no_grad()

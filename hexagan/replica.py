@@ -7,13 +7,27 @@ leading replica axis ``K`` and a layer is one ``baddbmm``.  Replicas never mix:
 * each replica's weights are initialised from its own seed;
 * each replica draws its batches and noise from its own :class:`ReplicaRNG`
   stream, which yields the same numbers whether the replica trains alone or
-  beside others;
+  beside others, and as many rows as it would alone (a replica's share of a
+  batch may be its own: HexaGAN's unlabeled rows);
 * losses are *summed* over replicas, so replica r's gradient is exactly its
   own; RMSProp and Adam are element-wise, so the optimiser state of one
   replica never touches another's.
 
-Hence a replica's numbers equal, up to float rounding, those of the same
-replica trained alone (``tests/test_replica.py`` proves it).
+Hence a replica computes what the same replica trained alone computes, but
+not bit for bit: a batch padded to another replica's size sums its rows in
+another order, and vectorised functions (sigmoid, log) round the elements at
+a tensor's tail differently from those inside it.  Adversarial training
+amplifies that rounding (``bench/replica_drift.py``, breast, HexaGAN with
+the paper's schedule, float32): split 0 in a fit of the job's first 8 splits
+leaves its lone fit by 1e-6 (relative, the largest over its parameters) at
+iteration 5, 1e-2 at 21 and 0.1 at 99 (in the fit of all 50: 2.4e-4 at 1,
+1e-2 at 21, 0.1 at 81), and by 500 the two are unrelated runs; in float64
+the gap stays below 1e-8 for 300 iterations and reaches 0.1 at 503.  So a
+replica equals its lone fit to 1e-2 for about 20 iterations and to 1e-4 for
+a few at most (what ``tests/test_replica.py`` and ``tests/test_hexagan.py``
+check on tiny networks); over a full run it is another draw of the same
+training, whose final scores agree with lone fits' within their spread
+(README, "Replicas and lone fits").
 
 Shapes: activations are ``[K, B, features]``; images ``[K, B, C, H, W]``.
 """
@@ -36,10 +50,18 @@ ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 class ReplicaRNG:
     """One independent stream of U(0, 1) numbers per replica.
 
-    Each replica owns a ``torch.Generator`` seeded with its seed.  Draws are
-    buffered per replica in chunks, so K replicas cost one generator call per
-    chunk, not per draw; because every replica receives the same sequence of
-    requests, replica r's numbers do not depend on K.
+    Each replica owns a ``torch.Generator`` seeded with its seed and a row of
+    buffered draws, which it refills by its own rule alone: when a request
+    needs more than the row holds, the row becomes what is left followed by
+    ``max(request, chunk)`` fresh numbers.  K replicas thus cost one generator
+    call per replica per chunk, not per draw, and replica r's numbers depend
+    only on the requests made of it, never on K or on the other replicas.
+
+    A request may differ in size between replicas: the leading size of
+    :meth:`uniform` and of :meth:`integers` may be a [K] tensor of sizes, one
+    per replica (each replica's own batch of unlabeled rows, say).  Replica r
+    then draws exactly that many rows, as it would alone; its slots beyond
+    them are 0 and consume nothing.
 
     Parameters
     ----------
@@ -52,30 +74,76 @@ class ReplicaRNG:
         self.generators = [torch.Generator().manual_seed(s) for s in self.seeds]
         self.chunk = chunk
         self._buffer = torch.empty(len(self.seeds), 0)
-        self._pos = 0
+        # Row r holds replica r's unused draws in self._buffer[r, _pos[r]:_end[r]] (plain ints: cheap to test).
+        self._pos = [0] * len(self.seeds)
+        self._end = [0] * len(self.seeds)
 
     @property
     def k(self) -> int:
         return len(self.seeds)
 
-    def _take(self, n: int) -> torch.Tensor:
-        if self._pos + n > self._buffer.shape[1]:
-            size = max(n, self.chunk)
-            fresh = torch.stack([torch.rand(size, generator=g) for g in self.generators])
-            self._buffer = torch.cat([self._buffer[:, self._pos:], fresh], dim=1)
-            self._pos = 0
-        out = self._buffer[:, self._pos:self._pos + n]
-        self._pos += n
+    def _reserve(self, width: int) -> None:
+        """Make every row at least ``width`` long, with a chunk to spare (rows refilled one by one vary)."""
+        if width > self._buffer.shape[1]:
+            grown = self._buffer.new_zeros(self.k, width + self.chunk)
+            grown[:, :self._buffer.shape[1]] = self._buffer
+            self._buffer = grown
+
+    def _refill(self, replicas: list[int], need: list[int]) -> None:
+        """Give each of ``replicas`` what it has left followed by max(its need, chunk) fresh numbers."""
+        fresh = {r: max(need[r], self.chunk) for r in replicas}
+        held = {r: self._end[r] - self._pos[r] for r in replicas}
+        self._reserve(max(held[r] + fresh[r] for r in replicas))
+        for r in replicas:
+            row = self._buffer[r]
+            row[:held[r]] = row[self._pos[r]:self._end[r]].clone()
+            torch.rand(fresh[r], generator=self.generators[r], out=row[held[r]:held[r] + fresh[r]])
+            self._pos[r], self._end[r] = 0, held[r] + fresh[r]
+
+    def _take(self, need: list[int]) -> torch.Tensor:
+        """[K, max(need)]: replica r's next ``need[r]`` numbers, then zeros."""
+        short = [r for r in range(self.k) if self._pos[r] + need[r] > self._end[r]]
+        if short:
+            self._refill(short, need)
+        width, equal = max(need), len(set(need)) == 1
+        # (a copy, never a view: _refill rewrites the rows in place)
+        if equal and len(set(self._pos)) == 1:  # one request for every replica, in step: a slice
+            out = self._buffer[:, self._pos[0]:self._pos[0] + width].clone()
+        elif width == 0:
+            out = self._buffer[:, :0]
+        else:  # each replica's window from its own position
+            self._reserve(max(self._pos) + width)
+            out = self._buffer.unfold(1, width, 1)[torch.arange(self.k), torch.tensor(self._pos)]
+            if not equal:
+                out = out.masked_fill(torch.arange(width) >= torch.tensor(need)[:, None], 0.0)
+        self._pos = [p + n for p, n in zip(self._pos, need)]
         return out
+
+    def _sizes(self, shape: tuple) -> tuple[list[int], int]:
+        """(numbers each replica draws, leading size of the result) of a request whose leading size may be a
+        [K] tensor of per-replica sizes."""
+        lead, per_row = (shape[0], math.prod(shape[1:])) if shape else (1, 1)
+        if isinstance(lead, torch.Tensor):
+            rows = [int(v) for v in lead.reshape(-1).tolist()]
+            if len(rows) != self.k or min(rows, default=0) < 0:
+                raise ValueError(f"per-replica sizes must be {self.k} non-negative numbers, got {rows}")
+        else:
+            rows = [int(lead)] * self.k
+        return [n * per_row for n in rows], max(rows, default=0)
 
     def state_dict(self) -> dict:
         """Everything that decides the next draws: each generator's state and the buffered uniforms not yet used.
 
-        The buffer is saved from the current position on: a stream restored
-        from it draws exactly the numbers the saved one would have drawn.
+        The buffer is saved from each replica's current position on (``held``
+        of them per replica, zero-padded): a stream restored from it draws
+        exactly the numbers the saved one would have drawn.
         """
+        held = [e - p for p, e in zip(self._pos, self._end)]
+        buffer = torch.zeros(self.k, max(held, default=0))
+        for r, n in enumerate(held):
+            buffer[r, :n] = self._buffer[r, self._pos[r]:self._end[r]]
         return {"seeds": list(self.seeds), "chunk": self.chunk, "generators": [g.get_state() for g in self.generators],
-                "buffer": self._buffer[:, self._pos:].clone()}
+                "buffer": buffer, "held": held}
 
     def load_state_dict(self, state: dict) -> None:
         if list(state["seeds"]) != self.seeds or int(state["chunk"]) != self.chunk:
@@ -84,23 +152,29 @@ class ReplicaRNG:
         for g, g_state in zip(self.generators, state["generators"]):
             g.set_state(g_state)
         self._buffer = state["buffer"].clone()
-        self._pos = 0
+        # (states saved before per-replica sizes existed hold the same count for every replica)
+        self._end = [int(n) for n in state.get("held", [self._buffer.shape[1]] * self.k)]
+        self._pos = [0] * self.k
 
-    def uniform(self, *shape: int) -> torch.Tensor:
-        """U(0, 1) draws of shape ``[K, *shape]``."""
-        return self._take(math.prod(shape)).reshape(self.k, *shape)
+    def uniform(self, *shape) -> torch.Tensor:
+        """U(0, 1) draws of shape ``[K, *shape]``; ``shape[0]`` may be a [K] tensor of per-replica sizes (the
+        result is then as long as the largest, zero beyond each replica's own)."""
+        need, lead = self._sizes(shape)
+        return self._take(need).reshape(self.k, *((lead, *shape[1:]) if shape else ()))
 
     def normal(self, *shape: int) -> torch.Tensor:
         """N(0, 1) draws of shape ``[K, *shape]`` (Box-Muller on the uniform stream)."""
         n = math.prod(shape)
-        u = self._take(2 * n).reshape(self.k, 2, n)
+        u = self._take([2 * n] * self.k).reshape(self.k, 2, n)
         z = torch.sqrt(-2 * torch.log1p(-u[:, 0])) * torch.cos(2 * math.pi * u[:, 1])
         return z.reshape(self.k, *shape)
 
-    def integers(self, high: torch.Tensor, size: int) -> torch.Tensor:
+    def integers(self, high: torch.Tensor, size: int | torch.Tensor) -> torch.Tensor:
         """Uniform integers in ``[0, high[r])`` for each replica, shape ``[K, size]``.
 
-        high: int tensor of shape [K] (e.g. each replica's number of rows).
+        high: int tensor of shape [K] (e.g. each replica's number of rows);
+        size: an int, or a [K] tensor of per-replica sizes (slots beyond a
+        replica's own are 0).
         """
         u = self.uniform(size)
         return torch.minimum((u * high[:, None]).long(), high[:, None] - 1)

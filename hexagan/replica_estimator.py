@@ -16,8 +16,9 @@ around that pass that is not specific to a method:
   device (``device="auto"``: CUDA when present); trains; and returns one
   clone per task with ``random_state = tasks[r].seed``, ``seed_``, its
   replica's learning curves ``history_`` and fitted attributes.  Replica r
-  is seeded with ``tasks[r].seed``, so it equals (up to float rounding) a
-  lone ``fit`` with that ``random_state``.
+  is seeded with ``tasks[r].seed``, so it trains as a lone ``fit`` with that
+  ``random_state`` does, up to float rounding, which a long adversarial run
+  amplifies (:mod:`hexagan.replica` says how far).
 * ``fit`` is ``fit_replicas`` of one task, seeded from ``random_state``
   (:func:`seed_of`); :meth:`ReplicaEstimator._check_X` checks rows to predict.
 

@@ -46,8 +46,11 @@ ADVERSARIAL_LOSSES = {
 class Regularizer:
     """A discriminator regulariser of appendix C.1.
 
-    ``elementwise(critic, real, fake, mask, eps, columns)`` regularises D_MI
-    and ``single(critic, real, fake, mask, eps)`` D_CG (both return [K]);
+    ``elementwise(critic, real, fake, mask, eps, columns, rows=...)`` regularises D_MI
+    and ``single(critic, real, fake, mask, eps, rows=...)`` D_CG (both return [K]);
+    ``rows`` ([K, B] or None) marks each replica's own rows of a batch whose
+    replicas drew different numbers of them, for a penalty that counts every
+    row alike (``mask`` already zeroes the others);
     ``clip`` is the weight-clipping bound applied after each discriminator
     update; ``interpolates`` says whether ``eps`` ~ U(0, 1) must be drawn;
     ``samples_columns`` whether ``elementwise`` can estimate its sum over
@@ -61,7 +64,7 @@ class Regularizer:
     samples_columns: bool = False
 
 
-def _no_penalty(critic, real, fake, mask, eps, columns=None):
+def _no_penalty(critic, real, fake, mask, eps, columns=None, rows=None):
     return torch.zeros(real.shape[0], device=real.device)
 
 
@@ -74,12 +77,12 @@ def as_critic(net: nn.Module, closure: Callable, extra: torch.Tensor | None = No
     return penalties.ReluMLPCritic(net, extra, outputs) if penalties.closed_form_applies(net) else closure
 
 
-def _zc_elementwise(critic, real, fake, mask, eps, columns=None):
+def _zc_elementwise(critic, real, fake, mask, eps, columns=None, rows=None):
     how = penalties if isinstance(critic, penalties.ReluMLPCritic) else losses  # same value, see as_critic
     return how.penalty_zero_centred_elementwise(critic, real, mask, columns=columns)
 
 
-def _zc_single(critic, real, fake, mask, eps):
+def _zc_single(critic, real, fake, mask, eps, rows=None):
     how = penalties if isinstance(critic, penalties.ReluMLPCritic) else losses
     return how.penalty_zero_centred(critic, real, mask[..., 0])
 
@@ -87,9 +90,10 @@ def _zc_single(critic, real, fake, mask, eps):
 REGULARIZERS = {
     "zc": Regularizer(elementwise=_zc_elementwise, single=_zc_single, samples_columns=True),
     "gp": Regularizer(
-        elementwise=lambda critic, real, fake, mask, eps, columns=None: losses.penalty_gradient(
-            critic, real, fake, eps, mask.shape[-1]),
-        single=lambda critic, real, fake, mask, eps: losses.penalty_gradient(critic, real, fake, eps, 1),
+        elementwise=lambda critic, real, fake, mask, eps, columns=None, rows=None: losses.penalty_gradient(
+            critic, real, fake, eps, mask.shape[-1], rows=rows),
+        single=lambda critic, real, fake, mask, eps, rows=None: losses.penalty_gradient(critic, real, fake, eps, 1,
+                                                                                        rows=rows),
         interpolates=True,
     ),
     "wc": Regularizer(elementwise=_no_penalty, single=_no_penalty, clip=0.01),

@@ -203,6 +203,14 @@ class ReplicaData:
     def k(self) -> int:
         return self.x.shape[0]
 
+    def select(self, replicas: Sequence[int]) -> "ReplicaData":
+        """The K' training sets of ``replicas`` (indices), in that order; their padding keeps its width."""
+        index = torch.as_tensor(list(replicas), dtype=torch.long)
+        pick = lambda t: t[index.to(t.device)]
+        return replace(self, x=pick(self.x), m=pick(self.m), y=pick(self.y), n=pick(self.n),
+                       labeled=pick(self.labeled), n_labeled=pick(self.n_labeled), unlabeled=pick(self.unlabeled),
+                       n_unlabeled=pick(self.n_unlabeled), by_class=[(pick(i), pick(c)) for i, c in self.by_class])
+
     def to(self, device: torch.device) -> "ReplicaData":
         """The values (``x``, ``m``, ``y``) on ``device``.
 
@@ -214,13 +222,16 @@ class ReplicaData:
         """
         return replace(self, x=self.x.to(device), m=self.m.to(device), y=self.y.to(device))
 
-    def rows(self, rng: ReplicaRNG, batch: int, index: torch.Tensor | None = None,
+    def rows(self, rng: ReplicaRNG, batch: int | torch.Tensor, index: torch.Tensor | None = None,
              counts: torch.Tensor | None = None) -> torch.Tensor:
         """Row numbers of a batch per replica, [K, batch], drawn with replacement.
 
         With ``index``/``counts`` (e.g. ``self.labeled, self.n_labeled``) the
         rows come from that subset; a replica whose subset is empty draws
-        row 0 (callers mask such replicas out of their losses).
+        row 0 (callers mask such replicas out of their losses).  ``batch`` may
+        be a [K] tensor of per-replica sizes (:meth:`ReplicaRNG.integers`):
+        the result is as wide as the largest, and a replica's slots beyond its
+        own size hold row 0 of its subset.
         """
         if index is None:
             return rng.integers(self.n, batch)

@@ -13,7 +13,7 @@ from hexagan import methods, protocol
 from hexagan.data import load_dataset
 from hexagan.estimators import HexaGANClassifier, HexaGANImputer
 from hexagan.methods import FitTask
-from hexagan.algorithm import HexaGANCore
+from hexagan.algorithm import Batch, HexaGANCore
 from hexagan.evaluation import ValidationSet
 from hexagan.model import HexaGAN
 from hexagan.train_config import TrainConfig
@@ -24,17 +24,13 @@ FAST = dict(max_steps=6, eval_every=3, n_critic=2, batch_size=16)
 FAST_C = dict(FAST, n_cg=2)
 
 
-def make_data(seed=0, n=60, d=5):
-    """Imbalanced binary data with 20 % MCAR entries and exactly 20 % missing labels (-1).
-
-    Equal label counts across seeds give equal unlabeled batch sizes, which
-    replica-exactness needs (see HexaGANCore).
-    """
+def make_data(seed=0, n=60, d=5, hidden=None):
+    """Imbalanced binary data with 20 % MCAR entries and ``hidden`` missing labels (-1), by default 20 %."""
     rs = np.random.default_rng(seed)
     X = rs.random((n, d))
     y = (X[:, 0] + 0.3 * rs.random(n) > 0.8).astype(int)
     X[rs.random(X.shape) < 0.2] = np.nan
-    y[rs.permutation(n)[:n // 5]] = -1
+    y[rs.permutation(n)[:n // 5 if hidden is None else hidden]] = -1
     return X, y
 
 
@@ -98,6 +94,36 @@ def test_replicas_equal_alone(extra):
             torch.testing.assert_close(est.model_.state_dict()[name], t, rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(est.predict_proba(task.X), alone.predict_proba(task.X), rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(est.history_.value, alone.history_.value, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("extra", [{}, dict(regularizer="gp"), dict(warmup_epochs=1)],
+                         ids=["defaults", "gp", "warm-up"])
+def test_replicas_of_unequal_splits_equal_alone(extra):
+    """Splits of one job differ in rows and in labels: each replica still draws its own number of unlabeled
+    rows (the labeled batch times its own unlabeled/labeled ratio: 4, 8 and 16 here) and warms up for its own
+    number of iterations (3, 3 and 2), as its lone fit does.  Its numbers then differ from the lone fit's
+    only by float rounding: a padded batch sums its rows in another order (the bound below is 1e4 times
+    float32's epsilon, and nowhere near the differences of another batch: tests/test_replica.py's
+    module docstring)."""
+    shapes = [(60, 12), (50, 17), (56, 28)]  # (rows, hidden labels)
+    tasks = [FitTask(*make_data(seed, n, hidden=h), eval_set=eval_set(seed + 10), seed=100 + seed)
+             for seed, (n, h) in enumerate(shapes)]
+    params = dict(FAST_C, **extra)
+    together = HexaGANClassifier(**params).fit_replicas(tasks)
+    for task, est in zip(tasks, together):
+        alone = HexaGANClassifier(**params, random_state=task.seed).fit(task.X, task.y, eval_set=task.eval_set)
+        assert est.best_step_ == alone.best_step_
+        for name, t in alone.model_.state_dict().items():
+            torch.testing.assert_close(est.model_.state_dict()[name], t, rtol=1e-4, atol=1e-5)
+        pd.testing.assert_frame_equal(est.history_[["step", "name", "phase"]], alone.history_[["step", "name", "phase"]])
+        np.testing.assert_allclose(est.history_.value, alone.history_.value, rtol=1e-4, atol=1e-5)
+
+
+def test_batch_pairs_rows_within_each_replicas_own():
+    """The interpolating penalty's pairing: roll(1) within each replica's own rows, padding with itself."""
+    t = torch.arange(10.0).reshape(2, 5, 1)
+    batch = Batch(*(None,) * 7, rows=torch.tensor([5, 3]), slots=None)
+    assert batch.pair(t)[..., 0].tolist() == [[4, 0, 1, 2, 3], [7, 5, 6, 8, 9]]
 
 
 def test_imputer_replicas_equal_alone():
