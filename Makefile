@@ -1,6 +1,7 @@
 # Two entry points, each doing its own set-up on a fresh machine:
 #   make quick   -- install, then run the workflow's quick configuration (every table and figure, tiny budgets)
 #   make test    -- install, then run the test suite (what .ci/run calls)
+#   make check-quick -- after make quick: every table, figure and the report are there, the report holds no error
 #   make lint    -- install, then snakemake --lint (the workflow's own checks; .ci/run calls it first)
 #   make compare -- install, then train your own methods on the published masks and splits and put them beside
 #                   the paper's and the published rows, under compare/ (README, "Adding a method"):
@@ -26,7 +27,7 @@ DATASETS ?=
 REPEATS ?=
 FOLDS ?=
 
-.PHONY: quick test lint full install compare
+.PHONY: quick check-quick test lint full install compare
 
 install: $(VENV)/.installed
 
@@ -37,6 +38,9 @@ $(VENV)/.installed: pyproject.toml
 
 quick: install
 	$(BIN)/snakemake --cores $(CORES) --configfile config/quick.yaml --profile profiles/default
+
+check-quick: install
+	$(BIN)/python .ci/check_quick.py
 
 lint: install
 	$(BIN)/snakemake --lint
