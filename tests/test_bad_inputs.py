@@ -14,7 +14,6 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from sklearn.datasets import load_breast_cancer
 
 from hexagan import HexaGANClassifier, HexaGANImputer, methods
@@ -43,12 +42,7 @@ class Raises:
     match: str
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _mcar(X, rate=0.2, seed=0):
