@@ -308,11 +308,11 @@ def test_end_to_end_slice(tmp_path):
     assert counts["run"] == 1 and "masks" not in counts
     assert "mean+logreg.tsv" in rerun.stdout and "zeros.tsv" not in rerun.stdout.split("Job stats:")[0].split("rule run")[0]
 
-    # A fresh clone of published results: no Snakemake metadata, runs older than the workflow's rules (git
+    # A fresh clone of published results: no Snakemake metadata, runs older than the workflow's scripts (git
     # writes workflow/ after results/), and masks that git made newer than their runs.  Neither this run nor
     # the next may redo anything (a mask job that reran once made the next run retrain every job).
     shutil.rmtree(tmp_path / ".snakemake" / "metadata")
-    old = min(p.stat().st_mtime for p in (SNAKEFILE.parent / "rules").glob("*.smk")) - 3600
+    old = min(p.stat().st_mtime for p in (SNAKEFILE.parent / "scripts").glob("*.py")) - 3600
     for path in (out / "results" / "runs").rglob("*"):
         os.utime(path, (old, old))
     for mask in (out / "results" / "masks").rglob("*.npz"):

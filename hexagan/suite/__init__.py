@@ -1,8 +1,7 @@
 """The replication suite: the workflow's Python side, separate from the model (the rest of :mod:`hexagan`).
 
 The Snakemake workflow (``workflow/``) is thin: its rules ask a :class:`~hexagan.suite.plan.Plan` which
-jobs exist and what each needs, and each rule's step is one function of a module here, forked from a process
-that has imported them (``worker``).  Everything is plain
+jobs exist and what each needs, and its scripts call one function of a module here.  Everything is plain
 Python, so the grid, a job, the aggregation and the renderers are testable without Snakemake.  Nothing in
 :mod:`hexagan` imports this package, and nothing here imports from ``workflow/``.
 
@@ -24,8 +23,7 @@ One module, one job:
 ``gap``                the audit of the authors' protocol, step by step
 ``report``             ``results/report.md``
 ``compare``            ``make compare``: new methods beside the paper and the published runs, under ``compare/``
-``logs``               a workflow step's log file
-``worker``             every rule's step forked from a process that has the suite imported
+``logs``               a workflow script's log file
 =====================  ============================================================================
 
 Vocabulary

@@ -1,6 +1,5 @@
 # Config validation, the job grid, and the input functions every rule uses.
 import glob
-import json
 import os
 import sys
 
@@ -13,7 +12,6 @@ from hexagan.missingness import MECHANISMS  # noqa: E402
 from hexagan.suite import constants as C  # noqa: E402
 from hexagan.suite.config import SCHEMA, ConfigError, canonical_json, unavailable_methods  # noqa: E402
 from hexagan.suite.plan import Plan, narrowed_message, published_plan  # noqa: E402
-from hexagan.suite.worker import run_step  # noqa: E402
 
 
 validate(config, schema=str(SCHEMA))
@@ -57,27 +55,10 @@ wildcard_constraints:
     repeat=r"\d+",
 
 
-# A training job saves its state here every checkpoint_every seconds; a rerun of a killed job resumes from it.
-CHECKPOINTS = None if config["checkpoint_every"] is None else os.path.join(config["output_dir"], C.CHECKPOINTS_PATH)
-
-
-# The steps of the rules' run: blocks, each forked from the worker (hexagan/suite/worker.py).
-def data_spec(params):
-    """A job's or mask's spec with the data folder, which is not in its params: moving the files reruns nothing."""
-    return {**json.loads(params.spec), "data_dir": config["data_dir"]}
-
-
-def train(input, output, params, threads, log):
-    """Rule run: every split of one job; a rerun of a killed job resumes from its checkpoints."""
-    run_step("hexagan.suite.job:run_job_to_files", log[0], spec={**data_spec(params), "plugins": config["plugins"]},
-             mask_files=list(input.masks), tsv=output.tsv, extras=output.extras, threads=threads,
-             checkpoints=CHECKPOINTS, checkpoint_every=config["checkpoint_every"] or 0)
-
-
-def write_report(input, output, params, log):
-    run_step("hexagan.suite.report:write_report", log[0], spec=json.loads(params.spec),
-             summaries=list(input.summaries), runs=list(input.runs), stats_csv=next(iter(input.stats), None),
-             path=output[0])
+# The software every step runs with (snakemake --lint wants each to name its environment): the
+# repository's conda environment, the same as pyproject.toml.  Used only with
+# --software-deployment-method conda; the README's make targets run every step in the .venv instead.
+ENV = os.path.join(REPO, "environment.yml")
 
 
 # Code the renderers read: editing it re-renders the tables, figures and report (not the training jobs).

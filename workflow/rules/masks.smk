@@ -11,5 +11,7 @@ rule masks:
     resources:
         mem_mb=lambda wildcards: 8000 if wildcards.dataset.startswith(("mnist", "celeba")) else 2000,
         runtime=30,
-    run:
-        run_step("hexagan.suite.data:write_masks", log[0], spec=data_spec(params), path=output[0])
+    conda:
+        ENV
+    script:
+        "../scripts/make_masks.py"

@@ -27,8 +27,10 @@ rule table:
         name=_one_of(PLAN.enabled(C.TABLE_KINDS)),
     log:
         PLAN.render_path("logs/render/{name}.log"),
-    run:
-        run_step("hexagan.suite.tables:render_table_files", log[0], spec=json.loads(params.spec), **dict(output))
+    conda:
+        ENV
+    script:
+        "../scripts/render_table.py"
 
 
 rule figure:
@@ -52,8 +54,10 @@ rule figure:
         name=_one_of(PLAN.enabled(C.FIGURE_KINDS)),
     log:
         PLAN.render_path("logs/render/{name}.log"),
-    run:
-        run_step("hexagan.suite.figures:render_figure_files", log[0], spec=json.loads(params.spec), **dict(output))
+    conda:
+        ENV
+    script:
+        "../scripts/render_figure.py"
 
 
 rule stats:
@@ -76,5 +80,7 @@ rule stats:
         name=_one_of(PLAN.enabled(("stats",))),
     log:
         PLAN.render_path("logs/render/{name}.log"),
-    run:
-        run_step("hexagan.suite.significance:render_stats_files", log[0], spec=json.loads(params.spec), **dict(output))
+    conda:
+        ENV
+    script:
+        "../scripts/render_stats.py"

@@ -11,5 +11,7 @@ rule report:
         spec=canonical_json(PLAN.report_spec()),
     log:
         PLAN.render_path("logs/render/report.log"),
-    run:
-        write_report(input, output, params, log)
+    conda:
+        ENV
+    script:
+        "../scripts/write_report.py"

@@ -22,5 +22,7 @@ rule run:
         mem_mb=job_resource("mem_mb"),
         runtime=job_resource("runtime"),
         gpu=job_resource("gpu"),
-    run:
-        train(input, output, params, threads, log)
+    conda:
+        ENV
+    script:
+        "../scripts/run_job.py"
