@@ -33,7 +33,7 @@ from bench_replicas import split_data
 from hexagan import losses, penalties
 from hexagan.algorithm import HexaGANCore
 from hexagan.model import HexaGAN
-from hexagan.train_config import TrainConfig
+from hexagan.train_config import TrainConfig, resolve_penalty_columns
 from hexagan.networks import ConditionalDiscriminator, ImputationDiscriminator, hidden_size
 from hexagan.training import ReplicaData
 
@@ -69,7 +69,7 @@ def penalty_cases(d: int):
     m = (torch.rand(K, b, d, generator=g) > 0.2).float()
     y = torch.softmax(3 * torch.randn(K, b, N_CLASSES, generator=g), -1)
     m_y = (torch.arange(b) < LABELED).float().expand(K, -1)
-    n = losses.resolve_penalty_columns("auto", d)
+    n = resolve_penalty_columns("auto", d)
     columns = None if n is None else losses.sample_columns(torch.rand(K, d, generator=g), n)
 
     def mi_autograd():

@@ -18,13 +18,15 @@ Conventions shared by every function:
   paper's Eqs. (6) and (9) have none (unlike R1 as written by Mescheder et
   al., where GAN_stability folds gamma/2 into ``reg_param``).
 
-Default weights of the paper are in :data:`WEIGHTS`.
+Default weights of the paper are in :data:`WEIGHTS`; :data:`ADVERSARIAL_LOSSES`
+names each family of Eqs. (3)-(4) and (13) that ``TrainConfig.adversarial_loss``
+chooses (the discriminators' regularisers are :data:`hexagan.penalties.REGULARIZERS`).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -37,9 +39,6 @@ Critic = Callable[[torch.Tensor], torch.Tensor]
 # Elements of one batched-VJP chunk in the element-wise penalties: bounds memory
 # (the chunk of gradients is [chunk, K, B, d]) for wide data such as madelon.
 MAX_CHUNK_ELEMENTS = 1 << 22
-# penalty_columns="auto": the exact Eq. (6) up to this many features, else this many sampled columns per step.
-AUTO_EXACT_MAX_D = 64
-AUTO_PENALTY_COLUMNS = 32
 
 
 def _mean_rows(values: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
@@ -234,22 +233,6 @@ def sample_columns(uniform: torch.Tensor, n: int) -> torch.Tensor:
     return torch.argsort(uniform, dim=-1)[:, :n]
 
 
-def resolve_penalty_columns(setting, d: int) -> int | None:
-    """How many output columns Eq. (6) samples per step: None for the exact sum.
-
-    ``setting``: "auto" (exact when d <= :data:`AUTO_EXACT_MAX_D`, else
-    :data:`AUTO_PENALTY_COLUMNS` sampled columns), None (exact) or an int
-    n >= 1 (exact when n >= d).
-    """
-    if setting == "auto":
-        return None if d <= AUTO_EXACT_MAX_D else AUTO_PENALTY_COLUMNS
-    if setting is None:
-        return None
-    if isinstance(setting, bool) or not isinstance(setting, (int, np.integer)) or setting < 1:
-        raise ValueError(f"penalty_columns must be 'auto', None or an int >= 1, got {setting!r}")
-    return None if setting >= d else int(setting)
-
-
 def penalty_zero_centred_label(critic: Critic, x_hat: torch.Tensor, y: torch.Tensor, m_y: torch.Tensor,
                                weight: torch.Tensor | None = None) -> torch.Tensor:
     """Our extension of Eq. (6) to D_MI's label column: E_{m_y = 1}[||∇_{(x̂, y)} D_MI(x̂, y)_{d+1}||²].
@@ -348,33 +331,12 @@ def loss_classifier(logits: torch.Tensor, y: torch.Tensor, weight: torch.Tensor 
 
     logits, y, weight: C's logits [K, B, n_classes], labels and 0/1 row
     weights [K, B] of the labeled rows and the class-balancing generated rows
-    together (see :func:`class_balance`); l_c: [K] the adversarial term of
+    together (see :func:`hexagan.algorithm.class_balance`); l_c: [K] the adversarial term of
     Eq. (13) (:func:`loss_c_adversarial`), or None without the label
     discriminator.  Returns [K].
     """
     loss = _mean_rows(_cross_entropy(logits, y), weight)
     return loss if l_c is None else loss + alpha4 * l_c
-
-
-def class_balance(y: torch.Tensor, weight: torch.Tensor, n_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The generated rows that make a labeled batch class-balanced (Sec. 3.3.2).
-
-    Each minority class c receives (count of the majority class - count of c)
-    generated rows, so that every class then has the majority's count.  For
-    fixed shapes, n_classes x B slots are returned, class c in slots
-    c*B .. c*B + B - 1, the unused ones with weight 0.
-
-    y: long [K, B] labels of the labeled batch; weight: [K, B] 0/1 valid rows.
-    Returns (y_gen long [K, n_classes * B], weight_gen [K, n_classes * B]).
-    """
-    k, b = y.shape
-    counts = torch.zeros(k, n_classes, dtype=weight.dtype, device=y.device)
-    counts.scatter_add_(1, y.clamp_min(0), weight)
-    needed = counts.max(dim=1, keepdim=True).values - counts
-    slot = torch.arange(b, device=y.device, dtype=weight.dtype)
-    weight_gen = (slot[None, None, :] < needed[..., None]).to(weight.dtype).reshape(k, n_classes * b)
-    y_gen = torch.arange(n_classes, device=y.device).repeat_interleave(b).expand(k, -1)
-    return y_gen, weight_gen
 
 
 def loss_d_gain(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tensor | None = None,
@@ -400,3 +362,21 @@ def loss_g_gain(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tensor | None =
 def loss_c_gain(d_label: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
     """Eq. (13) under GAIN's loss: -E[log σ(D_MI(x̂_u, y_u)_{d+1})] on unlabeled rows.  Returns [K]."""
     return -_mean_rows(nn.functional.logsigmoid(d_label), weight)
+
+
+@dataclass(frozen=True)
+class Adversarial:
+    """One adversarial loss family: the critic's, the generators' and the classifier's (Eq. 13) side."""
+
+    critic: Callable[..., torch.Tensor]
+    generator: Callable[..., torch.Tensor]
+    classifier: Callable[..., torch.Tensor]
+
+
+#: The adversarial losses by name (``adversarial_loss``): Eqs. (3)-(4) and (13) as printed, the same with the
+#: conditional means of Theorem 1 and the authors' code, or GAIN's cross-entropy (appendix C.1).
+ADVERSARIAL_LOSSES = {
+    "hexagan": Adversarial(loss_d_mi, loss_g_mi, loss_c_adversarial),
+    "conditional": Adversarial(loss_d_mi_conditional, loss_g_mi_conditional, loss_c_adversarial),
+    "gain": Adversarial(loss_d_gain, loss_g_gain, loss_c_gain),
+}

@@ -1,4 +1,11 @@
-"""The zero-centred gradient penalties in closed form, for ReLU MLP critics.
+"""The discriminators' regularisers: :data:`REGULARIZERS` by name, and the zero-centred penalties in closed form.
+
+:data:`REGULARIZERS` holds appendix C.1's regularisers of D_MI and D_CG
+(``TrainConfig.regularizer``): "zc" (Eqs. 6 and 9), "gp" (Gulrajani et
+al.'s) and "wc" (weight clipping).  :func:`as_critic` hands them a
+discriminator in the form that computes "zc" fastest.
+
+The closed form, for ReLU MLP critics.
 
 :mod:`hexagan.losses` computes Eqs. (6) and (9) and the label column's
 penalty with autograd: one vector-Jacobian product per output column, then a
@@ -26,6 +33,9 @@ and the path for the conv D_MI), with the closure replaced by a
 ``tests/test_penalties.py`` checks values and parameter gradients against them.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from torch import nn
@@ -169,3 +179,65 @@ def penalty_zero_centred_label(net: ReplicaMLP, x_hat: torch.Tensor, y: torch.Te
     """
     critic = ReluMLPCritic(net, outputs=slice(-1, None))
     return penalty_zero_centred(critic, torch.cat([x_hat, y], dim=-1), m_y if weight is None else m_y * weight)
+
+
+def as_critic(net: nn.Module, closure: Callable, extra: torch.Tensor | None = None, outputs: slice = slice(None)):
+    """A discriminator as the regularisers see it: ``closure``, or the same function as a
+    :class:`ReluMLPCritic` of ``net`` (inputs concat(v, extra), columns ``outputs``) when ``net`` is a ReLU
+    MLP.  Then "zc" computes its penalties in closed form: a few batched matmuls instead of a backward pass
+    per output column and a double backward, which took most of an iteration.  The conv D_MI keeps autograd."""
+    return ReluMLPCritic(net, extra, outputs) if closed_form_applies(net) else closure
+
+
+@dataclass(frozen=True)
+class Regularizer:
+    """A discriminator regulariser of appendix C.1.
+
+    ``elementwise(critic, real, fake, mask, eps, columns, rows=...)`` regularises D_MI
+    and ``single(critic, real, fake, mask, eps, rows=...)`` D_CG and D_MI's label
+    column (both return [K]);
+    ``rows`` ([K, B] or None) marks each replica's own rows of a batch whose
+    replicas drew different numbers of them, for a penalty that counts every
+    row alike (``mask`` already zeroes the others);
+    ``clip`` is the weight-clipping bound applied after each discriminator
+    update; ``interpolates`` says whether ``eps`` ~ U(0, 1) must be drawn;
+    ``samples_columns`` whether ``elementwise`` can estimate its sum over
+    output columns from sampled ``columns`` (``penalty_columns``).
+    """
+
+    elementwise: Callable[..., torch.Tensor]
+    single: Callable[..., torch.Tensor]
+    clip: float | None = None
+    interpolates: bool = False
+    samples_columns: bool = False
+
+
+def _no_penalty(critic, real, fake, mask, eps, columns=None, rows=None):
+    return torch.zeros(real.shape[0], device=real.device)
+
+
+def _zc_elementwise(critic, real, fake, mask, eps, columns=None, rows=None):
+    how = penalty_zero_centred_elementwise if isinstance(critic, ReluMLPCritic) else \
+        losses.penalty_zero_centred_elementwise  # the same value (see as_critic)
+    return how(critic, real, mask, columns=columns)
+
+
+def _zc_single(critic, real, fake, mask, eps, rows=None):
+    how = penalty_zero_centred if isinstance(critic, ReluMLPCritic) else losses.penalty_zero_centred
+    return how(critic, real, mask[..., 0])
+
+
+def _gp_elementwise(critic, real, fake, mask, eps, columns=None, rows=None):
+    return losses.penalty_gradient(critic, real, fake, eps, mask.shape[-1], rows=rows)
+
+
+def _gp_single(critic, real, fake, mask, eps, rows=None):
+    return losses.penalty_gradient(critic, real, fake, eps, 1, rows=rows)
+
+
+#: The regularisers by name (``regularizer``).
+REGULARIZERS = {
+    "zc": Regularizer(elementwise=_zc_elementwise, single=_zc_single, samples_columns=True),
+    "gp": Regularizer(elementwise=_gp_elementwise, single=_gp_single, interpolates=True),
+    "wc": Regularizer(elementwise=_no_penalty, single=_no_penalty, clip=0.01),
+}

@@ -13,10 +13,10 @@ from hexagan import methods, protocol
 from hexagan.data import load_dataset
 from hexagan.estimators import HexaGANClassifier, HexaGANImputer
 from hexagan.methods import FitTask
-from hexagan.algorithm import Batch, HexaGANCore
+from hexagan.algorithm import Batch, HexaGANCore, class_balance
 from hexagan.evaluation import ValidationSet
 from hexagan.model import HexaGAN
-from hexagan.train_config import TrainConfig
+from hexagan.train_config import TrainConfig, resolve_penalty_columns
 from hexagan.training import DivergenceError, ReplicaData
 
 # Few steps and short inner loops: the structure of Algorithm 2, at a fraction of its cost.
@@ -365,6 +365,17 @@ def _core(d=5, **config):
     return HexaGANCore(HexaGAN(d=d, n_classes=2, seeds=[0]), data, TrainConfig(**{**FAST_C, **config}), eval_data=ev)
 
 
+def test_class_balance_fills_minority_classes():
+    y = torch.tensor([[0, 0, 1, 0], [1, 1, 0, 1]])
+    weight = torch.tensor([[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 0.0]])  # last row of replica 2 is padding
+    y_gen, w_gen = class_balance(y, weight, 2)
+    assert y_gen.tolist()[0] == [0, 0, 0, 0, 1, 1, 1, 1]
+    assert w_gen.tolist() == [[0, 0, 0, 0, 1, 1, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0]]
+    for k in range(2):
+        counts = torch.bincount(y[k], weights=weight[k], minlength=2) + torch.bincount(y_gen[k], weights=w_gen[k])
+        assert counts[0] == counts[1]
+
+
 def test_c_l2_adds_half_the_squared_weights_to_eq15():
     core = _core(c_l2=0.5)
     for net in core.model.nets.values():
@@ -385,6 +396,17 @@ def test_per_network_selection_keeps_the_imputer_at_its_best_rmse():
     torch.testing.assert_close(core.evaluate()["val_rmse"], torch.tensor([best.value], dtype=torch.float32), rtol=1e-5, atol=1e-6)
     loss = result.history[result.history.name == "val_log_loss"]
     assert int(result.best_step[0]) == loss.loc[loss.value.idxmin()].step
+
+
+def test_resolve_penalty_columns():
+    assert resolve_penalty_columns("auto", 64) is None
+    assert resolve_penalty_columns("auto", 500) == 32
+    assert resolve_penalty_columns(None, 500) is None
+    assert resolve_penalty_columns(10, 500) == 10
+    assert resolve_penalty_columns(10, 8) is None
+    for bad in (0, "all", 2.5, True):
+        with pytest.raises(ValueError):
+            resolve_penalty_columns(bad, 10)
 
 
 def test_penalty_columns_auto_keeps_narrow_data_exact():

@@ -173,17 +173,6 @@ def test_classifier_loss_eq15():
     close(losses.loss_classifier(logits, y, weight), [expected + 0.2])
 
 
-def test_class_balance_fills_minority_classes():
-    y = torch.tensor([[0, 0, 1, 0], [1, 1, 0, 1]])
-    weight = torch.tensor([[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 0.0]])  # last row of replica 2 is padding
-    y_gen, w_gen = losses.class_balance(y, weight, 2)
-    assert y_gen.tolist()[0] == [0, 0, 0, 0, 1, 1, 1, 1]
-    assert w_gen.tolist() == [[0, 0, 0, 0, 1, 1, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0]]
-    for k in range(2):
-        counts = torch.bincount(y[k], weights=weight[k], minlength=2) + torch.bincount(y_gen[k], weights=w_gen[k])
-        assert counts[0] == counts[1]
-
-
 def test_gain_losses():
     zeros = torch.zeros(1, 2, 3)
     # logits 0 -> sigma = 0.5: D loss ln 2 per element; G loss ln 2 per missing element (one per row)
@@ -243,14 +232,3 @@ def test_sampled_penalty_columns_are_unbiased():
     assert all(len(set(row)) == n for row in draws.tolist())
     freq = torch.bincount(draws.flatten(), minlength=d) / draws.numel()
     torch.testing.assert_close(freq, torch.full((d,), 1 / d), atol=0.02, rtol=0)
-
-
-def test_resolve_penalty_columns():
-    assert losses.resolve_penalty_columns("auto", 64) is None
-    assert losses.resolve_penalty_columns("auto", 500) == 32
-    assert losses.resolve_penalty_columns(None, 500) is None
-    assert losses.resolve_penalty_columns(10, 500) == 10
-    assert losses.resolve_penalty_columns(10, 8) is None
-    for bad in (0, "all", 2.5, True):
-        with pytest.raises(ValueError):
-            losses.resolve_penalty_columns(bad, 10)
