@@ -72,13 +72,16 @@ def penalty_cases(d: int):
     n = resolve_penalty_columns("auto", d)
     columns = None if n is None else losses.sample_columns(torch.rand(K, d, generator=g), n)
 
+    pair = torch.cat([x, y], -1)  # the label column's penalty is Eq. (9)'s on (x̂, y), as the model computes it
+
     def mi_autograd():
         eq6 = losses.penalty_zero_centred_elementwise(lambda v: d_mi(v, y), x, m, columns=columns)
-        return eq6 + losses.penalty_zero_centred_label(lambda v, w: d_mi(v, w)[..., -1], x, y, m_y)
+        return eq6 + losses.penalty_zero_centred(lambda v: d_mi(v[..., :d], v[..., d:])[..., -1:], pair, m_y)
 
     def mi_closed():
         eq6 = penalties.penalty_zero_centred_elementwise(penalties.ReluMLPCritic(d_mi.net, y), x, m, columns=columns)
-        return eq6 + penalties.penalty_zero_centred_label(d_mi.net, x, y, m_y)
+        label = penalties.ReluMLPCritic(d_mi.net, outputs=slice(-1, None))
+        return eq6 + penalties.penalty_zero_centred(label, pair, m_y)
 
     d_cg = ConditionalDiscriminator(d=d, n_classes=N_CLASSES, seeds=seeds)
     h = torch.relu(torch.randn(K, LABELED, hidden_size(d), generator=g))

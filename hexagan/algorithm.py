@@ -37,8 +37,9 @@ Departures from the paper's letter and from that code, each for a reason:
   stops at d) leaves it unregularised: its scale, and C's adversarial loss
   with it, grew without bound (0.03 -> 6.5 within 300 iterations on breast).
   We add the same zero-centred penalty on the labeled rows, with respect to
-  (x̂, y) (:func:`hexagan.losses.penalty_zero_centred_label`), weighted by
-  lambda1 ("gp" and "wc" treat the column alike).
+  (x̂, y): the regulariser's ``single`` penalty with the label column as the
+  critic (for "zc", Eq. 9's :func:`hexagan.losses.penalty_zero_centred` on the
+  pair), weighted by lambda1 ("gp" and "wc" treat the column alike).
 * **Eqs. (3)-(4) as printed**, E[(1 - m_i) D_i] - E[m_i D_i], not as
   Theorem 1 is proved and the authors' code computes them (conditional
   means, ``adversarial_loss="conditional"``).  The printed form lets D_MI's

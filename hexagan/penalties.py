@@ -5,10 +5,9 @@
 al.'s) and "wc" (weight clipping).  :func:`as_critic` hands them a
 discriminator in the form that computes "zc" fastest.
 
-The closed form, for ReLU MLP critics.
-
-:mod:`hexagan.losses` computes Eqs. (6) and (9) and the label column's
-penalty with autograd: one vector-Jacobian product per output column, then a
+The closed form, for ReLU MLP critics.  :mod:`hexagan.losses` computes
+Eqs. (6) and (9) (and, as Eq. 9 on the pair (x̂, y), the label column's
+penalty) with autograd: one vector-Jacobian product per output column, then a
 double backward to train the critic.  That dominated an iteration of
 Algorithm 2.  For a critic whose hidden layers are ReLU and whose output has
 no activation,
@@ -25,9 +24,8 @@ D's loss trains the critic: the gradient of ||J||² with s held fixed, which is
 what autograd's double backward gives for ReLU (whose second derivative is 0;
 the biases get no gradient from the penalty either way).
 
-The functions mirror :func:`hexagan.losses.penalty_zero_centred_elementwise`,
-:func:`~hexagan.losses.penalty_zero_centred` and
-:func:`~hexagan.losses.penalty_zero_centred_label` (which stay the reference,
+The functions mirror :func:`hexagan.losses.penalty_zero_centred_elementwise`
+and :func:`~hexagan.losses.penalty_zero_centred` (which stay the reference,
 and the path for the conv D_MI), with the closure replaced by a
 :class:`ReluMLPCritic`, a closure the closed form can see through.
 ``tests/test_penalties.py`` checks values and parameter gradients against them.
@@ -41,7 +39,7 @@ import torch
 from torch import nn
 
 from hexagan import losses
-from hexagan.replica import ReplicaMLP
+from hexagan.replica import ReplicaMLP, masked_mean
 
 
 def closed_form_applies(net: nn.Module) -> bool:
@@ -166,19 +164,7 @@ def penalty_zero_centred(critic: ReluMLPCritic, h: torch.Tensor, weight: torch.T
 
     critic: D_CG as ``ReluMLPCritic(d_cg.net, y_l)``.  Returns [K].
     """
-    return losses._mean_rows(critic.grad_sq_norms(h, 1)[..., 0], weight)
-
-
-def penalty_zero_centred_label(net: ReplicaMLP, x_hat: torch.Tensor, y: torch.Tensor, m_y: torch.Tensor,
-                               weight: torch.Tensor | None = None) -> torch.Tensor:
-    """The label column's penalty in closed form: :func:`hexagan.losses.penalty_zero_centred_label`.
-
-    net: D_MI's network on concat(x̂, y), whose last output is the label
-    column d+1; the gradient is taken with respect to the pair (x̂, y).
-    Returns [K].
-    """
-    critic = ReluMLPCritic(net, outputs=slice(-1, None))
-    return penalty_zero_centred(critic, torch.cat([x_hat, y], dim=-1), m_y if weight is None else m_y * weight)
+    return masked_mean(critic.grad_sq_norms(h, 1)[..., 0], weight)
 
 
 def as_critic(net: nn.Module, closure: Callable, extra: torch.Tensor | None = None, outputs: slice = slice(None)):

@@ -109,14 +109,15 @@ def test_zero_centred_penalty_replicas_do_not_mix():
 
 
 def test_label_column_penalty_on_labeled_rows_wrt_x_and_y():
+    """D_MI's label column as the model penalises it: Eq. (9)'s penalty on the pair (x̂, y), weighted by m_y."""
     y = torch.tensor([[[1.0, 0.0], [0.5, 0.5]]])
     m_y = torch.tensor([[1.0, 0.0]])  # only row 1 has a real label
 
-    def label_critic(x, y):  # ||x||² + ||y||²  ->  ||∇_(x,y)||² = 4 (||x||² + ||y||²)
-        return (x ** 2).sum(-1) + (y ** 2).sum(-1)
+    def label_critic(pair):  # ||x||² + ||y||²  ->  ||∇_(x,y)||² = 4 (||x||² + ||y||²)
+        return (pair ** 2).sum(-1, keepdim=True)
 
     # row 1: 4 * (0.04 + 0.16 + 0.36 + 1) = 6.24; row 2 (pseudo-label) is not penalised
-    close(losses.penalty_zero_centred_label(label_critic, X, y, m_y), [6.24])
+    close(losses.penalty_zero_centred(label_critic, torch.cat([X, y], -1), m_y), [6.24])
 
 
 def test_zero_centred_penalty_on_h():
