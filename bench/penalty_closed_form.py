@@ -12,7 +12,7 @@ the penalties and of their gradients.
 
 Part 2 times whole iterations of Algorithm 2 (``HexaGANCore.step``) on
 breast's 50 protocol splits, with each penalty: B.3's networks with
-``TrainConfig()`` and the authors' (``mlp_authors``) with ``n_critic=1``;
+``workflow_config()`` and the authors' (``mlp_authors``) with ``n_critic=1``;
 median of ``--steps`` after one untimed step, and the largest difference of
 the losses the steps logged (same seeds, so the runs differ by rounding only).
 
@@ -29,7 +29,7 @@ from unittest import mock
 
 import torch
 
-from bench_replicas import split_data
+from bench_replicas import split_data, workflow_config
 from hexagan import losses, penalties
 from hexagan.algorithm import HexaGANCore
 from hexagan.model import HexaGAN
@@ -129,7 +129,7 @@ def main() -> None:
     Xs, ys, seeds, n_classes = split_data("breast", 10, 5)
     print(f"\nAlgorithm 2 on breast, K={len(seeds)}: seconds per iteration (median of {args.steps})")
     print(f"{'networks':34} {'autograd s':>10} {'closed s':>9} {'speed-up':>8} {'max |Δ logged loss|':>20}")
-    for architecture, config in (("mlp", TrainConfig()), ("mlp_authors", TrainConfig(n_critic=1))):
+    for architecture, config in (("mlp", workflow_config()), ("mlp_authors", workflow_config(n_critic=1))):
         t_slow, logs_slow = step_times(Xs, ys, seeds, n_classes, config, architecture, args.steps, closed=False)
         t_fast, logs_fast = step_times(Xs, ys, seeds, n_classes, config, architecture, args.steps, closed=True)
         diff = max(float((a[k] - b[k]).abs().max()) for a, b in zip(logs_slow, logs_fast) for k in a)

@@ -197,7 +197,7 @@ class HexaGANCore:
         self.k = model.k
         self.rng = ReplicaRNG(model.seeds)
         self.eval_data = eval_data.to(self.device) if eval_data is not None else None
-        if config.early_stopping and (eval_data is None or not eval_data.x.shape[1]):
+        if config.n_iter_no_change is not None and (eval_data is None or not eval_data.x.shape[1]):
             warnings.warn("early_stopping without validation rows (too few rows to hold any out): training runs "
                           "all max_steps iterations", UserWarning, stacklevel=2)
         watch = monitor_data is not None and config.monitor_every > 0 and monitor_data.x.shape[1] > 0
@@ -545,8 +545,7 @@ class HexaGANCore:
         if config.max_steps:
             curves.append(train_loop(self.step, config.max_steps, evaluate=evaluate, eval_every=config.eval_every,
                                      select_on="selection_score" if best else None, best=best,
-                                     n_iter_no_change=config.n_iter_no_change if config.early_stopping and best
-                                     else None,
+                                     n_iter_no_change=config.n_iter_no_change if best else None,
                                      tol=config.tol, log_every=LOG_EVERY,
                                      progress=config.verbose,
                                      description=f"HexaGAN ({selection_name(self.n_classes, config.validation_metric)})",

@@ -14,14 +14,17 @@ independent replicas at once with :meth:`fit_replicas` (what every
 replica-trained estimator shares is :class:`hexagan.replica_estimator.ReplicaEstimator`;
 here only its hooks: a carved validation part, and Algorithm 2 on
 :class:`hexagan.algorithm.HexaGANCore`).  With the same seed, results are
-identical on CPU.  Their defaults are for a user's own table;
-the benchmark protocol builds them with ``protocol_defaults`` (the paper's
-fixed budget) instead.
+identical on CPU.  Their defaults are for a user's own table: the
+signatures below are their one home, which takes the paper's settings from
+:class:`~hexagan.train_config.TrainConfig` and the model's from
+:class:`~hexagan.model.HexaGAN`; the benchmark protocol builds them with its
+fixed budget instead (:data:`hexagan.protocol.TRAINING`).
 """
 from __future__ import annotations
 
 import contextlib
-from dataclasses import fields, replace
+import inspect
+from dataclasses import MISSING, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -39,7 +42,10 @@ from hexagan.scaling import ColumnScaling
 from hexagan.train_config import PARAMETER_CONSTRAINTS, TrainConfig
 from hexagan.training import ReplicaData
 
-_DEFAULTS = TrainConfig()
+#: TrainConfig's defaults (the paper's settings), which both estimators take as theirs.
+_TRAIN = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}
+#: The model's defaults (:class:`~hexagan.model.HexaGAN`), which the estimators take as theirs.
+_MODEL = {name: p.default for name, p in inspect.signature(HexaGAN).parameters.items() if p.default is not p.empty}
 _FORMAT = 1
 
 @contextlib.contextmanager
@@ -60,14 +66,6 @@ class _HexaGANBase(ColumnScaling, ReplicaEstimator):
     """What the imputer and the classifier share: their hooks of :class:`ReplicaEstimator`, scaling, and saving."""
 
     uses_validation = True
-    #: The settings the benchmark protocol (the workflow's jobs, ``hexagan.protocol.fit_method``) runs with
-    #: where they differ from the defaults for a user's own table: the published runs rely on them (the
-    #: catalogue of config/config.yaml writes out only some parameters), so they must never move
-    #: (tests/test_protocol.py pins the estimators the protocol builds).  A fixed budget of 2 000
-    #: iterations, validation every 100, no early stopping (and the imputer's fill as Eq. 1, U(0, 1)); no
-    #: scaling inside, the protocol scales each split itself (:mod:`hexagan.scaling`).
-    protocol_defaults = {**ColumnScaling.protocol_defaults, "max_steps": 2000, "eval_every": 100,
-                         "early_stopping": False}
     # fit takes monitor_set: rows scored every monitor_every iterations into history_ (test_*), never selected on
     monitors = True
 
@@ -75,6 +73,8 @@ class _HexaGANBase(ColumnScaling, ReplicaEstimator):
     def _train_config(self) -> TrainConfig:
         values = {f.name: getattr(self, f.name) for f in fields(TrainConfig) if hasattr(self, f.name)}
         values["snapshot_steps"] = tuple(int(s) for s in (values.get("snapshot_steps") or ()))
+        if not self.early_stopping:
+            values["n_iter_no_change"] = None
         return TrainConfig(**values)
 
     def _model_kwargs(self) -> dict:
@@ -283,8 +283,8 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
     iterations, validated every 50, fill U(0, 0.01) (chosen on validation
     parts only: ``bench/validation_study.py``; scored on tables the project
     does not tune on by ``bench/defaults.py``, see the README).  The
-    benchmark protocol runs the paper's fixed budget instead
-    (``protocol_defaults``).
+    benchmark protocol runs its fixed budget instead
+    (:data:`hexagan.protocol.TRAINING`).
 
     Attributes
     ----------
@@ -301,15 +301,15 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
     seed_ : int, the replica's seed.
     """
 
-    def __init__(self, *, lambda1=_DEFAULTS.lambda1, alpha1=_DEFAULTS.alpha1, lr_gan=_DEFAULTS.lr_gan,
-                 decay=_DEFAULTS.decay, batch_size=_DEFAULTS.batch_size, n_critic=_DEFAULTS.n_critic,
-                 regularizer=_DEFAULTS.regularizer, penalty_columns=_DEFAULTS.penalty_columns,
-                 optimizer=_DEFAULTS.optimizer, adversarial_loss=_DEFAULTS.adversarial_loss,
-                 max_steps=20000, eval_every=50, monitor_every=_DEFAULTS.monitor_every,
-                 warmup_epochs=_DEFAULTS.warmup_epochs, selection=_DEFAULTS.selection, early_stopping=True,
-                 n_iter_no_change=20, tol=_DEFAULTS.tol, validation_fraction=0.1, snapshot_steps=(),
-                 architecture="mlp", fill_noise=0.01, scale=True, device="auto", n_threads=1, verbose=False,
-                 random_state=None):
+    def __init__(self, *, lambda1=_TRAIN["lambda1"], alpha1=_TRAIN["alpha1"], lr_gan=_TRAIN["lr_gan"],
+                 decay=_TRAIN["decay"], batch_size=_TRAIN["batch_size"], n_critic=_TRAIN["n_critic"],
+                 regularizer=_TRAIN["regularizer"], penalty_columns=_TRAIN["penalty_columns"],
+                 optimizer=_TRAIN["optimizer"], adversarial_loss=_TRAIN["adversarial_loss"],
+                 max_steps=20000, eval_every=50, monitor_every=_TRAIN["monitor_every"],
+                 warmup_epochs=_TRAIN["warmup_epochs"], selection=_TRAIN["selection"], early_stopping=True,
+                 n_iter_no_change=20, tol=_TRAIN["tol"], validation_fraction=0.1,
+                 snapshot_steps=_TRAIN["snapshot_steps"], architecture=_MODEL["architecture"], fill_noise=0.01,
+                 scale=True, device="auto", n_threads=1, verbose=_TRAIN["verbose"], random_state=None):
         self.lambda1 = lambda1
         self.alpha1 = alpha1
         self.lr_gan = lr_gan
@@ -356,7 +356,6 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
 
 
 HexaGANImputer._parameter_constraints = {k: PARAMETER_CONSTRAINTS[k] for k in HexaGANImputer._get_param_names()}
-HexaGANImputer.protocol_defaults = {**_HexaGANBase.protocol_defaults, "fill_noise": 1.0}
 
 
 @register("hexagan")
@@ -401,8 +400,8 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
     networks: on breast's validation parts both U(0, 0.01) and the
     authors' smaller networks (``architecture="mlp_authors"``) gave a worse
     validation log-loss (``bench/validation_study.py``, README).  The
-    benchmark protocol runs the paper's fixed budget instead
-    (``protocol_defaults``).
+    benchmark protocol runs its fixed budget instead
+    (:data:`hexagan.protocol.TRAINING`).
 
     Attributes
     ----------
@@ -411,18 +410,19 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
         :class:`HexaGANImputer`.
     """
 
-    def __init__(self, *, lambda1=_DEFAULTS.lambda1, lambda2=_DEFAULTS.lambda2, alpha1=_DEFAULTS.alpha1,
-                 alpha2=_DEFAULTS.alpha2, alpha3=_DEFAULTS.alpha3, alpha4=_DEFAULTS.alpha4, c_l2=_DEFAULTS.c_l2,
-                 lr_gan=_DEFAULTS.lr_gan, lr_c=_DEFAULTS.lr_c, lr_cg=_DEFAULTS.lr_cg, decay=_DEFAULTS.decay,
-                 batch_size=_DEFAULTS.batch_size,
-                 n_critic=_DEFAULTS.n_critic, n_cg=_DEFAULTS.n_cg, z_dim=None, use_g_mi=True, use_g_cg=True,
-                 use_label_discriminator=True, regularizer=_DEFAULTS.regularizer,
-                 penalty_columns=_DEFAULTS.penalty_columns, optimizer=_DEFAULTS.optimizer,
-                 adversarial_loss=_DEFAULTS.adversarial_loss, max_steps=5000, eval_every=10,
-                 monitor_every=_DEFAULTS.monitor_every, warmup_epochs=_DEFAULTS.warmup_epochs,
-                 selection=_DEFAULTS.selection, validation_metric=_DEFAULTS.validation_metric, early_stopping=True,
-                 n_iter_no_change=30, tol=_DEFAULTS.tol, validation_fraction=0.1, snapshot_steps=(),
-                 architecture="mlp", fill_noise=1.0, scale=True, device="auto", n_threads=1, verbose=False,
+    def __init__(self, *, lambda1=_TRAIN["lambda1"], lambda2=_TRAIN["lambda2"], alpha1=_TRAIN["alpha1"],
+                 alpha2=_TRAIN["alpha2"], alpha3=_TRAIN["alpha3"], alpha4=_TRAIN["alpha4"], c_l2=_TRAIN["c_l2"],
+                 lr_gan=_TRAIN["lr_gan"], lr_c=_TRAIN["lr_c"], lr_cg=_TRAIN["lr_cg"], decay=_TRAIN["decay"],
+                 batch_size=_TRAIN["batch_size"], n_critic=_TRAIN["n_critic"], n_cg=_TRAIN["n_cg"],
+                 z_dim=_MODEL["z_dim"], use_g_mi=_MODEL["use_g_mi"], use_g_cg=_MODEL["use_g_cg"],
+                 use_label_discriminator=_MODEL["use_label_discriminator"], regularizer=_TRAIN["regularizer"],
+                 penalty_columns=_TRAIN["penalty_columns"], optimizer=_TRAIN["optimizer"],
+                 adversarial_loss=_TRAIN["adversarial_loss"], max_steps=5000, eval_every=10,
+                 monitor_every=_TRAIN["monitor_every"], warmup_epochs=_TRAIN["warmup_epochs"],
+                 selection=_TRAIN["selection"], validation_metric=_TRAIN["validation_metric"], early_stopping=True,
+                 n_iter_no_change=30, tol=_TRAIN["tol"], validation_fraction=0.1,
+                 snapshot_steps=_TRAIN["snapshot_steps"], architecture=_MODEL["architecture"],
+                 fill_noise=_MODEL["fill_noise"], scale=True, device="auto", n_threads=1, verbose=_TRAIN["verbose"],
                  random_state=None):
         self.lambda1 = lambda1
         self.lambda2 = lambda2

@@ -61,9 +61,15 @@ def lookup(table: dict, name: str, what: str):
         raise ValueError(f"unknown {what} {name!r}; choose one of {sorted(table)}") from None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrainConfig:
     """Every training setting of HexaGAN; the estimators expose each as a parameter.
+
+    Its defaults are the paper's settings (where it is silent, the authors'
+    code's), and both estimators take theirs from here: one copy.  The
+    budget has none: ``max_steps`` and ``eval_every`` come from the
+    estimators, whose signatures hold the defaults for a user's own table,
+    and the benchmark protocol gives its own (:data:`hexagan.protocol.TRAINING`).
 
     Weights: ``lambda1`` (Eq. 6), ``lambda2`` (Eq. 9), ``alpha1`` (Eq. 5),
     ``alpha2`` (Eq. 3 on generated rows), ``alpha3`` (Eq. 10), ``alpha4``
@@ -82,13 +88,14 @@ class TrainConfig:
     and the imputation networks (E, G_MI, D_MI, with G_CG, D_CG) at their
     best validation RMSE; "last" keeps the final step.
 
-    ``early_stopping``: stop training once ``n_iter_no_change`` validations in
-    a row have not lowered the selection score (validation RMSE for the
+    ``n_iter_no_change``: early stopping, once this many validations in a
+    row have not lowered the selection score (validation RMSE for the
     imputer, ``validation_metric`` for the classifier) by more than ``tol``;
     per replica, each keeping what a run of its own would
-    (:func:`hexagan.training.train_loop`).  It needs a selection other than
-    "last"; without validation rows it warns and runs ``max_steps``, which
-    is otherwise a ceiling.
+    (:func:`hexagan.training.train_loop`); None (the estimators' when
+    ``early_stopping=False``): train ``max_steps``.  It needs a selection
+    other than "last"; without validation rows it warns and runs
+    ``max_steps``, which is otherwise a ceiling.
 
     ``monitor_every``: with a monitored set (the audit gives the test fold),
     score it every this many iterations into the learning curves
@@ -115,14 +122,13 @@ class TrainConfig:
     penalty_columns: int | str | None = "auto"
     optimizer: str = "rmsprop"
     adversarial_loss: str = "hexagan"
-    max_steps: int = 2000
-    eval_every: int = 100
+    max_steps: int
+    eval_every: int
     monitor_every: int = 0
     warmup_epochs: float = 0.0
     selection: str = "validation"
     validation_metric: str = "log_loss"
-    early_stopping: bool = False
-    n_iter_no_change: int = 10
+    n_iter_no_change: int | None = None
     tol: float = 1e-4
     snapshot_steps: tuple[int, ...] = ()
     verbose: bool = False
@@ -133,14 +139,14 @@ class TrainConfig:
         lookup(dict.fromkeys(SELECTIONS), self.selection, "selection")
         lookup(dict.fromkeys(VALIDATION_METRICS), self.validation_metric, "validation_metric")
         for name in ("batch_size", "n_critic", "n_cg", "eval_every", "n_iter_no_change"):
-            if int(getattr(self, name)) < 1:
+            if getattr(self, name) is not None and int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.max_steps < 0 or self.warmup_epochs < 0 or self.monitor_every < 0:
             raise ValueError("max_steps, warmup_epochs and monitor_every must be >= 0")
         if self.c_l2 < 0 or self.tol < 0:
             raise ValueError(f"c_l2 and tol must be >= 0, got {self.c_l2} and {self.tol}")
-        if self.early_stopping and self.selection == "last":
-            raise ValueError("early_stopping stops on the validation score: it needs selection 'validation' or "
+        if self.n_iter_no_change is not None and self.selection == "last":
+            raise ValueError("early stopping stops on the validation score: it needs selection 'validation' or "
                              "'per_network', not 'last'")
         resolve_penalty_columns(self.penalty_columns, 1)  # validates the setting
 

@@ -179,7 +179,7 @@ def test_unknown_names_list_the_valid_ones(param, value):
         HexaGANClassifier(**{**FAST_C, param: value}).fit(X, y)
     if param != "optimizer":  # TrainConfig, for direct users of HexaGANCore, names them too (the optimizer: later)
         with pytest.raises(ValueError, match=rf"unknown {param} '{value}'; choose one of \["):
-            TrainConfig(**{param: value})
+            TrainConfig(**{**FAST, param: value})
 
 
 # Values at and beyond the bounds TrainConfig.__post_init__ checks: the estimators' constraints must agree.
@@ -190,10 +190,10 @@ CONFIG_BOUNDS = [("max_steps", 0, -1), ("warmup_epochs", 0.0, -0.5), ("monitor_e
 
 @pytest.mark.parametrize("param, good, bad", CONFIG_BOUNDS, ids=[f"{p}={b!r}" for p, _, b in CONFIG_BOUNDS])
 def test_constraints_agree_with_train_config(param, good, bad):
-    TrainConfig(**{param: good})
+    TrainConfig(**{**FAST, param: good})
     HexaGANClassifier(**{param: good})._validate_params()
     with pytest.raises(ValueError, match=param):
-        TrainConfig(**{param: bad})
+        TrainConfig(**{**FAST, param: bad})
     with pytest.raises(InvalidParameterError, match=rf"The '{param}' parameter of HexaGANClassifier"):
         HexaGANClassifier(**{param: bad})._validate_params()
 
@@ -209,7 +209,7 @@ def test_every_name_the_constraints_accept_is_a_valid_setting(param):
         (options,) = [c.options for c in cls._parameter_constraints[param] if isinstance(c, StrOptions)]
         for value in sorted(options):
             if param != "optimizer" and param != "architecture":
-                TrainConfig(**{param: value})
+                TrainConfig(**{**FAST, param: value})
             cls(**{param: value})._validate_params()
 
 
@@ -247,7 +247,7 @@ def test_divergence_raises_a_clear_error():
 
 def test_generator_step_leaves_the_discriminator_alone():
     X, y = make_data()
-    core = HexaGANCore(HexaGAN(d=5, n_classes=2, seeds=[0]), ReplicaData.from_arrays([X], [y]), TrainConfig())
+    core = HexaGANCore(HexaGAN(d=5, n_classes=2, seeds=[0]), ReplicaData.from_arrays([X], [y]), TrainConfig(**FAST))
     d_mi, classifier = core.model.nets["d_mi"], core.model.nets["classifier"]
     before = {n: t.clone() for n, t in d_mi.state_dict().items()}
     core._update("eg", core._eg_terms)  # Eq. (3) + alpha1 Eq. (5)

@@ -218,7 +218,8 @@ def _core(architecture, **config):
     y[rs.permutation(40)[:8]] = -1
     data = ReplicaData.from_arrays([X, X[::-1].copy()], [y, y[::-1].copy()], 2)
     model = HexaGAN(d=5, n_classes=2, seeds=[0, 1], architecture=architecture)
-    return HexaGANCore(model, data, TrainConfig(**{"batch_size": 8, "n_critic": 2, "n_cg": 2, **config}))
+    return HexaGANCore(model, data, TrainConfig(**{"max_steps": 3, "eval_every": 3, "batch_size": 8, "n_critic": 2, "n_cg": 2,
+                                                     **config}))
 
 
 @pytest.mark.parametrize("architecture", ARCHITECTURES)

@@ -7,6 +7,7 @@ from typing import Any
 
 from hexagan.data import available_datasets
 from hexagan.missingness import MECHANISMS
+from hexagan.protocol import PROTOCOL
 from hexagan.suite.config import (PUBLISHED_CONFIG, ROOT, ConfigError, canonical_json, check_setting_keys,
                                   config_hash, import_plugins, load_config, suggest)
 from hexagan.suite.constants import (DRAWING_KINDS, EXTRAS_PATH, FIGURE_KINDS, FIGURE_PATH, KINDS, MASK_PATH,
@@ -86,7 +87,7 @@ class Plan:
         import_plugins(config["plugins"])
         self.out = str(config["output_dir"])
         self.render_out = str(config["render_dir"] or self.out)
-        self.protocol = dict(config["protocol"])
+        self.protocol = {**PROTOCOL, **config["protocol"]}  # the config holds what it changes
         self.variants = resolve_variants(config["methods"])
         check_setting_keys(config)
         self.experiments: dict[str, Experiment] = {}
