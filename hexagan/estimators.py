@@ -18,7 +18,11 @@ identical on CPU.  Their defaults are for a user's own table: the
 signatures below are their one home, which takes the paper's settings from
 :class:`~hexagan.train_config.TrainConfig` and the model's from
 :class:`~hexagan.model.HexaGAN`; the benchmark protocol builds them with its
-fixed budget instead (:data:`hexagan.protocol.TRAINING`).
+fixed budget instead (:data:`hexagan.protocol.TRAINING`).  Each parameter
+reaches training through one explicit map: ``_TRAIN_PARAMS`` (the
+:class:`TrainConfig` fields), ``_MODEL_PARAMS`` (the model's) and
+``_OWN_PARAMS`` (what the estimator itself uses), which
+``tests/test_hexagan.py`` checks cover every parameter.
 """
 from __future__ import annotations
 
@@ -70,15 +74,24 @@ class _HexaGANBase(ColumnScaling, ReplicaEstimator):
     monitors = True
 
     # -- parameters -> model and training configuration --------------------------------------
+    #: The parameters that are :class:`TrainConfig` fields of the same name, passed by :meth:`_train_config`.
+    _TRAIN_PARAMS: tuple[str, ...]
+    #: The parameters of the model (:class:`~hexagan.model.HexaGAN`), passed by :meth:`_model_kwargs`.
+    _MODEL_PARAMS: tuple[str, ...]
+    #: The parameters the estimator uses itself: ``early_stopping`` (TrainConfig's ``n_iter_no_change`` or
+    #: None), ``validation_fraction`` (:meth:`_prepare`), ``scale`` (:mod:`hexagan.scaling`), ``device``,
+    #: ``n_threads`` and ``random_state`` (:class:`~hexagan.replica_estimator.ReplicaEstimator`).
+    _OWN_PARAMS = ("early_stopping", "validation_fraction", "scale", "device", "n_threads", "random_state")
+
     def _train_config(self) -> TrainConfig:
-        values = {f.name: getattr(self, f.name) for f in fields(TrainConfig) if hasattr(self, f.name)}
-        values["snapshot_steps"] = tuple(int(s) for s in (values.get("snapshot_steps") or ()))
+        values = {name: getattr(self, name) for name in self._TRAIN_PARAMS}
+        values["snapshot_steps"] = tuple(int(s) for s in (values["snapshot_steps"] or ()))
         if not self.early_stopping:
             values["n_iter_no_change"] = None
         return TrainConfig(**values)
 
     def _model_kwargs(self) -> dict:
-        return dict(architecture=self.architecture, fill_noise=self.fill_noise)
+        return {name: getattr(self, name) for name in self._MODEL_PARAMS}
 
     def _batches_per_iteration(self) -> int:
         """Batches through the networks an iteration: n_critic D_MI updates and one of E and G_MI."""
@@ -301,6 +314,11 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
     seed_ : int, the replica's seed.
     """
 
+    _TRAIN_PARAMS = ("lambda1", "alpha1", "lr_gan", "decay", "batch_size", "n_critic", "regularizer",
+                     "penalty_columns", "optimizer", "adversarial_loss", "max_steps", "eval_every", "monitor_every",
+                     "warmup_epochs", "selection", "n_iter_no_change", "tol", "snapshot_steps", "verbose")
+    _MODEL_PARAMS = ("architecture", "fill_noise")
+
     def __init__(self, *, lambda1=_TRAIN["lambda1"], alpha1=_TRAIN["alpha1"], lr_gan=_TRAIN["lr_gan"],
                  decay=_TRAIN["decay"], batch_size=_TRAIN["batch_size"], n_critic=_TRAIN["n_critic"],
                  regularizer=_TRAIN["regularizer"], penalty_columns=_TRAIN["penalty_columns"],
@@ -410,6 +428,10 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
         :class:`HexaGANImputer`.
     """
 
+    _TRAIN_PARAMS = HexaGANImputer._TRAIN_PARAMS + ("lambda2", "alpha2", "alpha3", "alpha4", "c_l2", "lr_c",
+                                                    "lr_cg", "n_cg", "validation_metric")
+    _MODEL_PARAMS = HexaGANImputer._MODEL_PARAMS + ("z_dim", "use_g_mi", "use_g_cg", "use_label_discriminator")
+
     def __init__(self, *, lambda1=_TRAIN["lambda1"], lambda2=_TRAIN["lambda2"], alpha1=_TRAIN["alpha1"],
                  alpha2=_TRAIN["alpha2"], alpha3=_TRAIN["alpha3"], alpha4=_TRAIN["alpha4"], c_l2=_TRAIN["c_l2"],
                  lr_gan=_TRAIN["lr_gan"], lr_c=_TRAIN["lr_c"], lr_cg=_TRAIN["lr_cg"], decay=_TRAIN["decay"],
@@ -468,11 +490,6 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
     def _batches_per_iteration(self) -> int:
         """The imputer's, and the n_cg rounds of conditional generation."""
         return super()._batches_per_iteration() + (int(self.n_cg) if self.use_g_cg else 0)
-
-    def _model_kwargs(self) -> dict:
-        return dict(architecture=self.architecture, fill_noise=self.fill_noise, z_dim=self.z_dim,
-                    use_g_mi=self.use_g_mi, use_g_cg=self.use_g_cg,
-                    use_label_discriminator=self.use_label_discriminator)
 
     def fit(self, X, y, eval_set=None, monitor_set=None):
         """Train on ``X`` (NaN = missing entries) and ``y`` (a missing label: -1, or None, NaN or "" among

@@ -1,4 +1,7 @@
 """HexaGAN's estimators and training procedure, on tiny data (the whole file runs in well under a minute)."""
+import inspect
+from dataclasses import fields
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -168,6 +171,33 @@ def test_every_ablation_and_variant_trains(flags):
 def test_imputer_variants_train(flags):
     X, _ = make_data()
     assert not np.isnan(HexaGANImputer(**{**FAST, "max_steps": 3, **flags}, random_state=0).fit(X).transform(X)).any()
+
+
+# A value unlike both estimators' defaults for every parameter of their maps into TrainConfig and the model; a
+# new parameter needs one here, or test_every_parameter_reaches_training fails.
+CHANGED = dict(lambda1=3.0, lambda2=3.0, alpha1=3.0, alpha2=3.0, alpha3=3.0, alpha4=3.0, c_l2=0.5, lr_gan=0.5, lr_c=0.5,
+               lr_cg=0.5, decay=0.5, batch_size=7, n_critic=7, n_cg=7, regularizer="gp", penalty_columns=7,
+               optimizer="adam", adversarial_loss="gain", max_steps=7, eval_every=7, monitor_every=7, warmup_epochs=0.5,
+               selection="per_network", validation_metric="f1", n_iter_no_change=7, tol=0.5, snapshot_steps=(7,),
+               verbose=True, architecture="mlp_authors", fill_noise=0.5, z_dim=7, use_g_mi=False, use_g_cg=False,
+               use_label_discriminator=False)
+
+
+@pytest.mark.parametrize("cls", [HexaGANImputer, HexaGANClassifier])
+def test_every_parameter_reaches_training(cls):
+    """The explicit map: each parameter is a TrainConfig field, a model argument or the estimator's own, and a
+    value given to it is the value training gets."""
+    train, model, own = cls._TRAIN_PARAMS, cls._MODEL_PARAMS, cls._OWN_PARAMS
+    assert sorted(train + model + own) == sorted(cls._get_param_names())  # each in exactly one place
+    assert set(train) <= {f.name for f in fields(TrainConfig)}
+    assert set(model) <= set(inspect.signature(HexaGAN).parameters)
+    for name in train:
+        assert getattr(cls(**{name: CHANGED[name]})._train_config(), name) == CHANGED[name], name
+    for name in model:
+        assert cls(**{name: CHANGED[name]})._model_kwargs()[name] == CHANGED[name], name
+    # early_stopping (the estimator's own) reaches TrainConfig as its n_iter_no_change or None
+    assert cls(early_stopping=False)._train_config().n_iter_no_change is None
+    assert cls(early_stopping=True, n_iter_no_change=7)._train_config().n_iter_no_change == 7
 
 
 @pytest.mark.parametrize("param, value", [("regularizer", "r1"), ("optimizer", "sgd"), ("adversarial_loss", "wgan"),
