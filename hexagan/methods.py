@@ -132,16 +132,24 @@ def get(name: str) -> type:
     return _load(name)
 
 
+def parameter_names(name: str) -> set[str] | None:
+    """The parameters :func:`create` accepts for method ``name``: its constructor's and a pipeline's nested
+    ones (``imputer__max_steps``, set via ``set_params``); None for a class without scikit-learn's
+    ``get_params``, which takes any keyword."""
+    cls = _load(name)
+    return set(cls().get_params(deep=True)) if hasattr(cls, "get_params") else None
+
+
 def create(name: str, **params: Any):
     """Build the method registered under ``name`` with its parameters.
 
     Unknown parameters are an error naming the method and its valid
     parameters (scikit-learn estimators would otherwise accept any keyword
-    through ``set_params`` only).
+    through ``set_params`` only); the workflow checks them before any job
+    runs (:class:`hexagan.suite.plan.Plan`).
     """
     cls = _load(name)
-    # deep=True also lists nested parameters ("imputer__max_steps" of a pipeline), set via set_params.
-    valid = set(cls().get_params(deep=True)) if hasattr(cls, "get_params") else None
+    valid = parameter_names(name)
     if valid is not None:
         unknown = sorted(set(params) - valid)
         if unknown:
