@@ -106,8 +106,8 @@ class Cascade(BaseClassifier, ClassifierMixin, TaskEstimator):
     device : str or None, default None
         When set, passed to every stage that has a ``device`` parameter.
 
-    Fitted attributes
-    -----------------
+    Attributes
+    ----------
     imputer_ : the fitted imputer.
     classifier_ : the fitted classifier.
     classes_ : ndarray of shape (n_classes,).

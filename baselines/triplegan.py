@@ -230,8 +230,8 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, NetworkEstimator):
     random_state : int or None, default None
     device : str, default "auto"
 
-    Fitted attributes
-    -----------------
+    Attributes
+    ----------
     classes_ : ndarray of shape (n_classes,), the labels (sorted); C works with their indices.
     data_min_, data_range_ : ndarray of shape (d,), each column's minimum and range (``scale=True``).
     best_step_ : int, step of the selected checkpoint (-1: the last weights).

@@ -227,8 +227,10 @@ class TaskEstimator(BaseEstimator):
 class ReplicaEstimator(TaskEstimator):
     """Base of the replica-trained estimators (see the module docstring).
 
-    Fitted attributes (set on every estimator ``fit`` or ``fit_replicas`` returns)
-    --------------------------------------------------------------------------
+    Every estimator ``fit`` or ``fit_replicas`` returns has these fitted attributes.
+
+    Attributes
+    ----------
     n_features_in_ : int
         Columns ``d`` of the training data.
     feature_names_in_ : ndarray of str
