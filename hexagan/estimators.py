@@ -79,8 +79,9 @@ class _HexaGANBase(ColumnScaling, ReplicaEstimator):
     #: The parameters of the model (:class:`~hexagan.model.HexaGAN`), passed by :meth:`_model_kwargs`.
     _MODEL_PARAMS: tuple[str, ...]
     #: The parameters the estimator uses itself: ``early_stopping`` (TrainConfig's ``n_iter_no_change`` or
-    #: None), ``validation_fraction`` (:meth:`_prepare`), ``scale`` (:mod:`hexagan.scaling`), ``device``,
-    #: ``n_threads`` and ``random_state`` (:class:`~hexagan.replica_estimator.ReplicaEstimator`).
+    #: None), ``validation_fraction`` (:meth:`_prepare`), ``scale`` (:mod:`hexagan.scaling`), ``n_threads``
+    #: (:func:`_torch_threads`), ``device`` and ``random_state``
+    #: (:class:`~hexagan.replica_estimator.ReplicaEstimator`).
     _OWN_PARAMS = ("early_stopping", "validation_fraction", "scale", "device", "n_threads", "random_state")
 
     def _train_config(self) -> TrainConfig:
