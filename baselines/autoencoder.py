@@ -129,8 +129,8 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, NetworkEstimato
     random_state : int or None, default None
     device : str, default "auto"
 
-    Fitted attributes
-    -----------------
+    Attributes
+    ----------
     data_min_, data_range_ : ndarray of shape (d,), each column's minimum and range (``scale=True``).
     best_step_ : int
         Step of the selected checkpoint (-1 without validation: the last weights).

@@ -25,17 +25,15 @@ from dataclasses import replace
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import ClassifierMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from baselines.balancing import smote_resample
 from baselines.neural import COMMON_CONSTRAINTS
 from hexagan import methods
-from hexagan.methods import (VALIDATE_X, BaseClassifier, FitTask, check_labels, encode_eval_labels, encode_labels,
-                             register)
+from hexagan.methods import BaseClassifier, FitTask, register
 from hexagan.io import saved_fits
-from hexagan.replica_estimator import derive_seed
+from hexagan.replica_estimator import TaskEstimator, derive_seed
 
 __all__ = ["BALANCINGS", "Cascade", "balance", "cascade_name", "register_cascade"]
 
@@ -85,7 +83,7 @@ def _fit_stage(est, tasks: list[FitTask], seeded: bool) -> list:
     return saved_fits(fit_one, tasks)  # a killed job's rerun keeps the ones fitted
 
 
-class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
+class Cascade(BaseClassifier, ClassifierMixin, TaskEstimator):
     """imputer -> balancing -> classifier, a classifier of rows with missing entries and labels.
 
     Parameters
@@ -108,8 +106,8 @@ class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
     device : str or None, default None
         When set, passed to every stage that has a ``device`` parameter.
 
-    Fitted attributes
-    -----------------
+    Attributes
+    ----------
     imputer_ : the fitted imputer.
     classifier_ : the fitted classifier.
     classes_ : ndarray of shape (n_classes,).
@@ -119,6 +117,8 @@ class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
     default_imputer: str | None = None
     default_balancing: str | None = None
     default_classifier: str | None = None
+    #: fit takes eval_set and hands it to the stages that use one (a registered cascade: whether any does)
+    uses_validation = True
     _parameter_constraints = {
         "imputer": [str, HasMethods(["fit", "transform"]), None],
         "balancing": [StrOptions({b for b in BALANCINGS if b is not None}), None],
@@ -138,11 +138,6 @@ class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.device = device
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        return tags
-
     # -- components ------------------------------------------------------------
     def _component(self, key: str):
         """The imputer or classifier as an (unfitted) estimator: the parameter, resolved."""
@@ -161,43 +156,28 @@ class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
     def get_params(self, deep: bool = True) -> dict:
         """Parameters; with ``deep``, also the components' as ``imputer__<p>`` and ``classifier__<p>``.
 
-        A component given by name or left to its default shows the
-        parameters of a freshly built one; an unknown name or a value that is
-        no estimator shows none (``fit`` refuses it).
+        scikit-learn's own for a component that is an estimator; one given by name or left to its default
+        shows the parameters of a freshly built one, an unknown name none (``fit`` refuses it).
         """
-        out = super().get_params(deep=False)
-        if deep:
-            for key in ("imputer", "classifier"):
+        out = super().get_params(deep=deep)
+        for key in ("imputer", "classifier") if deep else ():
+            if isinstance(getattr(self, key), (str, type(None))):
                 try:
                     comp = self._component(key)
                 except ValueError:
                     continue
-                if not hasattr(comp, "get_params") or isinstance(comp, type):
-                    continue
-                for name, value in comp.get_params(deep=True).items():
-                    out[f"{key}__{name}"] = value
+                out.update({f"{key}__{name}": value for name, value in comp.get_params(deep=True).items()})
         return out
 
     def set_params(self, **params):
-        """Set parameters; ``imputer__<p>`` / ``classifier__<p>`` first make a named or default component an estimator.
-
-        A component the caller passed in is cloned before its parameters
-        change, so the caller's object is never modified.
-        """
+        """scikit-learn's, after a named or default component that ``imputer__<p>`` / ``classifier__<p>`` reach
+        has become an estimator; a component the caller passed in is cloned first, so it is never modified."""
+        super().set_params(**{k: v for k, v in params.items() if "__" not in k})
         nested = {k: v for k, v in params.items() if "__" in k}
-        plain = {k: v for k, v in params.items() if "__" not in k}
-        super().set_params(**plain)
-        for key in ("imputer", "classifier"):
-            mine = {k.split("__", 1)[1]: v for k, v in nested.items() if k.split("__", 1)[0] == key}
-            if mine:
-                comp = self._component(key)
-                if comp is getattr(self, key):
-                    comp = clone(comp)  # never mutate an estimator the caller passed in
-                setattr(self, key, comp.set_params(**mine))
-        unknown = {k for k in nested if k.split("__", 1)[0] not in ("imputer", "classifier")}
-        if unknown:
-            raise ValueError(f"invalid parameter(s) {sorted(unknown)} for {type(self).__name__}")
-        return self
+        for key in {k.split("__", 1)[0] for k in nested} & {"imputer", "classifier"}:
+            comp = self._component(key)
+            setattr(self, key, clone(comp) if comp is getattr(self, key) else comp)
+        return super().set_params(**nested)
 
     def _stages(self):
         """Fresh (imputer, classifier) with the cascade's device and balancing applied."""
@@ -230,13 +210,10 @@ class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        seed = None if self.random_state is None else int(self.random_state)
-        task = FitTask(X=X, y=y, eval_set=eval_set, seed=0 if seed is None else seed)
-        fitted = self._fit_tasks([task], seeded=seed is not None)[0]
-        for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
-            del self.__dict__[key]  # nothing of an earlier fit stays (e.g. its feature_names_in_)
-        self.__dict__.update({k: v for k, v in vars(fitted).items() if k.endswith("_") and not k.startswith("__")})
-        return self
+        if self.random_state is not None:
+            return self._fit_one(X, y, eval_set)
+        self._validate_params()  # unseeded: every stage keeps its own random_state
+        return self._take_fitted(self._fit_tasks([FitTask(X=X, y=y, eval_set=eval_set)], seeded=False)[0])
 
     def fit_replicas(self, tasks) -> list["Cascade"]:
         """Fit one cascade per task, stage by stage; a stage that trains replicas trains all tasks at once.
@@ -251,37 +228,18 @@ class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
         """
         return self._fit_tasks(list(tasks), seeded=True)
 
-    def _check_tasks(self, tasks: list[FitTask], seeded: bool) -> tuple[list[FitTask], list["Cascade"]]:
-        """Validate the parameters and every task (``validate_data``); one unfitted clone per task.
-
-        The clones hold the input attributes (``n_features_in_``,
-        ``feature_names_in_``, ``classes_``: the labels of all tasks); the
-        tasks' labels become indices into ``classes_`` (-1 = missing), which
-        the stages are trained on.
-        """
-        self._validate_params()
-        clones, Xs = [], []
-        for t in tasks:
+    def _fit_tasks(self, tasks: list[FitTask], seeded: bool) -> list["Cascade"]:
+        """The tasks checked (:meth:`TaskEstimator._check_tasks`), then the stages fitted on them; one fitted
+        clone per task, with ``random_state = tasks[r].seed`` when ``seeded``."""
+        tasks, inputs = self._check_tasks(tasks)
+        out = []
+        for t, attributes in zip(tasks, inputs):
             one = clone(self)
             if seeded:
                 one.set_params(random_state=t.seed)
-            Xs.append(validate_data(one, t.X, reset=True, **VALIDATE_X))
-            clones.append(one)
-        classes, codes = encode_labels([check_labels(t.y, len(X), who=type(self).__name__)
-                                        for t, X in zip(tasks, Xs)])
-        checked = []
-        for t, X, y, one in zip(tasks, Xs, codes, clones):
-            one.classes_ = classes
-            eval_set = t.eval_set
-            if eval_set is not None:
-                X_val, X_val_true, y_val = eval_set
-                X_val = validate_data(one, X_val, reset=False, ensure_min_samples=0, **VALIDATE_X)
-                eval_set = (X_val, X_val_true, encode_eval_labels(y_val, len(X_val), classes)) if len(X_val) else None
-            checked.append(replace(t, X=X, y=y, eval_set=eval_set))
-        return checked, clones
-
-    def _fit_tasks(self, tasks: list[FitTask], seeded: bool) -> list["Cascade"]:
-        tasks, out = self._check_tasks(tasks, seeded)
+            one.__dict__.update(attributes)
+            out.append(one)
+        tasks = [replace(t, eval_set=None) if t.eval_set is not None and not len(t.eval_set[0]) else t for t in tasks]
         imputer, classifier = self._stages()
         balancing = self._balancing()
         imp_uses_val = getattr(imputer, "uses_validation", False)
@@ -309,8 +267,7 @@ class Cascade(BaseClassifier, ClassifierMixin, BaseEstimator):
 
         Column j is ``classes_[j]`` (the stages are trained on class indices).
         """
-        check_is_fitted(self, "classifier_")
-        X = validate_data(self, X, reset=False, **VALIDATE_X)
+        X = self._check_X(X)  # first: it raises NotFittedError on an unfitted estimator
         return self.classifier_.predict_proba(self.imputer_.transform(X))
 
     def predict(self, X):

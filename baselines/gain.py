@@ -178,8 +178,8 @@ class GainImputer(BaseImputer, TransformerMixin, NetworkEstimator):
     device : str, default "auto"
         "auto" (CUDA when available), "cpu" or "cuda[:N]".
 
-    Fitted attributes
-    -----------------
+    Attributes
+    ----------
     data_min_, data_range_ : ndarray of shape (d,)
         Per-column minimum and range (max - min) of the fitted rows' observed
         entries (``scale=True``; the span is the range + 1e-6, or 1 for a zero range).

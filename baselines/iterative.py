@@ -88,8 +88,8 @@ class IterativeImputer(_IterativeBase):
     random_state : int or None, default None
         Passed to ``IterativeImputer``.
 
-    Fitted attributes
-    -----------------
+    Attributes
+    ----------
     imputer_ : sklearn.impute.IterativeImputer
         Fitted on the columns with an observed entry (see ``kept_columns_``).
     n_iter_ : int
@@ -146,8 +146,8 @@ class MissForestImputer(_IterativeBase):
     random_state : int or None, default None
         Seeds the trees (and ``IterativeImputer``); same seed => same output.
 
-    Fitted attributes
-    -----------------
+    Attributes
+    ----------
     imputer_ : sklearn.impute.IterativeImputer
         Fitted on the columns with an observed entry (see ``kept_columns_``).
     n_iter_ : int

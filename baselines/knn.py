@@ -37,8 +37,8 @@ class KNNImputer(LibraryImputer):
     weights : {"uniform", "distance"}, default "uniform"
         Donor weighting, passed to ``sklearn.impute.KNNImputer``.
 
-    Fitted attributes
-    -----------------
+    Attributes
+    ----------
     imputer_ : sklearn.impute.KNNImputer
         Holds the training rows (columns with an observed entry) as donors.
     """

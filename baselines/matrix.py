@@ -72,8 +72,8 @@ class SoftImputeImputer(LibraryImputer):
     fancyimpute's progress prints are off (``verbose=False``).  A column with
     no observed entry among the training rows is left out and filled with 0.5.
 
-    Fitted attributes
-    -----------------
+    Attributes
+    ----------
     X_fit_ : ndarray of float64, shape (n, d_kept)
         The training rows (columns with an observed entry), NaN for missing.
     """

@@ -176,8 +176,8 @@ class MiceForestImputer(LibraryImputer):
     observed entries and serves as a predictor only.  With a single usable
     column there is nothing to regress on, and every column is mean-filled.
 
-    Fitted attributes
-    -----------------
+    Attributes
+    ----------
     kernel_ : miceforest.ImputationKernel or None
         The kernel, with every round's models (None when nothing is modeled).
     modeled_columns_ : ndarray of bool, shape (d_kept,)

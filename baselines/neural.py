@@ -88,8 +88,10 @@ _MODULES: "weakref.WeakKeyDictionary[NetworkEstimator, tuple[dict, dict[str, nn.
 class NetworkEstimator(ColumnScaling, ReplicaEstimator):
     """Base of the neural baselines: a dict of replica networks (see the module docstring).
 
-    Fitted attributes, besides :class:`~hexagan.replica_estimator.ReplicaEstimator`'s
-    -------------------------------------------------------------------------------
+    Its fitted attributes are :class:`~hexagan.replica_estimator.ReplicaEstimator`'s and these.
+
+    Attributes
+    ----------
     n_classes_ : int
         Classes (0 for an imputer).
     state_ : dict of str to dict of str to Tensor

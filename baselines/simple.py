@@ -42,8 +42,8 @@ class LibraryImputer(BaseImputer, TransformerMixin, BaseEstimator):
     inf refused, float64; ``fit`` checks the parameters against the class's
     ``_parameter_constraints`` first).
 
-    Fitted attributes
-    -----------------
+    Attributes
+    ----------
     n_features_in_ : int
         Number of columns ``d`` seen in ``fit``.
     feature_names_in_ : ndarray of str
@@ -159,8 +159,8 @@ class MeanImputer(LibraryImputer):
     Uses scikit-learn's ``SimpleImputer(strategy="mean")``.  A column that is
     entirely missing in ``fit`` is filled with 0.5 (:data:`EMPTY_COLUMN_FILL`).
 
-    Fitted attributes
-    -----------------
+    Attributes
+    ----------
     imputer_ : sklearn.impute.SimpleImputer
         Fitted on the columns with an observed entry.
     statistics_ : ndarray of float64, shape (d,)

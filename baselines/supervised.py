@@ -148,8 +148,8 @@ class CostSensitiveClassifier(_SupervisedC):
     random_state : int or None, default None
     device : str, default "auto"
 
-    Fitted attributes
-    -----------------
+    Attributes
+    ----------
     classes_, class_weight_ (ndarray (n_classes,)), best_step_, state_, history_, data_min_, data_range_.
     """
 
@@ -191,8 +191,8 @@ class SmoteClassifier(_SupervisedC):
         Also seeds SMOTE.
     device : str, default "auto"
 
-    Fitted attributes
-    -----------------
+    Attributes
+    ----------
     classes_, best_step_, state_, history_, n_resampled_ (rows C was trained on), data_min_, data_range_.
     """
 

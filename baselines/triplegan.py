@@ -75,8 +75,8 @@ from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, VALIDATIO
 from hexagan.methods import BaseClassifier, register
 from hexagan.evaluation import ValidationSet
 from hexagan.networks import Classifier
-from hexagan.replica import BestState, ReplicaMLP, ReplicaRNG, replica_generators
-from hexagan.training import ReplicaData, make_optimizer, masked_mean, optimizer_step
+from hexagan.replica import BestState, ReplicaMLP, ReplicaRNG, masked_mean, replica_generators
+from hexagan.training import ReplicaData, make_optimizer, optimizer_step
 
 __all__ = ["TripleGANClassifier", "class_weights", "loss_classifier", "loss_discriminator", "loss_generator",
            "loss_weighted_ce"]
@@ -110,7 +110,7 @@ def loss_weighted_ce(logits: torch.Tensor, y: torch.Tensor, weights: torch.Tenso
         ce = ce * torch.gather(w, 1, y.clamp_min(0))
     if valid is None:
         return ce.mean(dim=1)
-    return masked_mean(ce, valid, dim=1)
+    return masked_mean(ce, valid)
 
 
 def _bce_logits(logit: torch.Tensor, target: float) -> torch.Tensor:
@@ -230,8 +230,8 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, NetworkEstimator):
     random_state : int or None, default None
     device : str, default "auto"
 
-    Fitted attributes
-    -----------------
+    Attributes
+    ----------
     classes_ : ndarray of shape (n_classes,), the labels (sorted); C works with their indices.
     data_min_, data_range_ : ndarray of shape (d,), each column's minimum and range (``scale=True``).
     best_step_ : int, step of the selected checkpoint (-1: the last weights).

@@ -11,16 +11,18 @@ another.  Runs in a few minutes on 2 CPU cores.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import time
 
 import torch
 
+from hexagan import methods
 from hexagan.data import load_dataset
 from hexagan.algorithm import HexaGANCore
 from hexagan.model import HexaGAN
 from hexagan.train_config import TrainConfig
-from hexagan.protocol import build_split, make_masks
+from hexagan.protocol import PROTOCOL, build_split, make_masks, method_params
 from hexagan.splits import make_splits
 from hexagan.training import ReplicaData
 
@@ -28,10 +30,17 @@ from hexagan.training import ReplicaData
 def split_data(name: str, n_repeats: int, n_folds: int):
     """Training rows, labels (-1 = hidden) and seeds of the protocol's splits."""
     ds = load_dataset(name)
-    splits = make_splits(ds.y, n_repeats=n_repeats, n_folds=n_folds)
+    splits = make_splits(ds.y, n_repeats=n_repeats, n_folds=n_folds, val_fraction=PROTOCOL["val_fraction"])
     masks = {r: make_masks(ds, "mcar", 0.2, r) for r in {s.repeat for s in splits}}
     data = [build_split(ds, masks[s.repeat], s) for s in splits]
     return [sd.X_train for sd in data], [sd.y_train for sd in data], [sd.split.seed for sd in data], ds.n_classes
+
+
+def workflow_config(**settings) -> TrainConfig:
+    """The TrainConfig the workflow's ``hexagan`` jobs train with (the estimator the protocol builds), with
+    ``settings`` changed."""
+    est = methods.create("hexagan", **method_params("hexagan", {}))
+    return dataclasses.replace(est._train_config(), **settings)
 
 
 def iterations_per_second(Xs, ys, seeds, n_classes, steps: int, warmup: int, config: TrainConfig | None = None,
@@ -42,7 +51,7 @@ def iterations_per_second(Xs, ys, seeds, n_classes, steps: int, warmup: int, con
     ``flags``: HexaGAN's architecture flags (``use_g_cg=False``, ...).
     """
     model = HexaGAN(d=Xs[0].shape[1], n_classes=n_classes, seeds=seeds, **flags)
-    core = HexaGANCore(model, ReplicaData.from_arrays(Xs, ys, n_classes), config or TrainConfig(), device=device)
+    core = HexaGANCore(model, ReplicaData.from_arrays(Xs, ys, n_classes), config or workflow_config(), device=device)
     for s in range(1, warmup + 1):
         core.step(s)
     synchronize(core.device)

@@ -7,7 +7,7 @@ splits, the paper's budget (2 000 iterations, C selected on validation log-loss 
 replicas as a job trains them -- and measures, per split:
 
 1. **What C's batches hold.**  Labelled batches of 64 drawn as training draws them, topped up by
-   :func:`hexagan.losses.class_balance`: real and G_CG rows of the minority class per batch, the share of
+   :func:`hexagan.algorithm.class_balance`: real and G_CG rows of the minority class per batch, the share of
    synthetic rows among them and among all of C's supervised rows.
 2. **How far G_CG's rows are from real ones** (the full model): a classifier two-sample test, G_CG's h_c = G_CG(z,
    y) against E's h_l of real training rows of the same class, and G_MI's decoding x̂_c = G_MI(h_c) against x̂ of
@@ -42,7 +42,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from hexagan import losses, protocol
+from hexagan import protocol
+from hexagan.algorithm import class_balance
 from hexagan.methods import create
 from hexagan.model import one_hot
 from hexagan.replica import ReplicaRNG
@@ -84,7 +85,7 @@ def batch_composition(y_train: np.ndarray, n_classes: int, batch: int, seed: int
     generated = np.zeros(n_classes)
     for _ in range(BATCHES):
         y = torch.gather(data.y, 1, data.rows(rng, batch, data.labeled, data.n_labeled))
-        y_gen, w_gen = losses.class_balance(y, torch.ones(y.shape), n_classes)
+        y_gen, w_gen = class_balance(y, torch.ones(y.shape), n_classes)
         real += np.bincount(y[0].numpy(), minlength=n_classes)
         generated += np.bincount(y_gen[0].numpy(), weights=w_gen[0].numpy(), minlength=n_classes)
     real, generated = real / BATCHES, generated / BATCHES

@@ -43,11 +43,13 @@ import numpy as np
 import pandas as pd
 import torch
 
+from bench_replicas import workflow_config
 from project_full_run import HEXAGAN_METHODS, iteration_seconds
 from hexagan.algorithm import HexaGANCore
-from hexagan.methods import FitTask, create, protocol_params
+from hexagan.methods import FitTask, create
 from hexagan.model import HexaGAN
 from hexagan.networks import IMAGE_SIDE
+from hexagan.protocol import method_params
 from hexagan.replica_estimator import resolve_device
 from hexagan.suite.config import load_config
 from hexagan.suite.plan import Plan
@@ -159,7 +161,7 @@ def model_kinds(plan: Plan) -> dict[str, list]:
     kinds: dict[str, list] = {}
     for job in plan.jobs.values():
         if job.method in HEXAGAN_METHODS:
-            params = create(job.method, **protocol_params(job.method, job.params)).get_params()
+            params = create(job.method, **method_params(job.method, job.params)).get_params()
             name = " ".join([job.method] + [f"{p}={params[p]}" for p in distinct if p in params])
             kinds.setdefault(name, []).append(job)
     return kinds
@@ -168,7 +170,7 @@ def model_kinds(plan: Plan) -> dict[str, list]:
 def shortened(job, steps: int, device: torch.device, batch_size: int | None):
     """The job's estimator for ``steps`` iterations on ``device``: validated, monitored, warmed up and
     snapshotted within them where the job's settings do these at all."""
-    est = create(job.method, **protocol_params(job.method, job.params))
+    est = create(job.method, **method_params(job.method, job.params))
     changes = dict(max_steps=steps, eval_every=max(1, steps // 2), device=device)
     if est.monitor_every:
         changes["monitor_every"] = 1
@@ -276,7 +278,7 @@ def check_replicas(run: Settings, k: int, failures: list) -> None:
             Xs, ys, _, _ = synthetic_replicas(Shape(width, max(n_classes, 2), run.rows * 4 // 5, run.rows // 5), k,
                                               run.rows)
             X_new = synthetic_replicas(Shape(width, 2, run.rows, 0), 1, run.rows, seed=SEED + 99)[0][0]
-            config = TrainConfig(**({"batch_size": run.batch_size} if run.batch_size else {}))
+            config = workflow_config(**({"batch_size": run.batch_size} if run.batch_size else {}))
             result = replica_divergence(flags, config, Xs, ys, n_classes, X_new, steps, run.device)
             problems = [f"iteration 1 differs by {result['per_step'][0]:.2e} > {FIRST_TOLERANCE:g}"] * (
                 result["per_step"][0] > FIRST_TOLERANCE) + [
@@ -325,7 +327,7 @@ def project(plan: Plan, run: Settings, memory: float, failures: list) -> pd.Data
         base = job.dataset.split(".")[0]
         proto = plan.protocol_for(job.dataset)
         n_splits = len(plan.repeats(job.dataset)) * len(proto.get("folds") or range(proto["n_folds"]))
-        est = create(job.method, **protocol_params(job.method, job.params), device=run.device)
+        est = create(job.method, **method_params(job.method, job.params), device=run.device)
         shape = job_shape(base, proto, rates[base])
         need = memory_gb(est, shape, n_splits)
         row = dict(dataset=base, label=job.label, jobs=1, K=n_splits, max_steps=est.max_steps,

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from hexagan import methods
+from hexagan import methods, protocol
 from hexagan.data import load_dataset
 from hexagan.methods import FitTask
 from hexagan.missingness import apply_mask, element_mask, label_mask
@@ -134,7 +134,7 @@ def main() -> None:
     for name, params in FITS.items():
         cls = methods.get(name)
         label = y if cls.kind == "classifier" else None
-        params = methods.protocol_params(name, params)  # as the benchmark builds it
+        params = protocol.method_params(name, params)  # as the benchmark builds it
         est = methods.create(name, **params, random_state=0)
         kwargs = {"eval_set": eval_set} if getattr(cls, "uses_validation", False) else {}
         if getattr(cls, "monitors", False):

@@ -12,7 +12,7 @@ the penalties and of their gradients.
 
 Part 2 times whole iterations of Algorithm 2 (``HexaGANCore.step``) on
 breast's 50 protocol splits, with each penalty: B.3's networks with
-``TrainConfig()`` and the authors' (``mlp_authors``) with ``n_critic=1``;
+``workflow_config()`` and the authors' (``mlp_authors``) with ``n_critic=1``;
 median of ``--steps`` after one untimed step, and the largest difference of
 the losses the steps logged (same seeds, so the runs differ by rounding only).
 
@@ -29,11 +29,11 @@ from unittest import mock
 
 import torch
 
-from bench_replicas import split_data
+from bench_replicas import split_data, workflow_config
 from hexagan import losses, penalties
 from hexagan.algorithm import HexaGANCore
 from hexagan.model import HexaGAN
-from hexagan.train_config import TrainConfig
+from hexagan.train_config import TrainConfig, resolve_penalty_columns
 from hexagan.networks import ConditionalDiscriminator, ImputationDiscriminator, hidden_size
 from hexagan.training import ReplicaData
 
@@ -69,16 +69,19 @@ def penalty_cases(d: int):
     m = (torch.rand(K, b, d, generator=g) > 0.2).float()
     y = torch.softmax(3 * torch.randn(K, b, N_CLASSES, generator=g), -1)
     m_y = (torch.arange(b) < LABELED).float().expand(K, -1)
-    n = losses.resolve_penalty_columns("auto", d)
+    n = resolve_penalty_columns("auto", d)
     columns = None if n is None else losses.sample_columns(torch.rand(K, d, generator=g), n)
+
+    pair = torch.cat([x, y], -1)  # the label column's penalty is Eq. (9)'s on (x̂, y), as the model computes it
 
     def mi_autograd():
         eq6 = losses.penalty_zero_centred_elementwise(lambda v: d_mi(v, y), x, m, columns=columns)
-        return eq6 + losses.penalty_zero_centred_label(lambda v, w: d_mi(v, w)[..., -1], x, y, m_y)
+        return eq6 + losses.penalty_zero_centred(lambda v: d_mi(v[..., :d], v[..., d:])[..., -1:], pair, m_y)
 
     def mi_closed():
         eq6 = penalties.penalty_zero_centred_elementwise(penalties.ReluMLPCritic(d_mi.net, y), x, m, columns=columns)
-        return eq6 + penalties.penalty_zero_centred_label(d_mi.net, x, y, m_y)
+        label = penalties.ReluMLPCritic(d_mi.net, outputs=slice(-1, None))
+        return eq6 + penalties.penalty_zero_centred(label, pair, m_y)
 
     d_cg = ConditionalDiscriminator(d=d, n_classes=N_CLASSES, seeds=seeds)
     h = torch.relu(torch.randn(K, LABELED, hidden_size(d), generator=g))
@@ -126,7 +129,7 @@ def main() -> None:
     Xs, ys, seeds, n_classes = split_data("breast", 10, 5)
     print(f"\nAlgorithm 2 on breast, K={len(seeds)}: seconds per iteration (median of {args.steps})")
     print(f"{'networks':34} {'autograd s':>10} {'closed s':>9} {'speed-up':>8} {'max |Δ logged loss|':>20}")
-    for architecture, config in (("mlp", TrainConfig()), ("mlp_authors", TrainConfig(n_critic=1))):
+    for architecture, config in (("mlp", workflow_config()), ("mlp_authors", workflow_config(n_critic=1))):
         t_slow, logs_slow = step_times(Xs, ys, seeds, n_classes, config, architecture, args.steps, closed=False)
         t_fast, logs_fast = step_times(Xs, ys, seeds, n_classes, config, architecture, args.steps, closed=True)
         diff = max(float((a[k] - b[k]).abs().max()) for a, b in zip(logs_slow, logs_fast) for k in a)

@@ -1,7 +1,7 @@
 """Where one iteration of Algorithm 2 (``HexaGANCore.step``) spends its time, K=50 replicas, one thread.
 
 For each table and architecture (``mlp``: appendix B.3's networks,
-``mlp_authors``: the authors' one-hidden-layer ones), with ``TrainConfig()``
+``mlp_authors``: the authors' one-hidden-layer ones), with ``workflow_config()``
 (5 D_MI, 1 E+G_MI, 10 x (5 D_CG + 1 G_CG), 1 C per iteration), it prints
 
 * the share of an iteration's wall time per update group (D_MI, E+G_MI, D_CG,
@@ -35,7 +35,7 @@ import time
 import numpy as np
 import torch
 
-from bench_replicas import split_data
+from bench_replicas import split_data, workflow_config
 from hexagan.algorithm import HexaGANCore
 from hexagan.model import HexaGAN
 from hexagan.train_config import TrainConfig
@@ -72,7 +72,7 @@ def table(name: str, wide_k: int = K):
 def build(data, architecture: str, config: TrainConfig | None = None) -> HexaGANCore:
     Xs, ys, seeds, n_classes = data
     model = HexaGAN(d=Xs[0].shape[1], n_classes=n_classes, seeds=seeds, architecture=architecture)
-    return HexaGANCore(model, ReplicaData.from_arrays(Xs, ys, n_classes), config or TrainConfig())
+    return HexaGANCore(model, ReplicaData.from_arrays(Xs, ys, n_classes), config or workflow_config())
 
 
 @contextlib.contextmanager

@@ -38,7 +38,8 @@ import torch
 from bench_replicas import iterations_per_second, split_data
 from hexagan.data import load_dataset
 from hexagan.io import write_text
-from hexagan.methods import create, protocol_params
+from hexagan.methods import create
+from hexagan.protocol import method_params
 from hexagan.suite.aggregate import read_jobs
 from hexagan.suite.config import canonical_json, load_config
 from hexagan.suite.job import run_job
@@ -146,7 +147,7 @@ def main() -> None:
     timed, stops_early = {}, set()
     for k, j in cpu_jobs.items():
         if j.method in HEXAGAN_METHODS and (k in jobs or (k in measured and j.method in projected)):
-            est = create(j.method, **protocol_params(j.method, j.params))
+            est = create(j.method, **method_params(j.method, j.params))
             timed[k] = iteration_seconds(j, est, plan, args.steps, times, data) * est.max_steps
             if getattr(est, "early_stopping", False):
                 stops_early.add(k)  # max_steps is its bound, not its length: an upper bound, no calibration

@@ -4,7 +4,7 @@
 labels: the published Table 2 job's splits and seeds), builds a HexaGANCore of
 split ``--replica`` alone and one of each replica set (``--k K``: the first K
 splits; ``--sets 0,1,48``: these splits), all with the paper's schedule
-(``TrainConfig()``, as the workflow's ``hexagan`` jobs train), converts them to
+(``workflow_config()``, as the workflow's ``hexagan`` jobs train), converts them to
 each of ``--dtypes`` (float32 is the code's own; float64 converts the
 networks, the data and the noise after construction: the random streams stay
 float32 draws, widened), and trains them in lockstep on one thread.  After
@@ -62,10 +62,9 @@ import time
 
 import torch
 
-from bench_replicas import split_data
+from bench_replicas import split_data, workflow_config
 from hexagan.algorithm import HexaGANCore
 from hexagan.model import HexaGAN
-from hexagan.train_config import TrainConfig
 from hexagan.training import ReplicaData
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -79,7 +78,7 @@ def build(Xs, ys, seeds, n_classes, dtype: torch.dtype) -> HexaGANCore:
     :class:`~hexagan.replica.ReplicaRNG`, the same in every core.
     """
     model = HexaGAN(d=Xs[0].shape[1], n_classes=n_classes, seeds=seeds)
-    core = HexaGANCore(model, ReplicaData.from_arrays(Xs, ys, n_classes), TrainConfig())
+    core = HexaGANCore(model, ReplicaData.from_arrays(Xs, ys, n_classes), workflow_config())
     if dtype != torch.float32:
         core.model.to(dtype)  # in place: the optimisers keep the same parameter objects
         core.data = dataclasses.replace(core.data, x=core.data.x.to(dtype), m=core.data.m.to(dtype))
@@ -123,7 +122,7 @@ def drift(args) -> None:
     if any(args.replica not in members for members in sets.values()):
         raise SystemExit(f"split {args.replica} is not in every replica set {sets}")
     print(f"{args.dataset}: split {args.replica} alone and as a replica of the fits of splits {list(sets)}; "
-          f"{args.steps} iterations of TrainConfig(); unlabeled rows per batch of each split (64 x its own ratio): "
+          f"{args.steps} iterations of the workflow's TrainConfig; unlabeled rows per batch of each split (64 x its own ratio): "
           f"{ratio}")
     for name in args.dtypes:
         dtype = DTYPES[name]
@@ -194,7 +193,7 @@ def metrics(args) -> None:
 
     params = load_config("config/config.yaml")["methods"]["hexagan"]["params"]
     ds = load_dataset("breast")
-    splits = make_splits(ds.y, n_repeats=10, n_folds=5)  # the job's 50 splits (seed 0, 10 % validation)
+    splits = make_splits(ds.y, n_repeats=10, n_folds=5, val_fraction=0.1)  # the job's 50 splits (seed 0)
     masks = {r: protocol.make_masks(ds, "mcar", 0.2, r) for r in {s.repeat for s in splits}}
     data = [protocol.build_split(ds, masks[s.repeat], s) for s in splits]
     ratio = [float((sd.y_train < 0).sum() / max((sd.y_train >= 0).sum(), 1)) for sd in data]

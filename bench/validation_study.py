@@ -95,7 +95,9 @@ def study(method: str, dataset: str, variants: list[str], steps: int, folds: int
           patience: list[int], tol: float) -> pd.DataFrame:
     ds = load_dataset(dataset)
     masks = protocol.make_masks(ds, "mcar", 0.2, 0)
-    data = [protocol.build_split(ds, masks, split) for split in make_splits(ds.y, repeats=[0], folds=list(range(folds)))]
+    grid = {key: protocol.PROTOCOL[key] for key in ("n_repeats", "n_folds", "val_fraction")}
+    data = [protocol.build_split(ds, masks, split)
+            for split in make_splits(ds.y, **grid, repeats=[0], folds=list(range(folds)))]
     rows = []
     for variant in variants:
         params = dict(VARIANTS[variant], max_steps=steps, eval_every=eval_every, n_threads=1)

@@ -1,9 +1,9 @@
 """HexaGAN replication suite.
 
 The model, one job per module: ``networks`` (E, G_MI, D_MI, G_CG, D_CG, C),
-``losses`` and ``penalties`` (each loss by equation), ``model`` (the six
-networks of K replicas and their inference), ``train_config`` (every training
-setting and the tables they name), ``algorithm`` (Algorithm 2's trainer),
+``losses`` and ``penalties`` (each loss by equation, and the adversarial losses
+and regularisers by name), ``model`` (the six networks of K replicas and their
+inference), ``train_config`` (every training setting), ``algorithm`` (Algorithm 2's trainer),
 ``evaluation`` (validation sets, scores, snapshots), ``estimators`` (the
 scikit-learn imputer and classifier).  Shared with the neural baselines:
 ``replica`` (batched replicas), ``training`` (the loop, optimisers, padded

@@ -37,8 +37,9 @@ Departures from the paper's letter and from that code, each for a reason:
   stops at d) leaves it unregularised: its scale, and C's adversarial loss
   with it, grew without bound (0.03 -> 6.5 within 300 iterations on breast).
   We add the same zero-centred penalty on the labeled rows, with respect to
-  (x̂, y) (:func:`hexagan.losses.penalty_zero_centred_label`), weighted by
-  lambda1 ("gp" and "wc" treat the column alike).
+  (x̂, y): the regulariser's ``single`` penalty with the label column as the
+  critic (for "zc", Eq. 9's :func:`hexagan.losses.penalty_zero_centred` on the
+  pair), weighted by lambda1 ("gp" and "wc" treat the column alike).
 * **Eqs. (3)-(4) as printed**, E[(1 - m_i) D_i] - E[m_i D_i], not as
   Theorem 1 is proved and the authors' code computes them (conditional
   means, ``adversarial_loss="conditional"``).  The printed form lets D_MI's
@@ -79,8 +80,10 @@ from hexagan import losses
 from hexagan.checkpoint import Checkpointer, fingerprint
 from hexagan.evaluation import Snapshots, ValidationSet, scores, selection_name, validation_scores
 from hexagan.model import HexaGAN, one_hot
+from hexagan.losses import ADVERSARIAL_LOSSES
+from hexagan.penalties import REGULARIZERS, as_critic
 from hexagan.replica import BestState, ReplicaRNG
-from hexagan.train_config import ADVERSARIAL_LOSSES, REGULARIZERS, TrainConfig, as_critic, lookup
+from hexagan.train_config import TrainConfig, lookup, resolve_penalty_columns
 from hexagan.training import ReplicaData, make_optimizer, optimizer_step, train_loop
 
 # Training losses are recorded every LOG_EVERY iterations (validation metrics at each evaluation).
@@ -117,6 +120,27 @@ class Batch:
         rows = self.rows.to(t.device)[:, None]
         index = torch.where(slot < rows, (slot - 1) % rows.clamp_min(1), slot)
         return torch.gather(t, 1, index.reshape(*index.shape, *(1,) * (t.dim() - 2)).expand_as(t))
+
+
+def class_balance(y: torch.Tensor, weight: torch.Tensor, n_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The generated rows that make a labeled batch class-balanced (Sec. 3.3.2).
+
+    Each minority class c receives (count of the majority class - count of c)
+    generated rows, so that every class then has the majority's count.  For
+    fixed shapes, n_classes x B slots are returned, class c in slots
+    c*B .. c*B + B - 1, the unused ones with weight 0.
+
+    y: long [K, B] labels of the labeled batch; weight: [K, B] 0/1 valid rows.
+    Returns (y_gen long [K, n_classes * B], weight_gen [K, n_classes * B]).
+    """
+    k, b = y.shape
+    counts = torch.zeros(k, n_classes, dtype=weight.dtype, device=y.device)
+    counts.scatter_add_(1, y.clamp_min(0), weight)
+    needed = counts.max(dim=1, keepdim=True).values - counts
+    slot = torch.arange(b, device=y.device, dtype=weight.dtype)
+    weight_gen = (slot[None, None, :] < needed[..., None]).to(weight.dtype).reshape(k, n_classes * b)
+    y_gen = torch.arange(n_classes, device=y.device).repeat_interleave(b).expand(k, -1)
+    return y_gen, weight_gen
 
 
 def warmup_steps(config: TrainConfig, data: ReplicaData) -> list[int]:
@@ -173,7 +197,7 @@ class HexaGANCore:
         self.k = model.k
         self.rng = ReplicaRNG(model.seeds)
         self.eval_data = eval_data.to(self.device) if eval_data is not None else None
-        if config.early_stopping and (eval_data is None or not eval_data.x.shape[1]):
+        if config.n_iter_no_change is not None and (eval_data is None or not eval_data.x.shape[1]):
             warnings.warn("early_stopping without validation rows (too few rows to hold any out): training runs "
                           "all max_steps iterations", UserWarning, stacklevel=2)
         watch = monitor_data is not None and config.monitor_every > 0 and monitor_data.x.shape[1] > 0
@@ -184,7 +208,7 @@ class HexaGANCore:
         self.regularizer = lookup(REGULARIZERS, config.regularizer, "regularizer")
         self.n_classes = model.n_classes
         self.batch = int(config.batch_size)
-        self.penalty_columns = (losses.resolve_penalty_columns(config.penalty_columns, model.d)
+        self.penalty_columns = (resolve_penalty_columns(config.penalty_columns, model.d)
                                 if self.regularizer.samples_columns else None)
         # The authors scale the unlabeled batch by the unlabeled/labeled ratio: each replica by its own
         # (a job's splits differ: 11 to 21 rows on breast), so that it draws what its lone run draws.
@@ -379,7 +403,7 @@ class HexaGANCore:
             x_in = self.model.classifier_input(b.x, b.m, b.z)
             x_rows, y_rows, w_rows = x_in[:, :n_l], b.y[:, :n_l], b.weight[:, :n_l]
             if built["use_g_cg"]:
-                y_gen, w_gen = losses.class_balance(y_rows, w_rows, self.n_classes)
+                y_gen, w_gen = class_balance(y_rows, w_rows, self.n_classes)
                 _, x_gen, _ = self._generated(y_gen)
                 x_rows, y_rows, w_rows = (torch.cat(p, 1) for p in ((x_rows, x_gen), (y_rows, y_gen), (w_rows, w_gen)))
         named = {}
@@ -521,8 +545,7 @@ class HexaGANCore:
         if config.max_steps:
             curves.append(train_loop(self.step, config.max_steps, evaluate=evaluate, eval_every=config.eval_every,
                                      select_on="selection_score" if best else None, best=best,
-                                     n_iter_no_change=config.n_iter_no_change if config.early_stopping and best
-                                     else None,
+                                     n_iter_no_change=config.n_iter_no_change if best else None,
                                      tol=config.tol, log_every=LOG_EVERY,
                                      progress=config.verbose,
                                      description=f"HexaGAN ({selection_name(self.n_classes, config.validation_metric)})",

@@ -18,15 +18,19 @@ Conventions shared by every function:
   paper's Eqs. (6) and (9) have none (unlike R1 as written by Mescheder et
   al., where GAN_stability folds gamma/2 into ``reg_param``).
 
-Default weights of the paper are in :data:`WEIGHTS`.
+Default weights of the paper are in :data:`WEIGHTS`; :data:`ADVERSARIAL_LOSSES`
+names each family of Eqs. (3)-(4) and (13) that ``TrainConfig.adversarial_loss``
+chooses (the discriminators' regularisers are :data:`hexagan.penalties.REGULARIZERS`).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
 import torch
 from torch import nn
+
+from hexagan.replica import masked_mean
 
 # The paper's weights (Secs. 3.1-3.3): lambda1 (Eq. 6), lambda2 (Eq. 9),
 # alpha1 (Eq. 5), alpha2 (Eq. 3 on generated rows), alpha3 (Eq. 10), alpha4 (Eq. 13).
@@ -37,16 +41,6 @@ Critic = Callable[[torch.Tensor], torch.Tensor]
 # Elements of one batched-VJP chunk in the element-wise penalties: bounds memory
 # (the chunk of gradients is [chunk, K, B, d]) for wide data such as madelon.
 MAX_CHUNK_ELEMENTS = 1 << 22
-# penalty_columns="auto": the exact Eq. (6) up to this many features, else this many sampled columns per step.
-AUTO_EXACT_MAX_D = 64
-AUTO_PENALTY_COLUMNS = 32
-
-
-def _mean_rows(values: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
-    """[K, B] -> [K]: plain mean over rows, or the mean over rows with weight 1."""
-    if weight is None:
-        return values.mean(dim=1)
-    return (values * weight).sum(dim=1) / weight.sum(dim=1).clamp_min(1.0)
 
 
 def _with_label_column(m: torch.Tensor, m_y: torch.Tensor | None) -> torch.Tensor:
@@ -73,7 +67,7 @@ def loss_g_mi(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tensor | None = N
     Returns [K].
     """
     mask = _with_label_column(m, m_y)
-    return -_mean_rows(((1 - mask) * d_out).sum(-1), weight)
+    return -masked_mean(((1 - mask) * d_out).sum(-1), weight)
 
 
 def loss_d_mi(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tensor | None = None,
@@ -89,7 +83,7 @@ def loss_d_mi(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tensor | None = N
     Returns [K].
     """
     mask = _with_label_column(m, m_y)
-    return _mean_rows(((1 - 2 * mask) * d_out).sum(-1), weight)
+    return masked_mean(((1 - 2 * mask) * d_out).sum(-1), weight)
 
 
 def _column_means(values: torch.Tensor, rows: torch.Tensor, weight: torch.Tensor | None
@@ -138,7 +132,7 @@ def loss_d_mi_conditional(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tenso
 def loss_recon(x: torch.Tensor, m: torch.Tensor, x_bar: torch.Tensor,
                weight: torch.Tensor | None = None) -> torch.Tensor:
     """HexaGAN Eq. (5): L_recon = E[Σ_i m_i (x_i - x̄_i)²] -- observed entries only.  Returns [K]."""
-    return _mean_rows((m * (x - x_bar) ** 2).sum(-1), weight)
+    return masked_mean((m * (x - x_bar) ** 2).sum(-1), weight)
 
 
 def _output_grad_sq_norms(critic: Critic, x: torch.Tensor, n_cols: int,
@@ -195,9 +189,11 @@ def penalty_zero_centred_elementwise(critic: Critic, x_hat: torch.Tensor, m: tor
     observed row in the batch contributes 0.
 
     The label column d+1 is not penalised here: Eq. (6) sums i = 1..d and
-    Eq. (14) extends only Eq. (4) to d+1 (so does the authors' code); the
-    model adds :func:`penalty_zero_centred_label` for it.  The gradient is
-    taken with respect to x̂ only (y is held fixed), as written.
+    Eq. (14) extends only Eq. (4) to d+1 (so does the authors' code).  The
+    model penalises it apart, with the regulariser's ``single`` penalty
+    (for "zc", :func:`penalty_zero_centred` with respect to the pair (x̂, y)
+    on the rows with a real label; :mod:`hexagan.algorithm` says why).  The
+    gradient is taken with respect to x̂ only (y is held fixed), as written.
 
     ``columns`` (long [K, n], distinct columns per replica, drawn uniformly
     without replacement, e.g. by :func:`sample_columns`) estimates the sum
@@ -222,7 +218,7 @@ def _elementwise_penalty(norms: torch.Tensor, m: torch.Tensor, columns: torch.Te
     d = m.shape[-1]
     if columns is not None:
         m = torch.gather(m, 2, columns.to(m.device)[:, None, :].expand(-1, m.shape[1], -1))
-    terms = ((norms * m).sum(1) / m.sum(1).clamp_min(1.0)).sum(-1)
+    terms = masked_mean(norms, m).sum(-1)
     return terms if columns is None else terms * (d / columns.shape[1])
 
 
@@ -234,48 +230,17 @@ def sample_columns(uniform: torch.Tensor, n: int) -> torch.Tensor:
     return torch.argsort(uniform, dim=-1)[:, :n]
 
 
-def resolve_penalty_columns(setting, d: int) -> int | None:
-    """How many output columns Eq. (6) samples per step: None for the exact sum.
-
-    ``setting``: "auto" (exact when d <= :data:`AUTO_EXACT_MAX_D`, else
-    :data:`AUTO_PENALTY_COLUMNS` sampled columns), None (exact) or an int
-    n >= 1 (exact when n >= d).
-    """
-    if setting == "auto":
-        return None if d <= AUTO_EXACT_MAX_D else AUTO_PENALTY_COLUMNS
-    if setting is None:
-        return None
-    if isinstance(setting, bool) or not isinstance(setting, (int, np.integer)) or setting < 1:
-        raise ValueError(f"penalty_columns must be 'auto', None or an int >= 1, got {setting!r}")
-    return None if setting >= d else int(setting)
-
-
-def penalty_zero_centred_label(critic: Critic, x_hat: torch.Tensor, y: torch.Tensor, m_y: torch.Tensor,
-                               weight: torch.Tensor | None = None) -> torch.Tensor:
-    """Our extension of Eq. (6) to D_MI's label column: E_{m_y = 1}[||∇_{(x̂, y)} D_MI(x̂, y)_{d+1}||²].
-
-    Not in the paper (Eq. 6 stops at d).  Without it the label column is an
-    unregularised Wasserstein critic whose scale grows without bound, and
-    with it C's gradient from Eq. (13) (the authors' code never meets this:
-    its C gets no gradient from Eq. 13).  Real data for this column are the
-    rows with a real label (m_y = 1); the gradient is taken with respect to
-    the pair (x̂, y), since y is what the label column judges.
-
-    critic: (x̂ [K, B, d], y [K, B, n_classes]) -> label scores [K, B];
-    m_y: [K, B].  Returns [K].
-    """
-    d = x_hat.shape[-1]
-    pair = torch.cat([x_hat, y], dim=-1)
-    norms = _output_grad_sq_norms(lambda v: critic(v[..., :d], v[..., d:])[..., None], pair, 1)[..., 0]
-    return _mean_rows(norms, m_y if weight is None else m_y * weight)
-
-
 def penalty_zero_centred(critic: Critic, h: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
     """HexaGAN Eq. (9): L_GP_CG = E_{h_l}[||∇_{h_l} D_CG(h_l, y_l)||²], on real (encoded labeled) rows.
 
     critic: h [K, B, dh] -> [K, B, 1] (bind y_l in a closure).  Returns [K].
+
+    The model also penalises D_MI's label column with it (our extension:
+    Eq. 6 stops at d; :mod:`hexagan.algorithm` says why): h is then the pair
+    (x̂, y), the critic the label column, and ``weight`` the rows with a real
+    label, since y is what that column judges.
     """
-    return _mean_rows(_output_grad_sq_norms(critic, h, 1)[..., 0], weight)
+    return masked_mean(_output_grad_sq_norms(critic, h, 1)[..., 0], weight)
 
 
 def penalty_gradient(critic: Critic, x_real: torch.Tensor, x_fake: torch.Tensor, eps: torch.Tensor, n_cols: int,
@@ -311,12 +276,12 @@ def clip_weights_(module: nn.Module, bound: float = 0.01) -> None:
 
 def loss_g_cg(d_fake: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
     """HexaGAN Eq. (7): L_GCG = -E[D_CG(h_c, y_c)].  d_fake: [K, B, 1].  Returns [K]."""
-    return -_mean_rows(d_fake[..., 0], weight)
+    return -masked_mean(d_fake[..., 0], weight)
 
 
 def loss_d_cg(d_fake: torch.Tensor, d_real: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
     """HexaGAN Eq. (8): L_DCG = E[D_CG(h_c, y_c)] - E[D_CG(h_l, y_l)].  [K, B, 1] each.  Returns [K]."""
-    return _mean_rows(d_fake[..., 0], weight) - _mean_rows(d_real[..., 0], weight)
+    return masked_mean(d_fake[..., 0], weight) - masked_mean(d_real[..., 0], weight)
 
 
 def _cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -330,7 +295,7 @@ def loss_ce_generated(logits: torch.Tensor, y_c: torch.Tensor, weight: torch.Ten
     logits: C's pre-softmax output [K, B, n_classes] on generated rows x̂_c;
     y_c: long [K, B], the class each row was generated for.  Returns [K].
     """
-    return _mean_rows(_cross_entropy(logits, y_c), weight)
+    return masked_mean(_cross_entropy(logits, y_c), weight)
 
 
 def loss_c_adversarial(d_label: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
@@ -339,7 +304,7 @@ def loss_c_adversarial(d_label: torch.Tensor, weight: torch.Tensor | None = None
     d_label: [K, B] the label column of D_MI on unlabeled rows, where y_u is
     C's class-probability vector (so the gradient reaches C).  Returns [K].
     """
-    return -_mean_rows(d_label, weight)
+    return -masked_mean(d_label, weight)
 
 
 def loss_classifier(logits: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None,
@@ -348,33 +313,12 @@ def loss_classifier(logits: torch.Tensor, y: torch.Tensor, weight: torch.Tensor 
 
     logits, y, weight: C's logits [K, B, n_classes], labels and 0/1 row
     weights [K, B] of the labeled rows and the class-balancing generated rows
-    together (see :func:`class_balance`); l_c: [K] the adversarial term of
+    together (see :func:`hexagan.algorithm.class_balance`); l_c: [K] the adversarial term of
     Eq. (13) (:func:`loss_c_adversarial`), or None without the label
     discriminator.  Returns [K].
     """
-    loss = _mean_rows(_cross_entropy(logits, y), weight)
+    loss = masked_mean(_cross_entropy(logits, y), weight)
     return loss if l_c is None else loss + alpha4 * l_c
-
-
-def class_balance(y: torch.Tensor, weight: torch.Tensor, n_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The generated rows that make a labeled batch class-balanced (Sec. 3.3.2).
-
-    Each minority class c receives (count of the majority class - count of c)
-    generated rows, so that every class then has the majority's count.  For
-    fixed shapes, n_classes x B slots are returned, class c in slots
-    c*B .. c*B + B - 1, the unused ones with weight 0.
-
-    y: long [K, B] labels of the labeled batch; weight: [K, B] 0/1 valid rows.
-    Returns (y_gen long [K, n_classes * B], weight_gen [K, n_classes * B]).
-    """
-    k, b = y.shape
-    counts = torch.zeros(k, n_classes, dtype=weight.dtype, device=y.device)
-    counts.scatter_add_(1, y.clamp_min(0), weight)
-    needed = counts.max(dim=1, keepdim=True).values - counts
-    slot = torch.arange(b, device=y.device, dtype=weight.dtype)
-    weight_gen = (slot[None, None, :] < needed[..., None]).to(weight.dtype).reshape(k, n_classes * b)
-    y_gen = torch.arange(n_classes, device=y.device).repeat_interleave(b).expand(k, -1)
-    return y_gen, weight_gen
 
 
 def loss_d_gain(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tensor | None = None,
@@ -387,16 +331,34 @@ def loss_d_gain(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tensor | None =
     """
     mask = _with_label_column(m, m_y)
     bce = nn.functional.binary_cross_entropy_with_logits(d_out, mask.expand_as(d_out), reduction="none")
-    return _mean_rows(bce.sum(-1), weight)
+    return masked_mean(bce.sum(-1), weight)
 
 
 def loss_g_gain(d_out: torch.Tensor, m: torch.Tensor, m_y: torch.Tensor | None = None,
                 weight: torch.Tensor | None = None) -> torch.Tensor:
     """GAIN's generator loss: -E[Σ_i (1 - m_i) log σ(D_i)], same shapes as :func:`loss_g_mi`."""
     mask = _with_label_column(m, m_y)
-    return -_mean_rows(((1 - mask) * nn.functional.logsigmoid(d_out)).sum(-1), weight)
+    return -masked_mean(((1 - mask) * nn.functional.logsigmoid(d_out)).sum(-1), weight)
 
 
 def loss_c_gain(d_label: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
     """Eq. (13) under GAIN's loss: -E[log σ(D_MI(x̂_u, y_u)_{d+1})] on unlabeled rows.  Returns [K]."""
-    return -_mean_rows(nn.functional.logsigmoid(d_label), weight)
+    return -masked_mean(nn.functional.logsigmoid(d_label), weight)
+
+
+@dataclass(frozen=True)
+class Adversarial:
+    """One adversarial loss family: the critic's, the generators' and the classifier's (Eq. 13) side."""
+
+    critic: Callable[..., torch.Tensor]
+    generator: Callable[..., torch.Tensor]
+    classifier: Callable[..., torch.Tensor]
+
+
+#: The adversarial losses by name (``adversarial_loss``): Eqs. (3)-(4) and (13) as printed, the same with the
+#: conditional means of Theorem 1 and the authors' code, or GAIN's cross-entropy (appendix C.1).
+ADVERSARIAL_LOSSES = {
+    "hexagan": Adversarial(loss_d_mi, loss_g_mi, loss_c_adversarial),
+    "conditional": Adversarial(loss_d_mi_conditional, loss_g_mi_conditional, loss_c_adversarial),
+    "gain": Adversarial(loss_d_gain, loss_g_gain, loss_c_gain),
+}

@@ -36,9 +36,11 @@ Optional capabilities, declared as class attributes and read by the protocol:
 * ``fit(..., eval_set=(X_val, X_val_true, y_val))``: the method selects its
   checkpoint on this validation part (carved from the training rows, never
   the test fold); the protocol passes it when ``uses_validation = True``.
-* ``protocol_defaults = {param: value}``: what the benchmark protocol runs
-  with where it differs from the defaults for a user's own data (HexaGAN's
-  fixed published budget); :func:`protocol_params` applies it.
+* ``protocol_defaults = {param: value}``: what the benchmark protocol must
+  pass the method where its defaults for a user's own data do not fit the
+  protocol's (``scale=False``: the protocol scales each split itself,
+  :mod:`hexagan.scaling`); :func:`hexagan.protocol.method_params` applies it,
+  with the protocol's training budget (:data:`hexagan.protocol.TRAINING`).
 
 Registration is lazy: a module is imported only when one of its methods is
 created, so ``import hexagan`` stays fast and a broken optional dependency
@@ -130,16 +132,24 @@ def get(name: str) -> type:
     return _load(name)
 
 
+def parameter_names(name: str) -> set[str] | None:
+    """The parameters :func:`create` accepts for method ``name``: its constructor's and a pipeline's nested
+    ones (``imputer__max_steps``, set via ``set_params``); None for a class without scikit-learn's
+    ``get_params``, which takes any keyword."""
+    cls = _load(name)
+    return set(cls().get_params(deep=True)) if hasattr(cls, "get_params") else None
+
+
 def create(name: str, **params: Any):
     """Build the method registered under ``name`` with its parameters.
 
     Unknown parameters are an error naming the method and its valid
     parameters (scikit-learn estimators would otherwise accept any keyword
-    through ``set_params`` only).
+    through ``set_params`` only); the workflow checks them before any job
+    runs (:class:`hexagan.suite.plan.Plan`).
     """
     cls = _load(name)
-    # deep=True also lists nested parameters ("imputer__max_steps" of a pipeline), set via set_params.
-    valid = set(cls().get_params(deep=True)) if hasattr(cls, "get_params") else None
+    valid = parameter_names(name)
     if valid is not None:
         unknown = sorted(set(params) - valid)
         if unknown:
@@ -147,12 +157,6 @@ def create(name: str, **params: Any):
     nested = {k: v for k, v in params.items() if "__" in k}
     est = cls(**{k: v for k, v in params.items() if "__" not in k})
     return est.set_params(**nested) if nested else est
-
-
-def protocol_params(name: str, params: dict) -> dict:
-    """The parameters the benchmark protocol builds method ``name`` with: its ``protocol_defaults``
-    (if any), updated by the job's ``params``."""
-    return {**getattr(_load(name), "protocol_defaults", {}), **params}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,13 @@
-"""The zero-centred gradient penalties in closed form, for ReLU MLP critics.
+"""The discriminators' regularisers: :data:`REGULARIZERS` by name, and the zero-centred penalties in closed form.
 
-:mod:`hexagan.losses` computes Eqs. (6) and (9) and the label column's
-penalty with autograd: one vector-Jacobian product per output column, then a
+:data:`REGULARIZERS` holds appendix C.1's regularisers of D_MI and D_CG
+(``TrainConfig.regularizer``): "zc" (Eqs. 6 and 9), "gp" (Gulrajani et
+al.'s) and "wc" (weight clipping).  :func:`as_critic` hands them a
+discriminator in the form that computes "zc" fastest.
+
+The closed form, for ReLU MLP critics.  :mod:`hexagan.losses` computes
+Eqs. (6) and (9) (and, as Eq. 9 on the pair (x̂, y), the label column's
+penalty) with autograd: one vector-Jacobian product per output column, then a
 double backward to train the critic.  That dominated an iteration of
 Algorithm 2.  For a critic whose hidden layers are ReLU and whose output has
 no activation,
@@ -18,20 +24,22 @@ D's loss trains the critic: the gradient of ||J||² with s held fixed, which is
 what autograd's double backward gives for ReLU (whose second derivative is 0;
 the biases get no gradient from the penalty either way).
 
-The functions mirror :func:`hexagan.losses.penalty_zero_centred_elementwise`,
-:func:`~hexagan.losses.penalty_zero_centred` and
-:func:`~hexagan.losses.penalty_zero_centred_label` (which stay the reference,
+The functions mirror :func:`hexagan.losses.penalty_zero_centred_elementwise`
+and :func:`~hexagan.losses.penalty_zero_centred` (which stay the reference,
 and the path for the conv D_MI), with the closure replaced by a
 :class:`ReluMLPCritic`, a closure the closed form can see through.
 ``tests/test_penalties.py`` checks values and parameter gradients against them.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import torch
 from torch import nn
 
 from hexagan import losses
-from hexagan.replica import ReplicaMLP
+from hexagan.replica import ReplicaMLP, masked_mean
 
 
 def closed_form_applies(net: nn.Module) -> bool:
@@ -156,16 +164,66 @@ def penalty_zero_centred(critic: ReluMLPCritic, h: torch.Tensor, weight: torch.T
 
     critic: D_CG as ``ReluMLPCritic(d_cg.net, y_l)``.  Returns [K].
     """
-    return losses._mean_rows(critic.grad_sq_norms(h, 1)[..., 0], weight)
+    return masked_mean(critic.grad_sq_norms(h, 1)[..., 0], weight)
 
 
-def penalty_zero_centred_label(net: ReplicaMLP, x_hat: torch.Tensor, y: torch.Tensor, m_y: torch.Tensor,
-                               weight: torch.Tensor | None = None) -> torch.Tensor:
-    """The label column's penalty in closed form: :func:`hexagan.losses.penalty_zero_centred_label`.
+def as_critic(net: nn.Module, closure: Callable, extra: torch.Tensor | None = None, outputs: slice = slice(None)):
+    """A discriminator as the regularisers see it: ``closure``, or the same function as a
+    :class:`ReluMLPCritic` of ``net`` (inputs concat(v, extra), columns ``outputs``) when ``net`` is a ReLU
+    MLP.  Then "zc" computes its penalties in closed form: a few batched matmuls instead of a backward pass
+    per output column and a double backward, which took most of an iteration.  The conv D_MI keeps autograd."""
+    return ReluMLPCritic(net, extra, outputs) if closed_form_applies(net) else closure
 
-    net: D_MI's network on concat(x̂, y), whose last output is the label
-    column d+1; the gradient is taken with respect to the pair (x̂, y).
-    Returns [K].
+
+@dataclass(frozen=True)
+class Regularizer:
+    """A discriminator regulariser of appendix C.1.
+
+    ``elementwise(critic, real, fake, mask, eps, columns, rows=...)`` regularises D_MI
+    and ``single(critic, real, fake, mask, eps, rows=...)`` D_CG and D_MI's label
+    column (both return [K]);
+    ``rows`` ([K, B] or None) marks each replica's own rows of a batch whose
+    replicas drew different numbers of them, for a penalty that counts every
+    row alike (``mask`` already zeroes the others);
+    ``clip`` is the weight-clipping bound applied after each discriminator
+    update; ``interpolates`` says whether ``eps`` ~ U(0, 1) must be drawn;
+    ``samples_columns`` whether ``elementwise`` can estimate its sum over
+    output columns from sampled ``columns`` (``penalty_columns``).
     """
-    critic = ReluMLPCritic(net, outputs=slice(-1, None))
-    return penalty_zero_centred(critic, torch.cat([x_hat, y], dim=-1), m_y if weight is None else m_y * weight)
+
+    elementwise: Callable[..., torch.Tensor]
+    single: Callable[..., torch.Tensor]
+    clip: float | None = None
+    interpolates: bool = False
+    samples_columns: bool = False
+
+
+def _no_penalty(critic, real, fake, mask, eps, columns=None, rows=None):
+    return torch.zeros(real.shape[0], device=real.device)
+
+
+def _zc_elementwise(critic, real, fake, mask, eps, columns=None, rows=None):
+    how = penalty_zero_centred_elementwise if isinstance(critic, ReluMLPCritic) else \
+        losses.penalty_zero_centred_elementwise  # the same value (see as_critic)
+    return how(critic, real, mask, columns=columns)
+
+
+def _zc_single(critic, real, fake, mask, eps, rows=None):
+    how = penalty_zero_centred if isinstance(critic, ReluMLPCritic) else losses.penalty_zero_centred
+    return how(critic, real, mask[..., 0])
+
+
+def _gp_elementwise(critic, real, fake, mask, eps, columns=None, rows=None):
+    return losses.penalty_gradient(critic, real, fake, eps, mask.shape[-1], rows=rows)
+
+
+def _gp_single(critic, real, fake, mask, eps, rows=None):
+    return losses.penalty_gradient(critic, real, fake, eps, 1, rows=rows)
+
+
+#: The regularisers by name (``regularizer``).
+REGULARIZERS = {
+    "zc": Regularizer(elementwise=_zc_elementwise, single=_zc_single, samples_columns=True),
+    "gp": Regularizer(elementwise=_gp_elementwise, single=_gp_single, interpolates=True),
+    "wc": Regularizer(elementwise=_no_penalty, single=_no_penalty, clip=0.01),
+}

@@ -179,12 +179,6 @@ class ReplicaRNG:
         u = self.uniform(size)
         return torch.minimum((u * high[:, None]).long(), high[:, None] - 1)
 
-    def choice_weighted(self, weights: torch.Tensor, size: int) -> torch.Tensor:
-        """Indices drawn with probability proportional to ``weights`` ([K, n]), shape [K, size]."""
-        cdf = torch.cumsum(weights, dim=1)
-        u = self.uniform(size) * cdf[:, -1:]
-        return torch.searchsorted(cdf, u.contiguous(), right=True).clamp_max(weights.shape[1] - 1)
-
 
 class ReplicaLinear(nn.Module):
     """A fully connected layer with one weight matrix per replica.
@@ -270,6 +264,15 @@ class ReplicaModules(nn.Module):
 
         params = {n: self.stacked[n.replace(".", "__")] for n in self._names}
         return torch.func.vmap(one)(params, x, *rest)
+
+
+def masked_mean(values: torch.Tensor, weights: torch.Tensor | None, dim: int | tuple[int, ...] = 1) -> torch.Tensor:
+    """Mean of ``values`` over ``dim`` (by default the rows of ``[K, B, ...]``) counting only the entries whose
+    0/1 ``weights`` is 1, as a batch padded to another replica's size needs; 0 where none is.  ``weights``
+    None: the plain mean."""
+    if weights is None:
+        return values.mean(dim=dim)
+    return (values * weights).sum(dim) / weights.sum(dim).clamp_min(1.0)
 
 
 def salted_seeds(seeds: Sequence[int], salt: int) -> list[int]:

@@ -1,5 +1,8 @@
 """The one scikit-learn base of every replica-trained estimator: HexaGAN's and the neural baselines'.
 
+Its checks of the parameters and the data, and ``fit`` as ``fit_replicas`` of one task, are
+:class:`TaskEstimator`'s, which the Table 3 cascades (:class:`baselines.cascade.Cascade`) share.
+
 A neural method of the suite trains K independent *replicas* (one per
 (repeat, fold) split) in one pass (:mod:`hexagan.replica`,
 :mod:`hexagan.training`).  :class:`ReplicaEstimator` holds, once, everything
@@ -124,11 +127,110 @@ def _encode_rows(rows: tuple | None, classes: np.ndarray) -> tuple | None:
     return X, X_true, encode_eval_labels(y, len(X), classes)
 
 
-class ReplicaEstimator(BaseEstimator):
+class TaskEstimator(BaseEstimator):
+    """Base of the estimators fitted on :class:`~hexagan.methods.FitTask` s: the replica-trained ones
+    (:class:`ReplicaEstimator`) and the Table 3 cascades (:class:`baselines.cascade.Cascade`).
+
+    A subclass implements ``fit_replicas(tasks)``, which starts with :meth:`_check_tasks` (the parameters,
+    then every task's data); ``fit`` is :meth:`_fit_one`, ``fit_replicas`` of one task, and prediction starts
+    with :meth:`_check_X`.
+    """
+
+    #: "imputer" or "classifier" (set by the BaseImputer / BaseClassifier mixin).
+    kind: str
+    #: ``fit`` takes ``eval_set`` and the method selects on it.
+    uses_validation = False
+    #: ``fit`` takes ``monitor_set``: rows only scored during training (the audit's test fold).
+    monitors = False
+
+    def fit_replicas(self, tasks: Sequence[FitTask]) -> list["TaskEstimator"]:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _fit_one(self, X, y=None, eval_set=None, monitor_set=None):
+        """``fit``: :meth:`fit_replicas` of one task seeded from ``random_state`` (:func:`seed_of`), whose fitted
+        attributes become this estimator's."""
+        self._validate_params()  # before seed_of reads random_state
+        seed = seed_of(self.random_state)
+        return self._take_fitted(
+            self.fit_replicas([FitTask(X=X, y=y, eval_set=eval_set, monitor_set=monitor_set, seed=seed)])[0])
+
+    def _take_fitted(self, fitted: "TaskEstimator") -> "TaskEstimator":
+        """This estimator with exactly the fitted attributes of ``fitted`` (nothing of an earlier fit stays,
+        e.g. its ``feature_names_in_``)."""
+        for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            del self.__dict__[key]
+        self.__dict__.update({k: v for k, v in vars(fitted).items() if k.endswith("_") and not k.startswith("__")})
+        return self
+
+    def _check_tasks(self, tasks: Sequence[FitTask]) -> tuple[list[FitTask], list[dict]]:
+        """Validate the parameters, then every task with scikit-learn's ``validate_data``.
+
+        Returns the checked tasks -- float64 ``X`` (NaN = missing), a
+        classifier's labels as indices into the classes shared by all tasks
+        (-1 = missing; an imputer's ``y`` None), ``eval_set`` and
+        ``monitor_set`` checked against ``X`` (labels as indices, -1 for a
+        label not seen in training) or None when the class does not use them
+        -- and per task the fitted input attributes of its estimator:
+        ``n_features_in_``, ``feature_names_in_`` (a DataFrame's string column
+        names) and ``classes_``.  All tasks must have the same number of
+        columns (the replicas share one architecture).
+        """
+        self._validate_params()
+        tasks = list(tasks)
+        if not tasks:
+            raise ValueError("fit_replicas needs at least one task")
+        checked, inputs = [], []
+        for task in tasks:
+            probe = clone(self)  # validate_data records the input attributes on it
+            X = validate_data(probe, task.X, reset=True, **VALIDATE_X)
+            checked.append(replace(task, X=X, y=None,
+                                   eval_set=self._check_rows(probe, task.eval_set) if self.uses_validation else None,
+                                   monitor_set=self._check_rows(probe, task.monitor_set) if self.monitors else None))
+            inputs.append({k: v for k, v in vars(probe).items() if k in _INPUT_ATTRIBUTES})
+        if len({t.X.shape[1] for t in checked}) != 1:
+            raise ValueError(f"tasks have different numbers of columns: {sorted({t.X.shape[1] for t in checked})}")
+        if self.kind == "classifier":
+            classes, codes = encode_labels([check_labels(t.y, len(c.X), who=type(self).__name__)
+                                            for t, c in zip(tasks, checked)])
+            checked = [replace(c, y=y, eval_set=_encode_rows(c.eval_set, classes),
+                               monitor_set=_encode_rows(c.monitor_set, classes)) for c, y in zip(checked, codes)]
+            for attributes in inputs:
+                attributes["classes_"] = classes
+        return checked, inputs
+
+    def _check_rows(self, probe: "TaskEstimator", rows) -> tuple | None:
+        """``(X, X_true, y)`` checked against the training columns recorded on ``probe``; None stays None.
+
+        An imputer's labels become -1 (it has none to score); a classifier's are encoded by ``_check_tasks``.
+        """
+        if rows is None:
+            return None
+        X_val, X_true, y_val = rows
+        X_val = validate_data(probe, X_val, reset=False, ensure_min_samples=0, **VALIDATE_X)
+        X_true = validate_data(probe, X_true, reset=False, ensure_min_samples=0, **VALIDATE_X)
+        if X_val.shape != X_true.shape:
+            raise ValueError(f"eval_set: X_val {X_val.shape} and X_val_true {X_true.shape} differ in shape")
+        return X_val, X_true, y_val if self.kind == "classifier" else np.full(len(X_val), -1, dtype=np.int64)
+
+    # -- inference ----------------------------------------------------------------------------
+    def _check_X(self, X) -> np.ndarray:
+        """``X`` as float64 (NaN = missing), checked against the fitted columns (``validate_data``)."""
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, **VALIDATE_X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # NaN marks a missing entry: the point of every method here
+        return tags
+
+
+class ReplicaEstimator(TaskEstimator):
     """Base of the replica-trained estimators (see the module docstring).
 
-    Fitted attributes (set on every estimator ``fit`` or ``fit_replicas`` returns)
-    --------------------------------------------------------------------------
+    Every estimator ``fit`` or ``fit_replicas`` returns has these fitted attributes.
+
+    Attributes
+    ----------
     n_features_in_ : int
         Columns ``d`` of the training data.
     feature_names_in_ : ndarray of str
@@ -140,13 +242,6 @@ class ReplicaEstimator(BaseEstimator):
     history_ : pandas.DataFrame
         Learning curves, columns step, name, value (and the method's own).
     """
-
-    #: "imputer" or "classifier" (set by the BaseImputer / BaseClassifier mixin).
-    kind: str
-    #: ``fit`` takes ``eval_set`` and the method selects on it.
-    uses_validation = False
-    #: ``fit`` takes ``monitor_set``: rows only scored during training (the audit's test fold).
-    monitors = False
 
     # -- hooks -------------------------------------------------------------------------------
     def _scale_tasks(self, tasks: list[FitTask]) -> tuple[list[FitTask], list[dict]]:
@@ -203,73 +298,3 @@ class ReplicaEstimator(BaseEstimator):
             est.history_ = curves[curves.replica == r].drop(columns="replica").reset_index(drop=True)
             fitted.append(est)
         return fitted
-
-    def _fit_one(self, X, y=None, eval_set=None, monitor_set=None):
-        self._validate_params()  # before seed_of reads random_state
-        seed = seed_of(self.random_state)
-        fitted = self.fit_replicas([FitTask(X=X, y=y, eval_set=eval_set, monitor_set=monitor_set, seed=seed)])[0]
-        for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
-            del self.__dict__[key]  # nothing of an earlier fit stays (e.g. its feature_names_in_)
-        self.__dict__.update({k: v for k, v in vars(fitted).items() if k.endswith("_") and not k.startswith("__")})
-        return self
-
-    def _check_tasks(self, tasks: Sequence[FitTask]) -> tuple[list[FitTask], list[dict]]:
-        """Validate the parameters, then every task with scikit-learn's ``validate_data``.
-
-        Returns the checked tasks -- float64 ``X`` (NaN = missing), a
-        classifier's labels as indices into the classes shared by all tasks
-        (-1 = missing; an imputer's ``y`` None), ``eval_set`` and
-        ``monitor_set`` checked against ``X`` (labels as indices, -1 for a
-        label not seen in training) or None when the class does not use them
-        -- and per task the fitted input attributes of its estimator:
-        ``n_features_in_``, ``feature_names_in_`` (a DataFrame's string column
-        names) and ``classes_``.  All tasks must have the same number of
-        columns (the replicas share one architecture).
-        """
-        self._validate_params()
-        tasks = list(tasks)
-        if not tasks:
-            raise ValueError("fit_replicas needs at least one task")
-        checked, inputs, probes = [], [], []
-        for task in tasks:
-            probe = clone(self)  # validate_data records the input attributes on it
-            X = validate_data(probe, task.X, reset=True, **VALIDATE_X)
-            checked.append(replace(task, X=X, y=None,
-                                   eval_set=self._check_rows(probe, task.eval_set) if self.uses_validation else None,
-                                   monitor_set=self._check_rows(probe, task.monitor_set) if self.monitors else None))
-            inputs.append({k: v for k, v in vars(probe).items() if k in _INPUT_ATTRIBUTES})
-        if len({t.X.shape[1] for t in checked}) != 1:
-            raise ValueError(f"tasks have different numbers of columns: {sorted({t.X.shape[1] for t in checked})}")
-        if self.kind == "classifier":
-            classes, codes = encode_labels([check_labels(t.y, len(c.X), who=type(self).__name__)
-                                            for t, c in zip(tasks, checked)])
-            checked = [replace(c, y=y, eval_set=_encode_rows(c.eval_set, classes),
-                               monitor_set=_encode_rows(c.monitor_set, classes)) for c, y in zip(checked, codes)]
-            for attributes in inputs:
-                attributes["classes_"] = classes
-        return checked, inputs
-
-    def _check_rows(self, probe: "ReplicaEstimator", rows) -> tuple | None:
-        """``(X, X_true, y)`` checked against the training columns recorded on ``probe``; None stays None.
-
-        An imputer's labels become -1 (it has none to score); a classifier's are encoded by ``_check_tasks``.
-        """
-        if rows is None:
-            return None
-        X_val, X_true, y_val = rows
-        X_val = validate_data(probe, X_val, reset=False, ensure_min_samples=0, **VALIDATE_X)
-        X_true = validate_data(probe, X_true, reset=False, ensure_min_samples=0, **VALIDATE_X)
-        if X_val.shape != X_true.shape:
-            raise ValueError(f"eval_set: X_val {X_val.shape} and X_val_true {X_true.shape} differ in shape")
-        return X_val, X_true, y_val if self.kind == "classifier" else np.full(len(X_val), -1, dtype=np.int64)
-
-    # -- inference ----------------------------------------------------------------------------
-    def _check_X(self, X) -> np.ndarray:
-        """``X`` as float64 (NaN = missing), checked against the fitted columns (``validate_data``)."""
-        check_is_fitted(self)
-        return validate_data(self, X, reset=False, **VALIDATE_X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True  # NaN marks a missing entry: the point of every method here
-        return tags

@@ -62,8 +62,10 @@ class ColumnScaling:
     after checking the tasks and before the method's ``_prepare``; ``transform``
     and ``predict_proba`` use :meth:`_to_unit` and :meth:`_impute_in_units`.
 
-    Fitted attributes (only when ``scale=True``)
-    --------------------------------------------
+    The fitted attributes are set only when ``scale=True``.
+
+    Attributes
+    ----------
     data_min_ : ndarray of shape (n_features,)
         Minimum of each column's observed entries in ``fit`` (0 for a column without one).
     data_range_ : ndarray of shape (n_features,)

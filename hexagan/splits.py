@@ -36,9 +36,9 @@ def split_seed(repeat: int, fold: int, base: int = 0) -> int:
 def make_splits(
     y: np.ndarray,
     *,
-    n_repeats: int = 10,
-    n_folds: int = 5,
-    val_fraction: float = 0.1,
+    n_repeats: int,
+    n_folds: int,
+    val_fraction: float,
     seed: int = 0,
     repeats: list[int] | None = None,
     folds: list[int] | None = None,
@@ -48,7 +48,7 @@ def make_splits(
     Parameters
     ----------
     y : ndarray of shape (n,), the class labels used for stratification.
-    n_repeats, n_folds : the grid (paper: 10 x 5).
+    n_repeats, n_folds : the grid (the protocol's: :data:`hexagan.protocol.PROTOCOL`).
     val_fraction : share of each training fold moved to the validation part
         (0 disables it).
     seed : one seed determines every split.

@@ -1,106 +1,56 @@
-"""HexaGAN's training settings (:class:`TrainConfig`) and the tables its names are looked up in.
+"""HexaGAN's training settings (:class:`TrainConfig`) and the names they take.
 
 The estimators expose every field of :class:`TrainConfig` as a parameter
 (:mod:`hexagan.estimators`); :class:`hexagan.algorithm.HexaGANCore` trains
-with it.  The tables hold the variants of appendix C.1 and of the authors'
-code: :data:`ADVERSARIAL_LOSSES` (Eqs. 3-4, 13 and their alternatives),
-:data:`REGULARIZERS` (the discriminators' penalties), :data:`SELECTIONS`
-(which checkpoint is kept) and :data:`VALIDATION_METRICS`.
+with it.  Its names are looked up in the tables beside what they name:
+:data:`hexagan.losses.ADVERSARIAL_LOSSES` (Eqs. 3-4, 13 and their
+alternatives), :data:`hexagan.penalties.REGULARIZERS` (the discriminators'
+penalties), and here :data:`SELECTIONS` (which checkpoint is kept) and
+:data:`VALIDATION_METRICS`.  :func:`resolve_penalty_columns` turns the
+``penalty_columns`` setting into a count for a table's width.
 :data:`PARAMETER_CONSTRAINTS` says which values each estimator parameter takes.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Callable
 
+import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
-from torch import nn
 
-from hexagan import losses, penalties
+from hexagan import losses
+from hexagan.losses import ADVERSARIAL_LOSSES
+from hexagan.penalties import REGULARIZERS
 from hexagan.methods import IntNotBool
 from hexagan.networks import ARCHITECTURES
 from hexagan.scaling import SCALE_CONSTRAINT
 from hexagan.training import OPTIMIZERS
 
 
-@dataclass(frozen=True)
-class Adversarial:
-    """One adversarial loss family: the critic's, the generators' and the classifier's (Eq. 13) side."""
-
-    critic: Callable[..., torch.Tensor]
-    generator: Callable[..., torch.Tensor]
-    classifier: Callable[..., torch.Tensor]
-
-
-ADVERSARIAL_LOSSES = {
-    "hexagan": Adversarial(losses.loss_d_mi, losses.loss_g_mi, losses.loss_c_adversarial),
-    "conditional": Adversarial(losses.loss_d_mi_conditional, losses.loss_g_mi_conditional,
-                               losses.loss_c_adversarial),
-    "gain": Adversarial(losses.loss_d_gain, losses.loss_g_gain, losses.loss_c_gain),
-}
-
-
-@dataclass(frozen=True)
-class Regularizer:
-    """A discriminator regulariser of appendix C.1.
-
-    ``elementwise(critic, real, fake, mask, eps, columns, rows=...)`` regularises D_MI
-    and ``single(critic, real, fake, mask, eps, rows=...)`` D_CG (both return [K]);
-    ``rows`` ([K, B] or None) marks each replica's own rows of a batch whose
-    replicas drew different numbers of them, for a penalty that counts every
-    row alike (``mask`` already zeroes the others);
-    ``clip`` is the weight-clipping bound applied after each discriminator
-    update; ``interpolates`` says whether ``eps`` ~ U(0, 1) must be drawn;
-    ``samples_columns`` whether ``elementwise`` can estimate its sum over
-    output columns from sampled ``columns`` (``penalty_columns``).
-    """
-
-    elementwise: Callable[..., torch.Tensor]
-    single: Callable[..., torch.Tensor]
-    clip: float | None = None
-    interpolates: bool = False
-    samples_columns: bool = False
-
-
-def _no_penalty(critic, real, fake, mask, eps, columns=None, rows=None):
-    return torch.zeros(real.shape[0], device=real.device)
-
-
-def as_critic(net: nn.Module, closure: Callable, extra: torch.Tensor | None = None, outputs: slice = slice(None)):
-    """A discriminator as the regularisers see it: ``closure``, or the same function as a
-    :class:`~hexagan.penalties.ReluMLPCritic` of ``net`` (inputs concat(v, extra), columns ``outputs``)
-    when ``net`` is a ReLU MLP.  Then "zc" computes its penalties in closed form: a few batched matmuls
-    instead of a backward pass per output column and a double backward, which took most of an iteration.
-    The conv D_MI keeps autograd."""
-    return penalties.ReluMLPCritic(net, extra, outputs) if penalties.closed_form_applies(net) else closure
-
-
-def _zc_elementwise(critic, real, fake, mask, eps, columns=None, rows=None):
-    how = penalties if isinstance(critic, penalties.ReluMLPCritic) else losses  # same value, see as_critic
-    return how.penalty_zero_centred_elementwise(critic, real, mask, columns=columns)
-
-
-def _zc_single(critic, real, fake, mask, eps, rows=None):
-    how = penalties if isinstance(critic, penalties.ReluMLPCritic) else losses
-    return how.penalty_zero_centred(critic, real, mask[..., 0])
-
-
-REGULARIZERS = {
-    "zc": Regularizer(elementwise=_zc_elementwise, single=_zc_single, samples_columns=True),
-    "gp": Regularizer(
-        elementwise=lambda critic, real, fake, mask, eps, columns=None, rows=None: losses.penalty_gradient(
-            critic, real, fake, eps, mask.shape[-1], rows=rows),
-        single=lambda critic, real, fake, mask, eps, rows=None: losses.penalty_gradient(critic, real, fake, eps, 1,
-                                                                                        rows=rows),
-        interpolates=True,
-    ),
-    "wc": Regularizer(elementwise=_no_penalty, single=_no_penalty, clip=0.01),
-}
-
 SELECTIONS = ("validation", "per_network", "last")
 VALIDATION_METRICS = ("log_loss", "f1")
+
+
+# penalty_columns="auto": the exact Eq. (6) up to this many features, else this many sampled columns per step.
+AUTO_EXACT_MAX_D = 64
+AUTO_PENALTY_COLUMNS = 32
+
+
+def resolve_penalty_columns(setting, d: int) -> int | None:
+    """How many output columns Eq. (6) samples per step: None for the exact sum.
+
+    ``setting``: "auto" (exact when d <= :data:`AUTO_EXACT_MAX_D`, else
+    :data:`AUTO_PENALTY_COLUMNS` sampled columns), None (exact) or an int
+    n >= 1 (exact when n >= d).
+    """
+    if setting == "auto":
+        return None if d <= AUTO_EXACT_MAX_D else AUTO_PENALTY_COLUMNS
+    if setting is None:
+        return None
+    if isinstance(setting, bool) or not isinstance(setting, (int, np.integer)) or setting < 1:
+        raise ValueError(f"penalty_columns must be 'auto', None or an int >= 1, got {setting!r}")
+    return None if setting >= d else int(setting)
 
 
 def lookup(table: dict, name: str, what: str):
@@ -111,9 +61,15 @@ def lookup(table: dict, name: str, what: str):
         raise ValueError(f"unknown {what} {name!r}; choose one of {sorted(table)}") from None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrainConfig:
     """Every training setting of HexaGAN; the estimators expose each as a parameter.
+
+    Its defaults are the paper's settings (where it is silent, the authors'
+    code's), and both estimators take theirs from here: one copy.  The
+    budget has none: ``max_steps`` and ``eval_every`` come from the
+    estimators, whose signatures hold the defaults for a user's own table,
+    and the benchmark protocol gives its own (:data:`hexagan.protocol.TRAINING`).
 
     Weights: ``lambda1`` (Eq. 6), ``lambda2`` (Eq. 9), ``alpha1`` (Eq. 5),
     ``alpha2`` (Eq. 3 on generated rows), ``alpha3`` (Eq. 10), ``alpha4``
@@ -126,19 +82,20 @@ class TrainConfig:
     0.001.  ``penalty_columns``: output columns of D_MI whose Eq. (6) terms
     are computed per D_MI update, "auto" (all when d <= 64, else 32), None
     (all: exact) or an int (sampled per step and replica, scaled by d / n:
-    an unbiased estimate; see :func:`hexagan.losses.resolve_penalty_columns`).
+    an unbiased estimate; see :func:`resolve_penalty_columns`).
     ``selection``: "validation" keeps every network at the step of the best
     validation score; "per_network" keeps C at its best ``validation_metric``
     and the imputation networks (E, G_MI, D_MI, with G_CG, D_CG) at their
     best validation RMSE; "last" keeps the final step.
 
-    ``early_stopping``: stop training once ``n_iter_no_change`` validations in
-    a row have not lowered the selection score (validation RMSE for the
+    ``n_iter_no_change``: early stopping, once this many validations in a
+    row have not lowered the selection score (validation RMSE for the
     imputer, ``validation_metric`` for the classifier) by more than ``tol``;
     per replica, each keeping what a run of its own would
-    (:func:`hexagan.training.train_loop`).  It needs a selection other than
-    "last"; without validation rows it warns and runs ``max_steps``, which
-    is otherwise a ceiling.
+    (:func:`hexagan.training.train_loop`); None (the estimators' when
+    ``early_stopping=False``): train ``max_steps``.  It needs a selection
+    other than "last"; without validation rows it warns and runs
+    ``max_steps``, which is otherwise a ceiling.
 
     ``monitor_every``: with a monitored set (the audit gives the test fold),
     score it every this many iterations into the learning curves
@@ -165,14 +122,13 @@ class TrainConfig:
     penalty_columns: int | str | None = "auto"
     optimizer: str = "rmsprop"
     adversarial_loss: str = "hexagan"
-    max_steps: int = 2000
-    eval_every: int = 100
+    max_steps: int
+    eval_every: int
     monitor_every: int = 0
     warmup_epochs: float = 0.0
     selection: str = "validation"
     validation_metric: str = "log_loss"
-    early_stopping: bool = False
-    n_iter_no_change: int = 10
+    n_iter_no_change: int | None = None
     tol: float = 1e-4
     snapshot_steps: tuple[int, ...] = ()
     verbose: bool = False
@@ -183,16 +139,16 @@ class TrainConfig:
         lookup(dict.fromkeys(SELECTIONS), self.selection, "selection")
         lookup(dict.fromkeys(VALIDATION_METRICS), self.validation_metric, "validation_metric")
         for name in ("batch_size", "n_critic", "n_cg", "eval_every", "n_iter_no_change"):
-            if int(getattr(self, name)) < 1:
+            if getattr(self, name) is not None and int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.max_steps < 0 or self.warmup_epochs < 0 or self.monitor_every < 0:
             raise ValueError("max_steps, warmup_epochs and monitor_every must be >= 0")
         if self.c_l2 < 0 or self.tol < 0:
             raise ValueError(f"c_l2 and tol must be >= 0, got {self.c_l2} and {self.tol}")
-        if self.early_stopping and self.selection == "last":
-            raise ValueError("early_stopping stops on the validation score: it needs selection 'validation' or "
+        if self.n_iter_no_change is not None and self.selection == "last":
+            raise ValueError("early stopping stops on the validation score: it needs selection 'validation' or "
                              "'per_network', not 'last'")
-        losses.resolve_penalty_columns(self.penalty_columns, 1)  # validates the setting
+        resolve_penalty_columns(self.penalty_columns, 1)  # validates the setting
 
 
 _POSITIVE = Interval(Real, 0, None, closed="neither")

@@ -381,11 +381,6 @@ def _progress_note(scores: torch.Tensor, best: BestState, n_iter_no_change: int 
     return note
 
 
-def masked_mean(values: torch.Tensor, weights: torch.Tensor, dim: int | tuple[int, ...]) -> torch.Tensor:
-    """Mean of ``values`` weighted by a 0/1 ``weights`` over ``dim``; 0 where the weights sum to 0."""
-    return (values * weights).sum(dim) / weights.sum(dim).clamp_min(1.0)
-
-
 def batched(n: int, size: int) -> Iterable[slice]:
     """Slices covering range(n) in chunks of ``size`` (for evaluation without memory blow-up)."""
     for start in range(0, n, size):

@@ -38,7 +38,7 @@ def test_monitored_rmse_authors_is_the_numpy_metric():
     X_test, X_true, _ = eval_set(seed=4)
     X_test[0] = X_true[0]  # a complete row counts 0 in the authors' mean
     model = HexaGAN(d=5, n_classes=0, seeds=[0])
-    core = HexaGANCore(model, ReplicaData.from_arrays([X]), TrainConfig(max_steps=0))
+    core = HexaGANCore(model, ReplicaData.from_arrays([X]), TrainConfig(max_steps=0, eval_every=1))
     ev = ValidationSet.from_sets([(X_test, X_true, np.full(len(X_test), -1))], 5, [0])
     got = scores(core.model, ev)
     x_hat = model.impute_tensors(ev.x, ev.m, ev.z)[0][0].detach().double().numpy()
@@ -73,7 +73,8 @@ def test_the_authors_networks_have_one_hidden_layer_of_d_over_2(architecture, d)
 def test_lr_cg_sets_only_the_conditional_networks_rate():
     X, y = make_data()
     data = ReplicaData.from_arrays([X], [y], 2)
-    core = HexaGANCore(HexaGAN(d=5, n_classes=2, seeds=[0]), data, TrainConfig(lr_gan=2e-4, lr_cg=2e-5, lr_c=2e-3))
+    config = TrainConfig(max_steps=0, eval_every=1, lr_gan=2e-4, lr_cg=2e-5, lr_c=2e-3)
+    core = HexaGANCore(HexaGAN(d=5, n_classes=2, seeds=[0]), data, config)
     rates = {group: core._learning_rate(group) for group in core.groups}
     assert rates == {"d_mi": 2e-4, "eg": 2e-4, "d_cg": 2e-5, "g_cg": 2e-5, "c": 2e-3}
 

@@ -212,6 +212,17 @@ def test_cascade_nested_params_and_registration():
         methods._REGISTRY.pop("mean+cs+triplegan")
 
 
+def test_cascade_nested_params_leave_a_component_passed_in_alone():
+    gain = GainImputer(**TINY, random_state=3)
+    cascade = Cascade(imputer=gain, classifier="triplegan").set_params(imputer__max_steps=5, classifier__max_steps=4)
+    assert gain.max_steps == 8 and cascade.imputer.max_steps == 5 and cascade.get_params()["classifier__max_steps"] == 4
+    with pytest.raises(ValueError, match="Invalid parameter 'stage'"):
+        cascade.set_params(stage__max_steps=1)
+    X, y = _toy()
+    unseeded = Cascade(imputer=gain, classifier=TripleGANClassifier(**TINY)).fit(X, y)
+    assert unseeded.imputer_.random_state == 3  # without its own random_state a cascade seeds no stage
+
+
 @pytest.mark.parametrize("cls", [GainImputer, DenoisingAutoencoderImputer, TripleGANClassifier,
                                  CostSensitiveClassifier, SmoteClassifier])
 def test_sklearn_conventions(cls):

@@ -174,8 +174,8 @@ def _assert_same_fit(a, b):
 
 
 @pytest.mark.parametrize("update, resumed, config", [(4, ("warmup", 1), {}), (41, ("train", 3), {}),
-                                                     (55, ("train", 4), dict(early_stopping=True, n_iter_no_change=2,
-                                                                             tol=1e9, max_steps=20))],
+                                                     (55, ("train", 4), dict(n_iter_no_change=2, tol=1e9,
+                                                                             max_steps=20))],
                          ids=["killed-in-warm-up", "killed-in-main-loop", "early-stopping"])
 def test_hexagan_core_resumes_exactly(tmp_path, monkeypatch, update, resumed, config):
     """Killed in the middle of an update pass (not between steps), resumed from the last step saved."""

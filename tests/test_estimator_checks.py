@@ -105,6 +105,49 @@ def _tiny(n=40, d=4, seed=0):
     return X, y
 
 
+#: Parameters a method takes but never reads, each with its reason (a listed one that is read is an error too).
+UNREAD = {"mean+logreg": {"random_state": "kept for the shared interface: lbfgs is deterministic"}}
+
+
+def _unread_parameters(name: str) -> set[str]:
+    """The constructor parameters of method ``name`` that a fit and a prediction never read (outside
+    ``get_params``, which reads them all), on tiny data with the method's tiny budget."""
+    cls = methods.get(name)
+    names, read, quiet = set(cls().get_params(deep=False)), set(), [0]
+
+    class Watched(cls):
+        def __getattribute__(self, key):
+            if not quiet[0] and key in names:
+                read.add(key)
+            return super().__getattribute__(key)
+
+        def get_params(self, deep=True):  # clone and _validate_params read every parameter through it
+            quiet[0] += 1
+            try:
+                return super().get_params(deep)
+            finally:
+                quiet[0] -= 1
+
+    params = FAST[name]
+    est = Watched(**{k: v for k, v in params.items() if "__" not in k})
+    quiet[0] += 1
+    est.set_params(**{k: v for k, v in params.items() if "__" in k})
+    quiet[0] -= 1
+    X, y = _tiny()
+    if est.kind == "classifier":
+        est.fit(X, y).predict_proba(X)
+    else:
+        est.fit(X).transform(X)
+    return names - read
+
+
+@pytest.mark.parametrize("name", sorted(FAST))
+def test_every_parameter_is_read_by_fit_or_prediction(name):
+    """No constructor parameter is silently dropped: a fit and a prediction read each one (the estimators'
+    maps from parameters to training: e.g. HexaGAN's _TRAIN_PARAMS, tests/test_hexagan.py)."""
+    assert _unread_parameters(name) == set(UNREAD.get(name, {}))
+
+
 @pytest.mark.parametrize("name, param, value", [
     ("hexagan", "max_steps", -1),
     ("hexagan", "optimizer", "sgd"),

@@ -1,4 +1,7 @@
 """HexaGAN's estimators and training procedure, on tiny data (the whole file runs in well under a minute)."""
+import inspect
+from dataclasses import fields
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,10 +16,10 @@ from hexagan import methods, protocol
 from hexagan.data import load_dataset
 from hexagan.estimators import HexaGANClassifier, HexaGANImputer
 from hexagan.methods import FitTask
-from hexagan.algorithm import Batch, HexaGANCore
+from hexagan.algorithm import Batch, HexaGANCore, class_balance
 from hexagan.evaluation import ValidationSet
 from hexagan.model import HexaGAN
-from hexagan.train_config import TrainConfig
+from hexagan.train_config import TrainConfig, resolve_penalty_columns
 from hexagan.training import DivergenceError, ReplicaData
 
 # Few steps and short inner loops: the structure of Algorithm 2, at a fraction of its cost.
@@ -170,6 +173,33 @@ def test_imputer_variants_train(flags):
     assert not np.isnan(HexaGANImputer(**{**FAST, "max_steps": 3, **flags}, random_state=0).fit(X).transform(X)).any()
 
 
+# A value unlike both estimators' defaults for every parameter of their maps into TrainConfig and the model; a
+# new parameter needs one here, or test_every_parameter_reaches_training fails.
+CHANGED = dict(lambda1=3.0, lambda2=3.0, alpha1=3.0, alpha2=3.0, alpha3=3.0, alpha4=3.0, c_l2=0.5, lr_gan=0.5, lr_c=0.5,
+               lr_cg=0.5, decay=0.5, batch_size=7, n_critic=7, n_cg=7, regularizer="gp", penalty_columns=7,
+               optimizer="adam", adversarial_loss="gain", max_steps=7, eval_every=7, monitor_every=7, warmup_epochs=0.5,
+               selection="per_network", validation_metric="f1", n_iter_no_change=7, tol=0.5, snapshot_steps=(7,),
+               verbose=True, architecture="mlp_authors", fill_noise=0.5, z_dim=7, use_g_mi=False, use_g_cg=False,
+               use_label_discriminator=False)
+
+
+@pytest.mark.parametrize("cls", [HexaGANImputer, HexaGANClassifier])
+def test_every_parameter_reaches_training(cls):
+    """The explicit map: each parameter is a TrainConfig field, a model argument or the estimator's own, and a
+    value given to it is the value training gets."""
+    train, model, own = cls._TRAIN_PARAMS, cls._MODEL_PARAMS, cls._OWN_PARAMS
+    assert sorted(train + model + own) == sorted(cls._get_param_names())  # each in exactly one place
+    assert set(train) <= {f.name for f in fields(TrainConfig)}
+    assert set(model) <= set(inspect.signature(HexaGAN).parameters)
+    for name in train:
+        assert getattr(cls(**{name: CHANGED[name]})._train_config(), name) == CHANGED[name], name
+    for name in model:
+        assert cls(**{name: CHANGED[name]})._model_kwargs()[name] == CHANGED[name], name
+    # early_stopping (the estimator's own) reaches TrainConfig as its n_iter_no_change or None
+    assert cls(early_stopping=False)._train_config().n_iter_no_change is None
+    assert cls(early_stopping=True, n_iter_no_change=7)._train_config().n_iter_no_change == 7
+
+
 @pytest.mark.parametrize("param, value", [("regularizer", "r1"), ("optimizer", "sgd"), ("adversarial_loss", "wgan"),
                                           ("selection", "test"), ("validation_metric", "auc")])
 def test_unknown_names_list_the_valid_ones(param, value):
@@ -179,7 +209,7 @@ def test_unknown_names_list_the_valid_ones(param, value):
         HexaGANClassifier(**{**FAST_C, param: value}).fit(X, y)
     if param != "optimizer":  # TrainConfig, for direct users of HexaGANCore, names them too (the optimizer: later)
         with pytest.raises(ValueError, match=rf"unknown {param} '{value}'; choose one of \["):
-            TrainConfig(**{param: value})
+            TrainConfig(**{**FAST, param: value})
 
 
 # Values at and beyond the bounds TrainConfig.__post_init__ checks: the estimators' constraints must agree.
@@ -190,10 +220,10 @@ CONFIG_BOUNDS = [("max_steps", 0, -1), ("warmup_epochs", 0.0, -0.5), ("monitor_e
 
 @pytest.mark.parametrize("param, good, bad", CONFIG_BOUNDS, ids=[f"{p}={b!r}" for p, _, b in CONFIG_BOUNDS])
 def test_constraints_agree_with_train_config(param, good, bad):
-    TrainConfig(**{param: good})
+    TrainConfig(**{**FAST, param: good})
     HexaGANClassifier(**{param: good})._validate_params()
     with pytest.raises(ValueError, match=param):
-        TrainConfig(**{param: bad})
+        TrainConfig(**{**FAST, param: bad})
     with pytest.raises(InvalidParameterError, match=rf"The '{param}' parameter of HexaGANClassifier"):
         HexaGANClassifier(**{param: bad})._validate_params()
 
@@ -209,7 +239,7 @@ def test_every_name_the_constraints_accept_is_a_valid_setting(param):
         (options,) = [c.options for c in cls._parameter_constraints[param] if isinstance(c, StrOptions)]
         for value in sorted(options):
             if param != "optimizer" and param != "architecture":
-                TrainConfig(**{param: value})
+                TrainConfig(**{**FAST, param: value})
             cls(**{param: value})._validate_params()
 
 
@@ -247,7 +277,7 @@ def test_divergence_raises_a_clear_error():
 
 def test_generator_step_leaves_the_discriminator_alone():
     X, y = make_data()
-    core = HexaGANCore(HexaGAN(d=5, n_classes=2, seeds=[0]), ReplicaData.from_arrays([X], [y]), TrainConfig())
+    core = HexaGANCore(HexaGAN(d=5, n_classes=2, seeds=[0]), ReplicaData.from_arrays([X], [y]), TrainConfig(**FAST))
     d_mi, classifier = core.model.nets["d_mi"], core.model.nets["classifier"]
     before = {n: t.clone() for n, t in d_mi.state_dict().items()}
     core._update("eg", core._eg_terms)  # Eq. (3) + alpha1 Eq. (5)
@@ -365,6 +395,17 @@ def _core(d=5, **config):
     return HexaGANCore(HexaGAN(d=d, n_classes=2, seeds=[0]), data, TrainConfig(**{**FAST_C, **config}), eval_data=ev)
 
 
+def test_class_balance_fills_minority_classes():
+    y = torch.tensor([[0, 0, 1, 0], [1, 1, 0, 1]])
+    weight = torch.tensor([[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 0.0]])  # last row of replica 2 is padding
+    y_gen, w_gen = class_balance(y, weight, 2)
+    assert y_gen.tolist()[0] == [0, 0, 0, 0, 1, 1, 1, 1]
+    assert w_gen.tolist() == [[0, 0, 0, 0, 1, 1, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0]]
+    for k in range(2):
+        counts = torch.bincount(y[k], weights=weight[k], minlength=2) + torch.bincount(y_gen[k], weights=w_gen[k])
+        assert counts[0] == counts[1]
+
+
 def test_c_l2_adds_half_the_squared_weights_to_eq15():
     core = _core(c_l2=0.5)
     for net in core.model.nets.values():
@@ -385,6 +426,17 @@ def test_per_network_selection_keeps_the_imputer_at_its_best_rmse():
     torch.testing.assert_close(core.evaluate()["val_rmse"], torch.tensor([best.value], dtype=torch.float32), rtol=1e-5, atol=1e-6)
     loss = result.history[result.history.name == "val_log_loss"]
     assert int(result.best_step[0]) == loss.loc[loss.value.idxmin()].step
+
+
+def test_resolve_penalty_columns():
+    assert resolve_penalty_columns("auto", 64) is None
+    assert resolve_penalty_columns("auto", 500) == 32
+    assert resolve_penalty_columns(None, 500) is None
+    assert resolve_penalty_columns(10, 500) == 10
+    assert resolve_penalty_columns(10, 8) is None
+    for bad in (0, "all", 2.5, True):
+        with pytest.raises(ValueError):
+            resolve_penalty_columns(bad, 10)
 
 
 def test_penalty_columns_auto_keeps_narrow_data_exact():

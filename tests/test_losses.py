@@ -109,14 +109,15 @@ def test_zero_centred_penalty_replicas_do_not_mix():
 
 
 def test_label_column_penalty_on_labeled_rows_wrt_x_and_y():
+    """D_MI's label column as the model penalises it: Eq. (9)'s penalty on the pair (x̂, y), weighted by m_y."""
     y = torch.tensor([[[1.0, 0.0], [0.5, 0.5]]])
     m_y = torch.tensor([[1.0, 0.0]])  # only row 1 has a real label
 
-    def label_critic(x, y):  # ||x||² + ||y||²  ->  ||∇_(x,y)||² = 4 (||x||² + ||y||²)
-        return (x ** 2).sum(-1) + (y ** 2).sum(-1)
+    def label_critic(pair):  # ||x||² + ||y||²  ->  ||∇_(x,y)||² = 4 (||x||² + ||y||²)
+        return (pair ** 2).sum(-1, keepdim=True)
 
     # row 1: 4 * (0.04 + 0.16 + 0.36 + 1) = 6.24; row 2 (pseudo-label) is not penalised
-    close(losses.penalty_zero_centred_label(label_critic, X, y, m_y), [6.24])
+    close(losses.penalty_zero_centred(label_critic, torch.cat([X, y], -1), m_y), [6.24])
 
 
 def test_zero_centred_penalty_on_h():
@@ -171,17 +172,6 @@ def test_classifier_loss_eq15():
     expected = (math.log(2) + math.log(4 / 3)) / 2 + 0.1 * -2.0
     close(losses.loss_classifier(logits, y, weight, l_c, alpha4=0.1), [expected])
     close(losses.loss_classifier(logits, y, weight), [expected + 0.2])
-
-
-def test_class_balance_fills_minority_classes():
-    y = torch.tensor([[0, 0, 1, 0], [1, 1, 0, 1]])
-    weight = torch.tensor([[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 0.0]])  # last row of replica 2 is padding
-    y_gen, w_gen = losses.class_balance(y, weight, 2)
-    assert y_gen.tolist()[0] == [0, 0, 0, 0, 1, 1, 1, 1]
-    assert w_gen.tolist() == [[0, 0, 0, 0, 1, 1, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0]]
-    for k in range(2):
-        counts = torch.bincount(y[k], weights=weight[k], minlength=2) + torch.bincount(y_gen[k], weights=w_gen[k])
-        assert counts[0] == counts[1]
 
 
 def test_gain_losses():
@@ -243,14 +233,3 @@ def test_sampled_penalty_columns_are_unbiased():
     assert all(len(set(row)) == n for row in draws.tolist())
     freq = torch.bincount(draws.flatten(), minlength=d) / draws.numel()
     torch.testing.assert_close(freq, torch.full((d,), 1 / d), atol=0.02, rtol=0)
-
-
-def test_resolve_penalty_columns():
-    assert losses.resolve_penalty_columns("auto", 64) is None
-    assert losses.resolve_penalty_columns("auto", 500) == 32
-    assert losses.resolve_penalty_columns(None, 500) is None
-    assert losses.resolve_penalty_columns(10, 500) == 10
-    assert losses.resolve_penalty_columns(10, 8) is None
-    for bad in (0, "all", 2.5, True):
-        with pytest.raises(ValueError):
-            losses.resolve_penalty_columns(bad, 10)

@@ -35,7 +35,7 @@ def test_masks_shared_saved_and_reproducible(breast, tmp_path):
 @pytest.mark.parametrize("scaling", ["train", "global"])
 def test_build_split_scales_and_hides(breast, scaling):
     masks = make_masks(breast, "mcar", 0.2, 0)
-    split = make_splits(breast.y, n_repeats=1, folds=[0])[0]
+    split = make_splits(breast.y, n_repeats=1, n_folds=5, val_fraction=0.1, folds=[0])[0]
     sd = build_split(breast, masks, split, scaling=scaling)
     assert sd.X_train.shape == (len(split.train), 30) and sd.X_test.shape == (len(split.test), 30)
     if scaling == "train":
@@ -56,7 +56,7 @@ def test_unlabeled_pool_joins_training_rows():
     pool = dataclasses.replace(ds, X_unlabeled=ds.X[:7].copy())
     masks = make_masks(pool, "mcar", 0.2, 0)
     assert masks.elements.shape[0] == 569 + 7
-    split = make_splits(pool.y, n_repeats=1, folds=[0])[0]
+    split = make_splits(pool.y, n_repeats=1, n_folds=5, val_fraction=0.1, folds=[0])[0]
     sd = build_split(pool, masks, split)
     assert len(sd.X_train) == len(split.train) + 7 and (sd.y_train[-7:] == -1).all()
 
@@ -100,6 +100,11 @@ def test_the_protocol_turns_scaling_inside_off():
         for key in (k for k in params if k == "scale" or k.endswith("__scale")):
             gain = key == "scale" and name == "gain" or key == "imputer__scale" and name.startswith("gain+")
             assert built.get(key, params[key]) is gain, (name, key)
+
+
+def test_the_training_budget_names_parameters_of_its_methods():
+    for name, budget in protocol.TRAINING.items():
+        assert set(budget) <= set(methods.get(name)().get_params()), name
 
 
 def _protocol_key(method: str, params: dict, proto: dict) -> str:

@@ -1,4 +1,5 @@
-"""The schema is the one source of the config's defaults and of its lists of names.
+"""The schema is the one source of the config's defaults (but the protocol's: hexagan.protocol.PROTOCOL) and of
+its lists of names.
 
 A job's spec and a mask's spec are hashed and are Snakemake params: moving a default must leave those of the
 published runs (config/published.yaml) exactly as they were, or every published job would run again.  Job
@@ -106,5 +107,15 @@ def test_a_dataset_protocol_overrides_only_the_keys_it_names(schema):
     proto = plan.job_spec(job)["protocol"]
     assert (proto["val_fraction"], proto["train_rmse"], proto["n_repeats"]) == (0.2, False, 2)
     assert plan.repeats("wine") == [0, 1]
-    defaults = schema["definitions"]["protocol_defaults"]["properties"]
-    assert set(defaults) <= set(schema["definitions"]["protocol"]["properties"]), "a default of no protocol key"
+
+
+
+def test_the_protocol_s_defaults_come_from_hexagan_protocol_only(schema):
+    """config.yaml and the schema restate no protocol default: the plan fills hexagan.protocol.PROTOCOL in."""
+    from hexagan import protocol
+
+    keys = schema["definitions"]["protocol"]["properties"]
+    assert set(keys) == set(protocol.PROTOCOL) | {"monitor_every"}, "the schema's protocol keys are PROTOCOL's"
+    assert not any("default" in key for key in keys.values())
+    assert load_config()["protocol"] == {}
+    assert Plan(load_config(), check_data=False).protocol == protocol.PROTOCOL

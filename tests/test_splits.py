@@ -4,6 +4,9 @@ import pytest
 from hexagan.splits import make_splits
 
 
+GRID = dict(n_repeats=3, n_folds=5, val_fraction=0.1)
+
+
 def _y():
     return np.array([0] * 70 + [1] * 30)
 
@@ -25,21 +28,21 @@ def test_splits_disjoint_cover_and_stratified():
 
 def test_splits_deterministic_and_subset_equal_to_full_grid():
     y = _y()
-    full = make_splits(y, n_repeats=3, seed=5)
-    again = make_splits(y, n_repeats=3, seed=5)
-    sub = make_splits(y, n_repeats=3, seed=5, repeats=[2], folds=[1, 3])
+    full = make_splits(y, **GRID, seed=5)
+    again = make_splits(y, **GRID, seed=5)
+    sub = make_splits(y, **GRID, seed=5, repeats=[2], folds=[1, 3])
     for a, b in zip(full, again):
         assert np.array_equal(a.test, b.test) and np.array_equal(a.val, b.val)
     chosen = [s for s in full if s.repeat == 2 and s.fold in (1, 3)]
     for a, b in zip(chosen, sub):
         assert np.array_equal(a.train, b.train) and np.array_equal(a.test, b.test)
-    other = make_splits(y, n_repeats=3, seed=6)
+    other = make_splits(y, **GRID, seed=6)
     assert not np.array_equal(full[0].test, other[0].test)
     assert len({s.seed for s in full}) == len(full)
 
 
 def test_split_errors():
     with pytest.raises(ValueError, match="fewer than n_folds"):
-        make_splits(np.array([0, 0, 0, 0, 0, 1, 1]), n_folds=5)
+        make_splits(np.array([0, 0, 0, 0, 0, 1, 1]), **GRID)
     with pytest.raises(ValueError, match="repeat 4"):
-        make_splits(_y(), n_repeats=2, repeats=[4])
+        make_splits(_y(), **{**GRID, "n_repeats": 2}, repeats=[4])

@@ -194,6 +194,28 @@ def test_a_typo_in_a_settings_key_is_a_clear_error(full_config, setting, message
         Plan(merge(full_config, setting), check_data=False)
 
 
+@pytest.mark.parametrize("setting, message", [
+    ({"method_overrides": {"hexagan": {"max_step": 5}}},
+     r"method_overrides\.hexagan: method 'hexagan' has no parameter 'max_step'; did you mean 'max_steps'\?"),
+    ({"method_overrides_by_dataset": {"mnist": {"mice": {"num_iteration": 1}}}},
+     r"method_overrides_by_dataset\.mnist\.mice: method 'mice' has no parameter 'num_iteration'; "
+     r"did you mean 'num_iterations' or 'iterations'\?"),
+    ({"methods": {"hexagan_imputer": {"params": {"lamda1": 10}}}},
+     r"methods\.hexagan_imputer\.params: method 'hexagan_imputer' has no parameter 'lamda1'; did you mean 'lambda1'"),
+    ({"methods": {"mice": {"dataset_params": {"madelon": {"max_predictor": 25}}}}},
+     r"methods\.mice\.dataset_params\.madelon: method 'mice' has no parameter 'max_predictor'"),
+    ({"methods": {"gain+cs+triplegan": {"params": {"classifier__max_step": 5}}}},
+     r"no parameter 'classifier__max_step'; did you mean 'classifier__max_steps'"),
+    ({"experiments": {"appendix_table3": {"sweeps": [{"param": "alpha_1", "base": "hexagan_imputer", "values": [0],
+                                                      "metric": "rmse_rowmean"}]}}},
+     r"experiments\.appendix_table3\.sweeps\[0\]\.param: method 'hexagan_imputer' has no parameter 'alpha_1'"),
+])
+def test_a_typo_in_a_method_parameter_fails_the_plan(full_config, setting, message):
+    """Caught when the plan is built (snakemake -n), not when the job starts."""
+    with pytest.raises(ConfigError, match=message):
+        Plan(merge(full_config, setting), check_data=False)
+
+
 def test_run_datasets_narrows_every_experiment(full_config):
     plan = Plan(merge(full_config, {"run_datasets": ["breast", "wine"]}), check_data=False)
     assert {job.dataset for job in plan.jobs.values()} == {"breast", "wine"}
@@ -247,12 +269,17 @@ def test_root_snakefile_is_the_same_workflow(tmp_path):
 
 
 @needs_files
-def test_typo_reaches_the_command_line(tmp_path):
+@pytest.mark.parametrize("typo, message", [
+    ({"methods": {"knn": {"method": "kn"}}}, "methods.knn.method: unknown method 'kn'; did you mean 'knn'?"),
+    ({"method_overrides": {"gain": {"batchsize": 32}}},
+     "method_overrides.gain: method 'gain' has no parameter 'batchsize'; did you mean 'batch_size'?"),
+], ids=["method", "parameter"])
+def test_typo_reaches_the_command_line(tmp_path, typo, message):
     config = tmp_path / "typo.yaml"
-    config.write_text(yaml.safe_dump({"methods": {"knn": {"method": "kn"}}}))
+    config.write_text(yaml.safe_dump(typo))
     result = snakemake("--dry-run", "--cores", "1", "--configfile", str(config), cwd=tmp_path, check=False)
     assert result.returncode != 0
-    assert "methods.knn.method: unknown method 'kn'; did you mean 'knn'?" in result.stdout + result.stderr
+    assert message in result.stdout + result.stderr
 
 
 # -- end to end -----------------------------------------------------------------------------------

@@ -91,21 +91,21 @@ def load_csv(
         CSV file (UTF-8) with a header row.  Every column but ``target`` is a
         numeric feature; an empty field (or ``NA``, ``NaN``, ...) is a missing
         entry.  Integers too long for int64 are read as floats.
-    target : str, optional
+    target : str or None, default=None
         Column holding the class labels; an empty field (or ``NA``, ``None``,
         ...) is a missing label.  -1 cannot be a class: it marks a missing
         label for the estimators (:func:`hexagan.methods.check_labels` holds
         the convention).  Without ``target`` every label is missing (``y`` is
         all ``-1``), for pure imputation.
-    positive_class : optional
+    positive_class : str, int or None, default=None
         The class whose F1 score to report, as written in the file (``1`` or
         ``"1"``, ``"malignant"``).  Defaults to the minority class of a binary
         target (the second one on a tie) and to None otherwise.
-    name : str, optional
-        Dataset name; defaults to the file's stem.
-    sep : str, optional
-        The delimiter; by default the one of ``,`` ``;`` tab ``|`` that splits
-        the header into the most columns.
+    name : str or None, default=None
+        Dataset name; None: the file's stem.
+    sep : str or None, default=None
+        The delimiter; None: the one of ``,`` ``;`` tab ``|`` that splits the
+        header into the most columns.
 
     Returns
     -------
@@ -123,6 +123,27 @@ def load_csv(
         value named by line and column), a feature column is entirely missing
         or constant, the target holds -1 or has fewer than two classes, or
         ``positive_class`` is not one of them.
+
+    See Also
+    --------
+    hexagan.data.load_dataset : the paper's datasets, by name.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from hexagan.data import load_csv
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = Path(folder.name) / "patients.csv"
+    >>> _ = path.write_text("age;pressure;outcome\\n63;145;sick\\n;130;well\\n51;;\\n48;120;well\\n")
+    >>> ds = load_csv(path, target="outcome")  # the delimiter ";" is found from the header
+    >>> ds.X.tolist()  # NaN where an entry is missing
+    [[63.0, 145.0], [nan, 130.0], [51.0, nan], [48.0, 120.0]]
+    >>> ds.y.tolist(), ds.class_names  # -1 where a label is missing
+    ([0, 1, -1, 1], ['sick', 'well'])
+    >>> ds.class_names[ds.positive_class]  # F1 is reported for the minority class
+    'sick'
+    >>> folder.cleanup()
     """
     path = Path(path)
     if not path.is_file():

@@ -31,9 +31,12 @@ def config_hash(spec: dict) -> str:
     return hashlib.sha256(canonical_json(keep).encode()).hexdigest()[:12]
 
 
-def suggest(name: str, choices) -> str:
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+def suggest(name: str, choices, n: int = 1) -> str:
+    """"; did you mean 'x'?" (or 'x', 'y' or 'z' with ``n`` > 1): the closest of ``choices`` to a misspelt ``name``."""
+    close = [repr(c) for c in difflib.get_close_matches(str(name), [str(c) for c in choices], n=n)]
+    if not close:
+        return ""
+    return f"; did you mean {close[0] if len(close) == 1 else ', '.join(close[:-1]) + ' or ' + close[-1]}?"
 
 
 def import_plugins(modules) -> None:

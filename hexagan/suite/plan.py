@@ -5,8 +5,10 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from hexagan import methods as registry
 from hexagan.data import available_datasets
 from hexagan.missingness import MECHANISMS
+from hexagan.protocol import PROTOCOL
 from hexagan.suite.config import (PUBLISHED_CONFIG, ROOT, ConfigError, canonical_json, check_setting_keys,
                                   config_hash, import_plugins, load_config, suggest)
 from hexagan.suite.constants import (DRAWING_KINDS, EXTRAS_PATH, FIGURE_KINDS, FIGURE_PATH, KINDS, MASK_PATH,
@@ -86,9 +88,10 @@ class Plan:
         import_plugins(config["plugins"])
         self.out = str(config["output_dir"])
         self.render_out = str(config["render_dir"] or self.out)
-        self.protocol = dict(config["protocol"])
+        self.protocol = {**PROTOCOL, **config["protocol"]}  # the config holds what it changes
         self.variants = resolve_variants(config["methods"])
         check_setting_keys(config)
+        self._check_params()
         self.experiments: dict[str, Experiment] = {}
         self.jobs: dict[tuple, Job] = {}
         self._generated: dict[str, Variant] = {}
@@ -113,6 +116,39 @@ class Plan:
             cells.extend((exp, cell) for cell in exp.cells)
         self._disable_empty_drawings()
         self._build_jobs(cells)
+
+    def _check_params(self) -> None:
+        """Every parameter the config gives a method is one the method takes
+        (:func:`hexagan.methods.parameter_names`), so that a misspelt one fails when the plan is built --
+        ``snakemake -n`` -- naming its key and the closest names, not when its job starts."""
+        given = []  # (key, registry method, parameter names)
+        for label, entry in self.config["methods"].items():
+            method = self.variants[label].method
+            given.append((f"methods.{label}.params", method, (entry or {}).get("params") or {}))
+            for dataset, params in ((entry or {}).get("dataset_params") or {}).items():
+                given.append((f"methods.{label}.dataset_params.{dataset}", method, params or {}))
+        for method, params in self.config["method_overrides"].items():
+            given.append((f"method_overrides.{method}", method, params or {}))
+        for dataset, by_method in self.config["method_overrides_by_dataset"].items():
+            for method, params in (by_method or {}).items():
+                given.append((f"method_overrides_by_dataset.{dataset}.{method}", method, params or {}))
+        for name, spec in self.config["experiments"].items():
+            for i, sweep in enumerate(spec.get("sweeps") or []):
+                if sweep.get("base") in self.variants:  # an unknown base is refused with its own message
+                    given.append((f"experiments.{name}.sweeps[{i}].param", self.variants[sweep["base"]].method,
+                                   [sweep["param"]]))
+        known: dict[str, set[str] | None] = {}
+        for key, method, params in given:
+            if method not in known:
+                try:
+                    known[method] = registry.parameter_names(method)
+                except ImportError:  # its module is not there: the Snakefile warns, and its jobs fail
+                    known[method] = None
+            valid = known[method]
+            for param in params:
+                if valid is not None and param not in valid:
+                    raise ConfigError(f"{key}: method {method!r} has no parameter {param!r}"
+                                      f"{suggest(param, valid, n=3)}")
 
     def _disable_empty_drawings(self) -> None:
         for exp in self.experiments.values():
