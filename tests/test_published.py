@@ -73,7 +73,7 @@ def test_published_report_is_rendered_by_this_code(plan, tmp_path):
 
 
 #: Published runs whose work tree had uncommitted changes when they started (git_commit "<sha>+dirty"), each
-#: explained in results/README.md ("Provenance"): what was uncommitted and why it moves none of their numbers.
+#: explained in results/PROVENANCE.md: what was uncommitted and why it moves none of their numbers.
 #: A run from a dirty tree names no code one can check out, so no other may be published; rerun it instead.
 DIRTY_BUT_EXPLAINED = {
     # Its commit was read when the rows were written, 54 minutes after a clean start at 1420478 (fixed in 56f4ee9).
