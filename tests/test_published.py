@@ -97,3 +97,9 @@ def test_no_published_run_comes_from_a_dirty_work_tree(plan):
     assert dirty <= DIRTY_BUT_EXPLAINED, (f"published runs from a dirty work tree: {sorted(dirty - DIRTY_BUT_EXPLAINED)}; "
                                          "rerun them from a clean checkout")
     assert DIRTY_BUT_EXPLAINED <= dirty, "an exception that no published run needs any more: remove it"
+
+
+def test_published_report_opens_with_the_verdicts_and_ends_with_the_cost():
+    """A reader meets the paper's claims checked first; the long table of each job's wall time comes last."""
+    sections = [line for line in (ROOT / REPORT_PATH).read_text().splitlines() if line.startswith("## ")]
+    assert sections[0] == "## The paper's claims" and sections[-1] == "## Cost of each job", sections
