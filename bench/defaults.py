@@ -16,7 +16,7 @@ own validation part from them); nothing here is chosen on these test rows.
 
 The tables are scaled here, on the training rows, as before issue 25 gave the
 estimators their own scaling: they run with ``scale=False`` (scaling [0, 1]
-rows again is not exactly the identity), so the README's numbers stay what
+rows again is not exactly the identity), so the numbers of docs/defaults.md stay what
 this script gives; ``bench/raw_units.py`` runs them on raw tables.
 
 The seeds of one table are trained together as replicas (``fit_replicas``),

@@ -21,7 +21,7 @@ On a CUDA device (``--device auto`` finds one) it
    unlabelled batch) -- the real files are not needed; a job whose replicas would not fit in the device's
    memory (weights, gradients, optimiser state and the training rows) is reported instead of timed;
 4. **projects the GPU-hours of the paper's grid** for those datasets: a job's iterations (``max_steps``) times
-   its seconds an iteration, bare (validation and setup come on top: 1.2-2.2x on the CPU, README).
+   its seconds an iteration, bare (validation and setup come on top: 1.2-2.2x on the CPU, docs/cost.md).
 
 Without CUDA it says so and exits 0.  ``--device cpu --dry`` runs every step on the CPU with tiny shapes
 and 2 iterations (tests/test_gpu_check.py); its numbers mean nothing.  Exit status 1 when a check failed

@@ -370,7 +370,7 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
     The defaults are for a user's own table: early stopping within 20 000
     iterations, validated every 50, fill U(0, 0.01) (chosen on validation
     parts only: ``bench/validation_study.py``; scored on tables the project
-    does not tune on by ``bench/defaults.py``, see the README).  The
+    does not tune on by ``bench/defaults.py``, ``docs/defaults.md``).  The
     benchmark protocol runs its fixed budget instead
     (:data:`hexagan.protocol.TRAINING`).
 

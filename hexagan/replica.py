@@ -27,7 +27,7 @@ replica equals its lone fit to 1e-2 for about 20 iterations and to 1e-4 for
 a few at most (what ``tests/test_replica.py`` and ``tests/test_hexagan.py``
 check on tiny networks); over a full run it is another draw of the same
 training, whose final scores agree with lone fits' within their spread
-(README, "Replicas and lone fits").
+(``docs/replicas.md``).
 
 Shapes: activations are ``[K, B, features]``; images ``[K, B, C, H, W]``.
 """

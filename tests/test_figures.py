@@ -109,3 +109,16 @@ def test_a_drawing_kind_carries_no_cell_settings():
     config = load_config(overrides={"experiments": {"fig": {"kind": "gap", "of": ["table1"]}}})
     assert not {"mechanism", "rates", "metric"} & set(config["experiments"]["fig"])
     assert Plan(config, check_data=False).experiments["fig"].enabled
+
+
+def test_every_drawn_axis_says_what_it_shows(plan, tmp_path, monkeypatch):
+    """Each panel of the gap and distribution figures has a y-axis label; a log-scaled axis says so."""
+    import hexagan.suite.figures as figures
+
+    axes = {}
+    monkeypatch.setattr(figures, "_save", lambda fig, pdf, png: axes.setdefault(Path(pdf).stem, [
+        (ax.get_ylabel(), ax.get_yscale()) for ax in fig.axes if ax.axison]))
+    for name in ("audit_gap", "split_distributions"):
+        render(plan, name, tmp_path)
+        assert axes[name] and all(label for label, _ in axes[name]), (name, axes[name])
+        assert all(("log scale" in label) == (scale == "log") for label, scale in axes[name]), (name, axes[name])

@@ -73,7 +73,7 @@ def test_published_report_is_rendered_by_this_code(plan, tmp_path):
 
 
 #: Published runs whose work tree had uncommitted changes when they started (git_commit "<sha>+dirty"), each
-#: explained in results/README.md ("Provenance"): what was uncommitted and why it moves none of their numbers.
+#: explained in results/PROVENANCE.md: what was uncommitted and why it moves none of their numbers.
 #: A run from a dirty tree names no code one can check out, so no other may be published; rerun it instead.
 DIRTY_BUT_EXPLAINED = {
     # Its commit was read when the rows were written, 54 minutes after a clean start at 1420478 (fixed in 56f4ee9).
@@ -97,3 +97,9 @@ def test_no_published_run_comes_from_a_dirty_work_tree(plan):
     assert dirty <= DIRTY_BUT_EXPLAINED, (f"published runs from a dirty work tree: {sorted(dirty - DIRTY_BUT_EXPLAINED)}; "
                                          "rerun them from a clean checkout")
     assert DIRTY_BUT_EXPLAINED <= dirty, "an exception that no published run needs any more: remove it"
+
+
+def test_published_report_opens_with_the_verdicts_and_ends_with_the_cost():
+    """A reader meets the paper's claims checked first; the long table of each job's wall time comes last."""
+    sections = [line for line in (ROOT / REPORT_PATH).read_text().splitlines() if line.startswith("## ")]
+    assert sections[0] == "## The paper's claims" and sections[-1] == "## Cost of each job", sections

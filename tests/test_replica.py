@@ -8,7 +8,7 @@ at iteration 21, by 0.1 at 99, and is an unrelated run by 500; in float64 it sta
 iterations).  The final scores still agree within their spread: Table 2's HexaGAN on 5 of breast's splits,
 as replicas against alone, F1 equal on 4 splits (0.0142 apart on the fifth), AUROC at most 0.0016 apart,
 against an sd of 0.030 F1 and 0.012 AUROC over the 50 splits (``bench/replica_drift.py metrics``: 22
-CPU-minutes, too long for a test; README, "Replicas and lone fits").  Replicas
+CPU-minutes, too long for a test; ``docs/replicas.md``).  Replicas
 given another batch than their own (issue 29: the job's largest unlabeled batch) differed by 0.2 after one
 iteration.
 """

@@ -239,7 +239,8 @@ def _distribution(spec, plt):
                     axis_format("{x:.2f}")
             ax.tick_params(axis="y", which="both", labelsize=7)
             ax.set_title(f"{table['name']}, {column} ({len(groups[0])} splits a box)", fontsize=8)
-            ax.set_ylabel(METRIC_NAMES.get(metric, metric), fontsize=8)
+            ax.set_ylabel(METRIC_NAMES.get(metric, metric) + (", log scale" if lower_is_better(metric) else ""),
+                          fontsize=8)
             ax.legend(fontsize=6, loc="best")
     shown = ["table", "dataset", "row", "paper_row", "repeat", "fold", "metric", "value", "paper"]
     return fig, pd.concat(records, ignore_index=True)[shown] if records else pd.DataFrame(columns=shown)
@@ -298,6 +299,8 @@ def _gap(spec, plt):
                           fontsize=5.5)
             ax.margins(y=0.15)  # room for the values above the points
             ax.tick_params(axis="y", labelsize=7)
+            ax.set_ylabel(f"{gap.AXIS_NAMES.get(paper_table, paper_table)} ({'lower' if lower else 'higher'} is better)",
+                          fontsize=7)
             ax.set_title(f"{gap.TITLES.get(paper_table, paper_table)}, {dataset}", fontsize=8)
             ax.legend(fontsize=6, loc="best")
     return fig, pd.DataFrame(records, columns=["table", "dataset", "row", "step", "value", "paper"])

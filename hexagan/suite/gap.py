@@ -46,6 +46,8 @@ STEPS = (
 FULL_AUDIT, FULL_AUDIT_PROTOCOL = STEPS[-1].name, STEPS[-1].protocol
 #: The paper tables the audit covers, as the report and the gap figure title them.
 TITLES = {"table1": "Table 1 (RMSE)", "table2": "Table 2 (F1)"}
+#: What the gap figure's y-axis shows per paper table: Table 1's RMSE changes definition along the steps (step 3).
+AXIS_NAMES = {"table1": "HexaGAN's RMSE, as each step computes it", "table2": "HexaGAN's F1"}
 
 
 def headline_metric(paper_table: str) -> str:

@@ -1,4 +1,5 @@
-"""``results/report.md``: the paper's claims, every cell beside the paper's, C.5, the audit, beyond the paper."""
+"""``results/report.md``: the paper's claims first, then every cell beside the paper's, C.5, the audit, beyond the
+paper, and the cost of each job last."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -115,8 +116,17 @@ def _claim_scope_sentence(results: Results, run_datasets: list[str] | None) -> s
     return ""
 
 
+def _claims_tally(claims: pd.DataFrame) -> str:
+    """One sentence: how many of the claims our run could check, and how many of those hold."""
+    ours = claims["our run"]
+    checked = int((ours != "not evaluated").sum())
+    return (f"Of the paper's {len(claims)} claims listed, {checked} can be checked on our run, "
+            f"and {int((ours == 'holds').sum())} of them hold.")
+
+
 def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: str | None, path: str) -> str:
-    """Write ``results/report.md``: the paper's claims, every cell beside the paper's, C.5, library baselines."""
+    """Write ``results/report.md``: the verdicts on the paper's claims first, then the protocol, every cell beside
+    the paper's, C.5, the audit, beyond the paper, and the cost of each job last (a long table, for sizing a cluster)."""
     experiments = spec["experiments"]
     by_path = {p: Path(p).stem for p in summaries}
     frames = {name: pd.read_csv(p) for p, name in by_path.items() if experiments.get(name, {}).get("kind") != "stats"}
@@ -138,6 +148,11 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
                 "choice; the full and published configurations fail instead).  Put the files in place, or run "
                 "where a network allows the download, then run again:", ">"]
         out += [f"> - **{name}**: {why}" for name, why in spec["missing_data"].items()] + [""]
+    claims = build_claims(results, spec.get("run_datasets"))
+    out += ["## The paper's claims", "",
+            "Each claim checked on the paper's own numbers (a check of our reading) and on our run."
+            + _claim_scope_sentence(results, spec.get("run_datasets")) + "  " + _claims_tally(claims), "",
+            claims.to_markdown(index=False, tablefmt="pipe"), ""]
     out += ["## Protocol", "",
             f"- {proto['n_repeats']} repeats x {proto['n_folds']}-fold cross-validation"
             f" (run: repeats {proto['repeats'] or 'all'}, folds {proto['folds'] or 'all'}); "
@@ -155,14 +170,6 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
                    "columns are not run.")
     jobs = read_jobs(runs)
     out += ["### Provenance", ""] + _provenance(jobs) + [""]
-    if not jobs.empty:
-        out += ["### Cost of each job", "", to_markdown(job_costs(jobs).set_index("label"), index_name="label"), ""]
-
-    claims = build_claims(results, spec.get("run_datasets"))
-    out += ["## The paper's claims", "",
-            "Each claim checked on the paper's own numbers (a check of our reading) and on our run."
-            + _claim_scope_sentence(results, spec.get("run_datasets")), "",
-            claims.to_markdown(index=False, tablefmt="pipe"), ""]
 
     for paper_table, title in (("table1", "Table 1: imputation RMSE"), ("section4.1.2", "Section 4.1.2: conv HexaGAN on MNIST"),
                                ("table2", "Table 2: ablation (F1)"), ("table3", "Table 3: cascades (F1)"),
@@ -240,6 +247,8 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
     skipped = [f"- `{n}`: {e['skipped_because']}" for n, e in experiments.items() if not e["enabled"]]
     if skipped:
         out += ["## Not run", ""] + skipped + [""]
+    if not jobs.empty:
+        out += ["## Cost of each job", "", to_markdown(job_costs(jobs).set_index("label"), index_name="label"), ""]
     text = "\n".join(out)
     write_text(path, text)
     return text
