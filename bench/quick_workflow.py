@@ -26,16 +26,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_once(checkout: Path, cores: int, config: list[str]) -> tuple[float, float]:
-    """Wall and CPU seconds of one quick run from ``checkout`` into a fresh folder."""
-    with tempfile.TemporaryDirectory(prefix="quick-bench-") as out:
-        cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(checkout / "Snakefile"), "--directory",
-               str(checkout), "--cores", str(cores), "--configfile", str(checkout / "config" / "quick.yaml"),
-               "--quiet", "all", "--config", f"output_dir={out}", *config]
-        before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ)
-        wall, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
-        return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+def run_once(checkout: Path, out: Path, cores: int, config: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one quick run from ``checkout`` into the new folder ``out``."""
+    if out.exists() and any(out.iterdir()):
+        raise SystemExit(f"{out} is not empty: a run into it would not redo its jobs")
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(checkout / "Snakefile"), "--directory",
+           str(checkout), "--cores", str(cores), "--configfile", str(checkout / "config" / "quick.yaml"),
+           "--quiet", "all", "--config", f"output_dir={out}", *config]
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    ran = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=os.environ)
+    wall, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+    if ran.returncode != 0:
+        raise SystemExit(f"the run from {checkout} into {out} failed (exit {ran.returncode}):\n{ran.stderr[-5000:]}")
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def main() -> None:
@@ -44,11 +47,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--config", nargs="*", default=[], help="extra --config key=value (e.g. a slice)")
+    parser.add_argument("--keep", type=Path, help="keep each run's outputs in KEEP/<this|baseline>-<round> (a new "
+                                                    "folder) instead of a temporary one, to compare or read the logs")
     args = parser.parse_args()
     times: dict[str, list[tuple[float, float]]] = {"this": [], "baseline": []}
     for r in range(args.rounds):
         for name, checkout in (("baseline", args.baseline.resolve()), ("this", ROOT)):
-            wall, cpu = run_once(checkout, args.cores, args.config)
+            with tempfile.TemporaryDirectory(prefix="quick-bench-") as scratch:
+                out = Path(scratch) if args.keep is None else args.keep.resolve() / f"{name}-{r + 1}"
+                wall, cpu = run_once(checkout, out, args.cores, args.config)
             times[name].append((wall, cpu))
             print(f"round {r + 1}: {name:8s} {wall:7.1f} s wall {cpu:7.1f} s CPU", flush=True)
     for i, what in enumerate(("wall", "CPU")):
