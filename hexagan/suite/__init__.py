@@ -24,6 +24,7 @@ One module, one job:
 ``report``             ``results/report.md``
 ``compare``            ``make compare``: new methods beside the paper and the published runs, under ``compare/``
 ``logs``               a workflow script's log file
+``forkserver``         each step forked from one process with the suite imported (``fork_server``, quick runs)
 =====================  ============================================================================
 
 Vocabulary

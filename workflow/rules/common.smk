@@ -11,6 +11,7 @@ sys.path.insert(0, REPO)
 from hexagan.missingness import MECHANISMS  # noqa: E402
 from hexagan.suite import constants as C  # noqa: E402
 from hexagan.suite.config import SCHEMA, ConfigError, canonical_json, unavailable_methods  # noqa: E402
+from hexagan.suite.forkserver import Server  # noqa: E402
 from hexagan.suite.plan import Plan, narrowed_message, published_plan  # noqa: E402
 
 
@@ -91,3 +92,24 @@ def experiment_spec(wildcards):
 
 def experiment_caption(wildcards):
     return config["experiments"][wildcards.name].get("caption", wildcards.name)
+
+
+# fork_server (the quick configuration): each step's script hands its step to one process that has the suite
+# imported, which forks a child to run it (hexagan/suite/forkserver.py).  Local execution only: a cluster job is
+# an interpreter of its own whatever its script does, and the server would sit on the submitting node.
+FORK_SERVER = Server(PLAN.path(C.FORK_SERVER_LOG_PATH), config["threads"]) if config["fork_server"] else None
+
+
+onstart:
+    if FORK_SERVER is not None and workflow.local_exec:
+        FORK_SERVER.start()
+
+
+onsuccess:
+    if FORK_SERVER is not None:
+        FORK_SERVER.stop()
+
+
+onerror:
+    if FORK_SERVER is not None:
+        FORK_SERVER.stop()

@@ -2,9 +2,8 @@
 import _checkout  # noqa: F401  (first: this checkout's hexagan)
 import json
 
-from hexagan.suite.data import write_masks
-from hexagan.suite.logs import script_log
+from hexagan.suite.forkserver import run_step
 
-with script_log(snakemake.log[0]):
-    spec = json.loads(snakemake.params.spec)
-    write_masks({**spec, "data_dir": snakemake.config["data_dir"]}, snakemake.output[0])
+spec = json.loads(snakemake.params.spec)
+run_step("hexagan.suite.data:write_masks", snakemake.log[0], spec={**spec, "data_dir": snakemake.config["data_dir"]},
+         path=snakemake.output[0])

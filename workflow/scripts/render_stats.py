@@ -2,8 +2,7 @@
 import _checkout  # noqa: F401  (first: this checkout's hexagan)
 import json
 
-from hexagan.suite.logs import script_log
-from hexagan.suite.significance import render_stats_files
+from hexagan.suite.forkserver import run_step
 
-with script_log(snakemake.log[0]):
-    render_stats_files(json.loads(snakemake.params.spec), **dict(snakemake.output))
+run_step("hexagan.suite.significance:render_stats_files", snakemake.log[0], spec=json.loads(snakemake.params.spec),
+         **dict(snakemake.output))

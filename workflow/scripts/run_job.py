@@ -4,14 +4,13 @@ import json
 import os
 
 from hexagan.suite.constants import CHECKPOINTS_PATH
-from hexagan.suite.job import run_job_to_files
-from hexagan.suite.logs import script_log
+from hexagan.suite.forkserver import run_step
 
-with script_log(snakemake.log[0]):
-    spec = json.loads(snakemake.params.spec)
-    spec.update(data_dir=snakemake.config["data_dir"], plugins=snakemake.config["plugins"])
-    # A rerun of a killed job (--rerun-incomplete, a requeued cluster job) resumes from its checkpoints.
-    every = snakemake.config["checkpoint_every"]  # validated: the schema's default filled in
-    checkpoints = None if every is None else os.path.join(snakemake.config["output_dir"], CHECKPOINTS_PATH)
-    run_job_to_files(spec, list(snakemake.input.masks), snakemake.output.tsv, snakemake.output.extras,
-                     threads=snakemake.threads, checkpoints=checkpoints, checkpoint_every=every or 0)
+spec = json.loads(snakemake.params.spec)
+spec.update(data_dir=snakemake.config["data_dir"], plugins=snakemake.config["plugins"])
+# A rerun of a killed job (--rerun-incomplete, a requeued cluster job) resumes from its checkpoints.
+every = snakemake.config["checkpoint_every"]  # validated: the schema's default filled in
+checkpoints = None if every is None else os.path.join(snakemake.config["output_dir"], CHECKPOINTS_PATH)
+run_step("hexagan.suite.job:run_job_to_files", snakemake.log[0], spec=spec, mask_files=list(snakemake.input.masks),
+         tsv=snakemake.output.tsv, extras=snakemake.output.extras, threads=snakemake.threads,
+         checkpoints=checkpoints, checkpoint_every=every or 0)
