@@ -19,12 +19,14 @@ import pandas as pd
 import pytest
 
 from hexagan import paper as P
+from hexagan import stats
 from hexagan.suite.constants import REPORT_PATH, lower_is_better
 from hexagan.suite.gap import STEPS
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ROOT / "results" / "tables"
 MINUTE, HOUR = 60.0, 3600.0
+SWEEP_JOBS, TABLE_JOBS = True, False  # a sensitivity job's label is its base__param-value
 
 
 @functools.cache
@@ -95,8 +97,8 @@ def combine(kind, *sources: Callable[[], float]) -> Callable[[], float]:
     return lambda: kind(s() for s in sources)
 
 
-def paper(table: str, row: str, dataset: str) -> Callable[[], float]:
-    return lambda: P.value(table, row, dataset)[0]
+def paper(table: str, row: str, dataset: str, setting=None) -> Callable[[], float]:
+    return lambda: P.value(table, row, dataset, setting)[0]
 
 
 def paper_best(table: str, dataset: str, rows: tuple[str, ...]) -> Callable[[], float]:
@@ -155,19 +157,70 @@ def wall(dataset: str, setting: str, *labels: str, unit: float = 1.0) -> Callabl
     return lambda: sum(float(_run(dataset, setting, label)["wall_seconds"]) for label in labels) / unit
 
 
-def walls(dataset: str, settings: tuple[str, ...], unit: float) -> Callable[[], float]:
-    """The wall time of every published job of ``dataset`` under ``settings`` (e.g. mcar_0.2), summed."""
-    return lambda: sum(float(_run(dataset, s, p.stem)["wall_seconds"]) for s in settings
-                       for p in (ROOT / "results" / "runs" / dataset / s).glob("*.tsv")) / unit
+def _labels(dataset: str, setting: str, sweeps: bool | None) -> list[str]:
+    """The published jobs' labels: all (None), only the sensitivity sweeps' (True) or none of them (False)."""
+    stems = [p.stem for p in (ROOT / "results" / "runs" / dataset / setting).glob("*.tsv")]
+    return [s for s in stems if sweeps is None or ("__" in s) == sweeps]
 
 
-def job_count(dataset: str, settings: tuple[str, ...]) -> Callable[[], float]:
-    return lambda: float(sum(len(list((ROOT / "results" / "runs" / dataset / s).glob("*.tsv"))) for s in settings))
+def walls(dataset: str, settings: tuple[str, ...], unit: float, sweeps: bool | None = None) -> Callable[[], float]:
+    """The wall time of the published jobs of ``dataset`` under ``settings`` (e.g. mcar_0.2), summed
+    (``sweeps``: as :func:`_labels`)."""
+    return lambda: sum(float(_run(dataset, s, label)["wall_seconds"]) for s in settings
+                       for label in _labels(dataset, s, sweeps)) / unit
+
+
+def job_count(dataset: str, settings: tuple[str, ...], sweeps: bool | None = None) -> Callable[[], float]:
+    return lambda: float(sum(len(_labels(dataset, s, sweeps)) for s in settings))
 
 
 def resumed_seconds(dataset: str, setting: str, label: str) -> Callable[[], float]:
     """The seconds of a killed run that a resumed job's ``resumed`` column records ("..., N s before)")."""
     return lambda: float(re.search(r"(\d+) s before\)", _run(dataset, setting, label)["resumed"]).group(1))
+
+
+def sweep(param: str, setting: float) -> Callable[[], float]:
+    """A cell of appendix Table 3: the mean of ``param`` at ``setting``."""
+    def value() -> float:
+        t = _csv("appendix_table3")
+        hit = t[(t["param"] == param) & np.isclose(t["setting"], setting)]
+        assert len(hit) == 1, (param, setting)
+        return float(hit["mean"].iloc[0])
+    return value
+
+
+def best_setting(param: str, ours: bool = True) -> Callable[[], float]:
+    """The setting of ``param`` with the best mean in appendix Table 3, ours or the paper's."""
+    def value() -> float:
+        t = _csv(AT3) if ours else P.table(AT3)
+        t = t[t["row"] == param]
+        best = t["mean"].idxmin() if lower_is_better(t["metric"].iloc[0]) else t["mean"].idxmax()
+        return float(t.loc[best, "setting"])
+    return value
+
+
+def sweep_minutes(kind) -> Callable[[], float]:
+    """The shortest or longest sensitivity job on credit, in minutes."""
+    return lambda: kind(float(_run("credit", "mcar_0.2", label)["wall_seconds"])
+                        for label in _labels("credit", "mcar_0.2", SWEEP_JOBS)) / MINUTE
+
+
+def sweep_range(kind, params: tuple[str, ...], settings: tuple[float, ...]) -> Callable[[], float]:
+    return combine(kind, *(sweep(p, s) for p in params for s in settings))
+
+
+def _split_values(label: str, metric: str) -> np.ndarray:
+    runs = pd.read_csv(ROOT / "results" / "runs" / "credit" / "mcar_0.2" / f"{label}.tsv", sep="\t", low_memory=False)
+    return runs.loc[runs["metric"] == metric, "value"].to_numpy(float)
+
+
+def sweep_test(label: str, base: str, metric: str, what: str = "p") -> Callable[[], float]:
+    """A sensitivity job against the paper's setting (``base``'s published job) over the 50 splits: the
+    rank-sum p or Cohen's d, as hexagan.stats computes them for the C.5 tests."""
+    def value() -> float:
+        a, b = _split_values(label, metric), _split_values(base, metric)
+        return stats.ranksum(a, b)[1] if what == "p" else stats.cohens_d(a, b)
+    return value
 
 
 @functools.cache
@@ -192,7 +245,7 @@ class Quote:
         self.doc, self.text, self.sources = doc, text, sources
 
 
-T1, T2, T3, F6 = "table1", "table2", "table3", "figure6"
+T1, T2, T3, F6, AT3 = "table1", "table2", "table3", "figure6", "appendix_table3"
 RMSE, F1, AUROC = "rmse_rowmean", "f1", "auroc"
 CASCADES = ("mice+cs+triplegan", "gain+cs+triplegan", "mice+smote+triplegan", "gain+smote+triplegan")
 PAPER_CASCADES = ("MICE + CS + TripleGAN", "GAIN + CS + TripleGAN", "MICE + SMOTE + TripleGAN",
@@ -200,6 +253,10 @@ PAPER_CASCADES = ("MICE + CS + TripleGAN", "GAIN + CS + TripleGAN", "MICE + SMOT
 G_CG_EFFECTS = tuple(diff(mean(T2, without, d, F1), mean(T2, with_, d, F1)) for d in ("breast", "wine")
                      for without, with_ in (("hexagan_no_gcg", "hexagan"), ("hexagan_no_gcg_dmi", "hexagan_no_dmi")))
 README, RESULTS, PROVENANCE = "README.md", "results/README.md", "results/PROVENANCE.md"
+AT3_ALPHA1 = ("hexagan_imputer__alpha1-0", "hexagan_imputer__alpha1-1", "hexagan_imputer__alpha1-10",
+              "hexagan_imputer__alpha1-100")
+AT3_ALPHA2 = ("hexagan__alpha2-0", "hexagan__alpha2-1", "hexagan__alpha2-10", "hexagan__alpha2-100")
+AT3_ALPHA3 = ("hexagan__alpha3-0", "hexagan__alpha3-0.01", "hexagan__alpha3-0.1", "hexagan__alpha3-1")
 
 QUOTES = (
     # README, "What we found": every number of its table and of the sentence after it.
@@ -252,14 +309,23 @@ QUOTES = (
           mean(F6, "gain+cs+triplegan", "credit", F1, 0.1), mean(F6, "gain+cs+triplegan", "credit", F1, 0.5),
           diff(mean(F6, "gain+cs+triplegan", "credit", F1, 0.1), mean(F6, "hexagan", "credit", F1, 0.1)),
           diff(mean(F6, "gain+cs+triplegan", "credit", F1, 0.5), mean(F6, "hexagan", "credit", F1, 0.5))),
+    Quote(README, "α2 = 1 and α3 = {0.01} for F1 | RMSE {0.1022} at α1 = λ1 = 10; F1 {0.4627} at α2 = 1 and α3 = {0.01}",
+          best_setting("alpha3", ours=False), paper(AT3, "alpha1", "credit", 10), paper(AT3, "alpha2", "credit", 1),
+          best_setting("alpha3", ours=False)),
+    Quote(README, "**partly**: RMSE is flat from 1 to 100 ({0.1122}–{0.1123} for α1 and λ1 alike; 10 and 100 tie) and "
+          "much worse at 0 ({0.7422}, {0.2889}); F1 is best at α2 = 0 ({0.3730} against {0.3560} at α2 = 1) and at "
+          "α3 = {0.1} ({0.3677})",
+          sweep_range(min, ("alpha1", "lambda1"), (1, 10, 100)), sweep_range(max, ("alpha1", "lambda1"), (1, 10, 100)),
+          sweep("alpha1", 0), sweep("lambda1", 0), best(AT3, "hexagan__alpha2-0", "credit", F1, AT3_ALPHA2),
+          sweep("alpha2", 1), best_setting("alpha3"), best(AT3, "hexagan__alpha3-0.1", "credit", F1, AT3_ALPHA3)),
     Quote(README, "breast {0.9171}, wine {0.9368}, credit {0.3404}", paper(T2, "MLP", "breast"),
           paper(T2, "MLP", "wine"), paper(T2, "MLP", "credit")),
     Quote(README, "**holds**: {0.8963}, {0.9310}, {0.2296}", mean(T2, "mlp", "breast", F1),
           mean(T2, "mlp", "wine", F1), mean(T2, "mlp", "credit", F1)),
     Quote(README, "holds: breast {0.9352}, wine {0.9594}", mean("table2_audit", "mlp_authors", "breast", "test_best_f1"),
           mean("table2_audit", "mlp_authors", "wine", "test_best_f1")),
-    Quote(README, "`results/report.md` checks {22} claims of the paper on the paper's numbers and on ours: {13} can be "
-          "checked on our runs, and {3} of them hold.", claims("all"), claims("checked"), claims("hold")),
+    Quote(README, "`results/report.md` checks {22} claims of the paper on the paper's numbers and on ours: {17} can be "
+          "checked on our runs, and {5} of them hold.", claims("all"), claims("checked"), claims("hold")),
 
     # docs/audit.md
     Quote("docs/audit.md", "the test fold's best is the largest step for F1 (breast {0.927} -> {0.961}, wine {0.956} -> "
@@ -312,6 +378,30 @@ QUOTES = (
           diff(mean(F6, "gain+cs+triplegan", "credit", F1, 0.5), mean(F6, "hexagan", "credit", F1, 0.5)),
           mean(F6, "hexagan", "credit", AUROC, 0.1), mean(F6, "hexagan", "credit", AUROC, 0.5),
           mean(F6, "gain+cs+triplegan", "credit", AUROC, 0.1), mean(F6, "gain+cs+triplegan", "credit", AUROC, 0.5)),
+    Quote("docs/credit.md", "(RMSE {0.7422} at α1 = 0, {0.2889} at λ1 = 0; the paper: {0.1974} and {0.1110})",
+          sweep("alpha1", 0), sweep("lambda1", 0), paper(AT3, "alpha1", "credit", 0), paper(AT3, "lambda1", "credit", 0)),
+    Quote("docs/credit.md", "From 1 to 100 the RMSE is {0.1122}–{0.1123} for both weights: the paper's 10 is the best by a hair "
+          "(α1 = 10 against 100: {0.11217} against {0.11219}, p = {0.96}), not the dip the paper prints ({0.1108}, "
+          "{0.1022}, {0.1079} at 1, 10, 100)",
+          sweep_range(min, ("alpha1", "lambda1"), (1, 10, 100)), sweep_range(max, ("alpha1", "lambda1"), (1, 10, 100)),
+          best(AT3, "hexagan_imputer__alpha1-10", "credit", RMSE, AT3_ALPHA1), sweep("alpha1", 100),
+          sweep_test("hexagan_imputer__alpha1-100", "hexagan_imputer", RMSE),
+          *(paper(AT3, "alpha1", "credit", v) for v in (1, 10, 100))),
+    Quote("docs/credit.md", "F1 is highest with it off: {0.3730} at α2 = 0 against {0.3560} at the paper's α2 = 1 (p = {0.02}, "
+          "Cohen's d {0.40}), and lower at 10 and 100 ({0.3335}, {0.3373})",
+          best(AT3, "hexagan__alpha2-0", "credit", F1, AT3_ALPHA2), sweep("alpha2", 1),
+          sweep_test("hexagan__alpha2-0", "hexagan", F1), sweep_test("hexagan__alpha2-0", "hexagan", F1, "d"),
+          sweep("alpha2", 10), sweep("alpha2", 100)),
+    Quote("docs/credit.md", "does best at 0.1 and 1 ({0.3677}, {0.3676}) rather than the paper's 0.01 ({0.3560}; p = {0.11} and "
+          "{0.04}), and 0 is about the same ({0.3496}, p = {0.63})",
+          best(AT3, "hexagan__alpha3-0.1", "credit", F1, AT3_ALPHA3), sweep("alpha3", 1), sweep("alpha3", 0.01),
+          sweep_test("hexagan__alpha3-0.1", "hexagan", F1), sweep_test("hexagan__alpha3-1", "hexagan", F1),
+          sweep("alpha3", 0), sweep_test("hexagan__alpha3-0", "hexagan", F1)),
+    Quote("docs/credit.md", "None of these settings comes near HexaGAN without G_CG ({0.4089}) or the cascades ({0.505}–{0.510}).",
+          mean(T2, "hexagan_no_gcg", "credit", F1), combine(min, *(mean(T3, c, "credit", F1) for c in CASCADES)),
+          combine(max, *(mean(T3, c, "credit", F1) for c in CASCADES))),
+    Quote("docs/credit.md", "very same four F1 values ({0.4535}, {0.4627}, {0.4585}, {0.4523})",
+          *(paper(AT3, "alpha3", "credit", v) for v in (0, 0.01, 0.1, 1))),
     Quote("docs/credit.md", "(the published 50-split job on these 3 splits: {0.354} and {0.400})",
           split_mean(T2, "credit", "HexaGAN", (0, 1, 2)), split_mean(T2, "credit", "HexaGAN w/o GCG", (0, 1, 2))),
     Quote("docs/credit.md", "(the published 50 splits: {0.693} and {0.722})",
@@ -351,7 +441,10 @@ QUOTES = (
           wall("credit", "mcar_0.2", "mice+smote+triplegan", unit=HOUR),
           wall("credit", "mcar_0.2", "gain+cs+triplegan", unit=MINUTE),
           wall("credit", "mcar_0.2", "gain+smote+triplegan", unit=MINUTE),
-          job_count("credit", ("mcar_0.2",)), walls("credit", ("mcar_0.2",), HOUR)),
+          job_count("credit", ("mcar_0.2",), TABLE_JOBS), walls("credit", ("mcar_0.2",), HOUR, TABLE_JOBS)),
+    Quote("docs/cost.md", "Appendix Table 3's {12} jobs took {4.4} CPU-hours ({10}–{42} minutes each,",
+          job_count("credit", ("mcar_0.2",), SWEEP_JOBS), walls("credit", ("mcar_0.2",), HOUR, SWEEP_JOBS),
+          sweep_minutes(min), sweep_minutes(max)),
     Quote("docs/cost.md", "Figure 6's {12} more jobs took {3.2} CPU-hours: its four new HexaGAN jobs {2.4} ({31}–{34} "
           "minutes at 10–30 %, {38}–{39} at 40–50 %:",
           job_count("credit", ("mcar_0.1", "mcar_0.3", "mcar_0.4", "mcar_0.5")),
@@ -392,6 +485,12 @@ QUOTES = (
           "| {0.1336}, {0.9850} | not run |",
           step(T1, "breast", "HexaGAN", -1), step(T2, "breast", "HexaGAN", -1), step(T1, "wine", "HexaGAN", -1),
           step(T2, "wine", "HexaGAN", -1)),
+    Quote(RESULTS, "Appendix Table 3 (credit, MCAR 20 %): HexaGAN's imputer has an RMSE of {0.1122}–{0.1123} for α1 and "
+          "λ1 from 1 to 100 and fails at 0 ({0.7422}, {0.2889}); the classifier's F1 is best at α2 = 0 ({0.3730}, "
+          "against {0.3560} at the paper's α2 = 1) and at α3 = {0.1} ({0.3677}).",
+          sweep_range(min, ("alpha1", "lambda1"), (1, 10, 100)), sweep_range(max, ("alpha1", "lambda1"), (1, 10, 100)),
+          sweep("alpha1", 0), sweep("lambda1", 0), best(AT3, "hexagan__alpha2-0", "credit", F1, AT3_ALPHA2),
+          sweep("alpha2", 1), best_setting("alpha3"), best(AT3, "hexagan__alpha3-0.1", "credit", F1, AT3_ALPHA3)),
     Quote(RESULTS, "Figure 6 (credit, MCAR 10–50 %): HexaGAN's F1 falls from {0.380} to {0.277}, GAIN + CS + "
           "TripleGAN's from {0.518} to {0.468}.",
           mean(F6, "hexagan", "credit", F1, 0.1), mean(F6, "hexagan", "credit", F1, 0.5),
