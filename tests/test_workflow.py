@@ -18,6 +18,7 @@ from hexagan.suite.config import ConfigError, canonical_json, load_config, merge
 from hexagan.suite.data import subsample, subsample_features
 from hexagan.suite.job import run_job, run_job_to_files
 from hexagan.suite.plan import Plan
+from hexagan.suite.report import _not_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEFILE = ROOT / "workflow" / "Snakefile"
@@ -499,3 +500,16 @@ def test_quick_skips_datasets_whose_files_are_absent(tmp_path):
     assert plan.report_spec()["missing_data"] == plan.missing_data
     full = Plan(merge(quick, {"missing_data": "fail"}))
     assert not full.missing_data and {job.dataset for job in full.jobs.values()} >= {"credit", "madelon", "mnist"}
+
+
+def test_the_report_names_what_is_not_run_with_its_cost():
+    """An experiment left out, and an experiment's datasets left out by run_datasets, are listed under
+    "Not run" with the cost config.yaml states for them; one without a stated cost is listed bare."""
+    config = load_config(overrides={"run_experiments": ["table2"], "run_datasets": ["breast"],
+                                    "experiments": {"table2": {"cost": "madelon: 397 CPU-hours"}}})
+    spec = Plan(config, check_data=False).report_spec()["experiments"]
+    assert spec["table2"]["datasets_not_run"] == ["credit", "wine", "madelon"]
+    lines = _not_run(spec)
+    assert "- `table2` on credit, wine, madelon: not in run_datasets.  Cost: madelon: 397 CPU-hours" in lines
+    assert "- `figure6`: not in run_experiments" in lines
+    assert any(line.startswith("- `figure3`: not in run_experiments.  Cost: ") for line in lines)

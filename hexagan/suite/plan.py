@@ -471,11 +471,18 @@ class Plan:
             spec["tables"] = {t: self.experiment_spec(t) for t in self.drawn(name)}
         return spec
 
+    def _datasets_not_run(self, exp: Experiment) -> list[str]:
+        """The datasets an enabled experiment names that ``run_datasets`` leaves out."""
+        if not exp.enabled or not self.only_datasets:
+            return []
+        return [d for d in exp.spec.get("datasets") or () if d not in self.only_datasets]
+
     def report_spec(self) -> dict:
         """What the report needs: every enabled experiment's spec and summary file, and the settings."""
         return {
             "experiments": {n: {"kind": e.kind, "spec": self.experiment_spec(n) if e.enabled else None,
-                                "enabled": e.enabled, "skipped_because": e.skipped_because}
+                                "enabled": e.enabled, "skipped_because": e.skipped_because,
+                                "cost": e.spec.get("cost"), "datasets_not_run": self._datasets_not_run(e)}
                             for n, e in self.experiments.items()},
             "protocol": self.protocol,
             "subsample": self.config["subsample"],

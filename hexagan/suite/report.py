@@ -105,6 +105,16 @@ def _paper_name(paper_table: str) -> str:
     return paper_table.replace("_", " ").replace("table", "Table ").replace("figure", "Figure ")
 
 
+def _not_run(experiments: dict) -> list[str]:
+    """The "Not run" lines: each experiment left out, then each one's datasets left out by ``run_datasets``,
+    with what config.yaml's ``cost`` says running them costs."""
+    def cost(e: dict) -> str:
+        return f".  Cost: {e['cost']}" if e.get("cost") else ""
+    return ([f"- `{n}`: {e['skipped_because']}{cost(e)}" for n, e in experiments.items() if not e["enabled"]]
+            + [f"- `{n}` on {', '.join(e['datasets_not_run'])}: not in run_datasets{cost(e)}"
+               for n, e in experiments.items() if e["enabled"] and e.get("datasets_not_run")])
+
+
 def _claim_scope_sentence(results: Results, run_datasets: list[str] | None) -> str:
     """What "every dataset" means: the datasets run, or each table's where an overlay narrowed some."""
     scopes = claim_scopes(results, run_datasets)
@@ -244,7 +254,7 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
     for name in spec["figures"]:
         if name not in shown_above:
             out += figure_markdown(spec, name)
-    skipped = [f"- `{n}`: {e['skipped_because']}" for n, e in experiments.items() if not e["enabled"]]
+    skipped = _not_run(experiments)
     if skipped:
         out += ["## Not run", ""] + skipped + [""]
     if not jobs.empty:
