@@ -1,6 +1,6 @@
 """HexaGAN replication suite.
 
-Layers, each importing only those before it:
+Layers, each importing only those before it (``tests/test_layers.py``; ``docs/layout.md``):
 
 1. the foundation, at the top level: :mod:`hexagan.data` (datasets), :mod:`hexagan.methods` (the method
    contract and registry), :mod:`hexagan.io` (atomic files, the checkpointing block), :mod:`hexagan.paper`

@@ -65,6 +65,8 @@ _REGISTRY: dict[str, type] = {}
 # methods): HexaGAN's own here; other packages' (the suite's baselines, a user's plugin) through the
 # ``hexagan.methods`` entry point group, each entry a mapping method name -> module.  A method that a
 # module imported anyway (``plugins:`` of the workflow) registers itself with @register and needs no entry.
+# The names are text, not imports: the registry sits below the model (docs/layout.md) and imports
+# HexaGAN's estimators only when one is created, as it does a plugin's module.
 ENTRY_POINT_GROUP = "hexagan.methods"
 _OWN_MODULES = {"hexagan": "hexagan.model.estimators", "hexagan_imputer": "hexagan.model.estimators"}
 
