@@ -5,8 +5,8 @@ one; we take the denoising autoencoder, the usual deep imputation baseline
 (also MIDA, Gondara & Wang 2018), and make it HexaGAN without its
 adversarial parts, for a fair comparison:
 
-* networks: exactly HexaGAN's E and G_MI (:class:`hexagan.networks.Encoder`,
-  :class:`hexagan.networks.ImputationGenerator`; appendix B.3: three fully
+* networks: exactly HexaGAN's E and G_MI (:class:`hexagan.model.networks.Encoder`,
+  :class:`hexagan.model.networks.ImputationGenerator`; appendix B.3: three fully
   connected layers of d, d/2, d units each, ReLU, sigmoid output), so
   ``x̄ = G_MI(E(x̃, m'))`` -- the mask is an input, as in HexaGAN;
 * missing entries are filled with noise U(0, 1) (as HexaGAN fills them);
@@ -41,12 +41,12 @@ from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 
 from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, VALIDATION_CONSTRAINTS, NetworkEstimator
-from hexagan.evaluation import ValidationSet
 from hexagan.methods import BaseImputer, register
-from hexagan.networks import Encoder, ImputationGenerator
-from hexagan.replica import BestState, ReplicaRNG
-from hexagan.replica_estimator import derive_seed
-from hexagan.training import ReplicaData, make_optimizer, optimizer_step
+from hexagan.model.evaluation import ValidationSet
+from hexagan.model.networks import Encoder, ImputationGenerator
+from hexagan.replicas.estimator import derive_seed
+from hexagan.replicas.replica import BestState, ReplicaRNG
+from hexagan.replicas.training import ReplicaData, make_optimizer, optimizer_step
 
 __all__ = ["DenoisingAutoencoderImputer", "corrupt", "loss_reconstruction"]
 
@@ -125,7 +125,7 @@ class DenoisingAutoencoderImputer(BaseImputer, TransformerMixin, NetworkEstimato
         Record the training loss every this many steps (``history_``).
     scale : bool, default True
         Scale the columns to [0, 1] inside and impute in ``X``'s units
-        (:mod:`hexagan.scaling`); False for data already in [0, 1].
+        (:mod:`hexagan.replicas.scaling`); False for data already in [0, 1].
     random_state : int or None, default None
     device : str, default "auto"
 

@@ -31,9 +31,9 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from baselines.balancing import smote_resample
 from baselines.neural import COMMON_CONSTRAINTS
 from hexagan import methods
-from hexagan.methods import BaseClassifier, FitTask, register
 from hexagan.io import saved_fits
-from hexagan.replica_estimator import TaskEstimator, derive_seed
+from hexagan.methods import BaseClassifier, FitTask, register
+from hexagan.replicas.estimator import TaskEstimator, derive_seed
 
 __all__ = ["BALANCINGS", "Cascade", "balance", "cascade_name", "register_cascade"]
 
@@ -289,7 +289,7 @@ def register_cascade(imputer: str, balancing: str | None, classifier: str = "tri
     a validation part (``uses_validation``) when either stage does.
 
     Its ``protocol_defaults`` are its stages', prefixed (``classifier__scale: False``: the protocol
-    scales every split itself, :mod:`hexagan.scaling`).
+    scales every split itself, :mod:`hexagan.replicas.scaling`).
 
     Example: ``register_cascade("myimputer", "smote")`` makes
     ``methods.create("myimputer+smote+triplegan", imputer__max_steps=100)``.

@@ -1,7 +1,7 @@
 """``gain``: Generative Adversarial Imputation Nets (Yoon, Jordon & van der Schaar, ICML 2018).
 
 Faithful to the authors' public code (github.com/jsyoon0823/GAIN, ``gain.py``
-and ``utils.py``), replica-trained through :mod:`hexagan.training`.
+and ``utils.py``), replica-trained through :mod:`hexagan.replicas.training`.
 
 Model.  With ``m`` the mask (1 = observed), ``x̃ = m ⊙ x + (1 - m) ⊙ z`` with
 ``z ~ U(0, noise_scale)`` (0.01) in the missing slots:
@@ -21,7 +21,7 @@ Model.  With ``m`` the mask (1 = observed), ``x̃ = m ⊙ x + (1 - m) ⊙ z`` wi
 * weights ~ N(0, 2 / fan_in) (the code's ``xavier_init``), biases 0;
 * the data are min-max normalised inside, on the fitted rows
   (``(x - min) / (max - min + 1e-6)``), and the output is mapped back: the
-  suite's scaling inside an estimator (:mod:`hexagan.scaling`) with the
+  suite's scaling inside an estimator (:mod:`hexagan.replicas.scaling`) with the
   code's 1e-6.  ``scale=False`` skips it for data already in [0, 1]; the
   benchmark protocol keeps it on (the published GAIN numbers normalised
   the protocol's scaled rows again, as the code does).
@@ -63,9 +63,9 @@ from sklearn.utils._param_validation import Interval
 
 from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, NetworkEstimator
 from hexagan.methods import BaseImputer, register
-from hexagan.replica import ReplicaMLP, ReplicaRNG, replica_generators
-from hexagan.replica_estimator import derive_seed
-from hexagan.training import ReplicaData, make_optimizer, optimizer_step
+from hexagan.replicas.estimator import derive_seed
+from hexagan.replicas.replica import ReplicaMLP, ReplicaRNG, replica_generators
+from hexagan.replicas.training import ReplicaData, make_optimizer, optimizer_step
 
 __all__ = ["GainImputer", "hint", "loss_discriminator", "loss_generator", "xavier_init_"]
 

@@ -36,8 +36,8 @@ import pandas as pd
 from sklearn.utils._param_validation import Interval
 
 from baselines.simple import LibraryImputer
-from hexagan.cost import FitCost
 from hexagan.methods import IntNotBool, register
+from hexagan.replicas.cost import FitCost
 
 
 # Columns with fewer observed training entries get no model: they are filled with their mean.
@@ -166,7 +166,7 @@ class MiceForestImputer(LibraryImputer):
     Notes
     -----
     Before fitting, its time is estimated from the shape (:func:`fit_cost`);
-    over an hour, a :class:`hexagan.cost.SlowFitWarning` names the parameter
+    over an hour, a :class:`hexagan.replicas.cost.SlowFitWarning` names the parameter
     to change (``max_predictors`` first: on 20 rows x 1 000 columns, 25
     predictors took 13 s a round against 152 s with all 999).
 

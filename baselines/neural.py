@@ -1,11 +1,11 @@
 """What the neural baselines share: a dict of replica networks, trained and checkpointed, and batched inference.
 
 The neural methods of the suite (``gain``, ``autoencoder``, ``triplegan``,
-``cs``, ``smote``) subclass :class:`hexagan.replica_estimator.ReplicaEstimator`,
+``cs``, ``smote``) subclass :class:`hexagan.replicas.estimator.ReplicaEstimator`,
 as HexaGAN's estimators do: ``fit`` / ``fit_replicas``, the checks of the tasks,
 labels, seeds and ``history_`` come from there.  :class:`NetworkEstimator`
 adds what the baselines do alike: their networks are a dict of replica
-modules, trained by :func:`hexagan.training.train_loop` with the fit's
+modules, trained by :func:`hexagan.replicas.training.train_loop` with the fit's
 checkpoint, kept per replica as ``state_`` and rebuilt for inference.
 
 A subclass provides
@@ -18,15 +18,15 @@ A subclass provides
     (``train_loop`` with this fit's checkpoint, given the optimisers and RNG
     streams it must keep besides the networks) and returns
     ``(curves DataFrame, per-replica dict of extra fitted attributes)``;
-``_prepare(tasks)`` (optional, :class:`~hexagan.replica_estimator.ReplicaEstimator`'s)
+``_prepare(tasks)`` (optional, :class:`~hexagan.replicas.estimator.ReplicaEstimator`'s)
     turns the checked, scaled tasks into the arrays the networks see (e.g.
     SMOTE's resampling) and returns ``(tasks, per-replica extras)``;
 ``_batches_per_iteration`` (class attribute)
     batches through the networks an iteration, for the estimate of a fit's
-    time (:mod:`hexagan.cost`).
+    time (:mod:`hexagan.replicas.cost`).
 
 Every baseline here scales its columns to [0, 1] inside
-(:class:`hexagan.scaling.ColumnScaling`, parameter ``scale``, in
+(:class:`hexagan.replicas.scaling.ColumnScaling`, parameter ``scale``, in
 :data:`COMMON_CONSTRAINTS`): their networks assume [0, 1] (sigmoid outputs,
 U(0, 1) fills, a missing entry filled with 0 = the column's minimum).
 
@@ -48,13 +48,13 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from hexagan.checkpoint import Checkpointer, canonical, fingerprint
-from hexagan.cost import FitCost, count_parameters, network_cost
 from hexagan.methods import FitTask
-from hexagan.replica import replica_state, stack_states
-from hexagan.replica_estimator import ReplicaEstimator, resolve_device
-from hexagan.scaling import SCALE_CONSTRAINT, ColumnScaling
-from hexagan.training import ReplicaData, batched, train_loop
+from hexagan.replicas.checkpoint import Checkpointer, canonical, fingerprint
+from hexagan.replicas.cost import FitCost, count_parameters, network_cost
+from hexagan.replicas.estimator import ReplicaEstimator, resolve_device
+from hexagan.replicas.replica import replica_state, stack_states
+from hexagan.replicas.scaling import SCALE_CONSTRAINT, ColumnScaling
+from hexagan.replicas.training import ReplicaData, batched, train_loop
 
 __all__ = ["COMMON_CONSTRAINTS", "TRAINING_CONSTRAINTS", "VALIDATION_CONSTRAINTS", "NetworkEstimator"]
 
@@ -88,7 +88,7 @@ _MODULES: "weakref.WeakKeyDictionary[NetworkEstimator, tuple[dict, dict[str, nn.
 class NetworkEstimator(ColumnScaling, ReplicaEstimator):
     """Base of the neural baselines: a dict of replica networks (see the module docstring).
 
-    Its fitted attributes are :class:`~hexagan.replica_estimator.ReplicaEstimator`'s and these.
+    Its fitted attributes are :class:`~hexagan.replicas.estimator.ReplicaEstimator`'s and these.
 
     Attributes
     ----------
@@ -145,11 +145,11 @@ class NetworkEstimator(ColumnScaling, ReplicaEstimator):
                          **more[r]} for r in range(len(seeds))]
 
     def _train_loop(self, step, n_steps: int, *, state: dict, **options) -> pd.DataFrame:
-        """:func:`hexagan.training.train_loop` with this fit's checkpoint, if any.
+        """:func:`hexagan.replicas.training.train_loop` with this fit's checkpoint, if any.
 
         state : what the run owns besides the networks, name -> object with
             ``state_dict()`` / ``load_state_dict()`` (its optimisers and its
-            :class:`~hexagan.replica.ReplicaRNG`); without all of it a resumed
+            :class:`~hexagan.replicas.replica.ReplicaRNG`); without all of it a resumed
             run would not give the numbers of an uninterrupted one.
         """
         checkpoint = self.__dict__.get("_checkpoint")
@@ -159,7 +159,8 @@ class NetworkEstimator(ColumnScaling, ReplicaEstimator):
 
     def _checkpoint_meta(self, nets: dict[str, nn.Module], data: ReplicaData, tasks: list[FitTask],
                          seeds: list[int]) -> dict:
-        """What a saved state must match to be resumed by this fit (see :class:`~hexagan.checkpoint.Checkpointer`)."""
+        """What a saved state must match to be resumed by this fit
+        (see :class:`~hexagan.replicas.checkpoint.Checkpointer`)."""
         # "scale" acts through the data, which the fingerprint below covers (and runs saved before it existed resume)
         params = {k: v for k, v in self.get_params(deep=False).items()
                   if k not in ("device", "n_threads", "verbose", "scale")}

@@ -1,6 +1,6 @@
 """Class-imbalance classifiers ``cs`` and ``smote``: HexaGAN's C trained supervised, with a balancing step.
 
-Two registered classifiers, both HexaGAN's C (:class:`hexagan.networks.Classifier`)
+Two registered classifiers, both HexaGAN's C (:class:`hexagan.model.networks.Classifier`)
 trained supervised on the labeled rows (a missing entry filled with 0 --
 impute first, e.g. in a :class:`baselines.cascade.Cascade`):
 
@@ -34,10 +34,10 @@ from baselines.balancing import smote_resample
 from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, VALIDATION_CONSTRAINTS, NetworkEstimator
 from baselines.triplegan import class_weights, labeled_validation, loss_weighted_ce
 from hexagan.methods import BaseClassifier, register
-from hexagan.networks import Classifier
-from hexagan.replica import BestState, ReplicaRNG
-from hexagan.replica_estimator import derive_seed
-from hexagan.training import ReplicaData, make_optimizer, optimizer_step
+from hexagan.model.networks import Classifier
+from hexagan.replicas.estimator import derive_seed
+from hexagan.replicas.replica import BestState, ReplicaRNG
+from hexagan.replicas.training import ReplicaData, make_optimizer, optimizer_step
 
 __all__ = ["CostSensitiveClassifier", "SmoteClassifier"]
 
@@ -47,7 +47,7 @@ class _SupervisedC(BaseClassifier, ClassifierMixin, NetworkEstimator):
 
     Shared parameters (see the subclasses): max_steps, batch_size,
     learning_rate (Adam, 2e-3 as Triple-GAN's C), validation, eval_every,
-    log_every, scale (the columns scaled to [0, 1] inside, :mod:`hexagan.scaling`;
+    log_every, scale (the columns scaled to [0, 1] inside, :mod:`hexagan.replicas.scaling`;
     a missing entry is then filled with 0, the column's minimum), random_state, device.
     """
 

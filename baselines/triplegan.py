@@ -4,7 +4,7 @@ Three players (the paper's Eq. 2, with the reference code's choices where the
 paper leaves room):
 
 * a classifier C(x) -> p_c(y | x): **exactly HexaGAN's C**
-  (:class:`hexagan.networks.Classifier`: d -> d -> d/2 -> n_classes, ReLU,
+  (:class:`hexagan.model.networks.Classifier`: d -> d -> d/2 -> n_classes, ReLU,
   softmax), as the HexaGAN paper (Sec. 4.3.2) requires for a fair comparison;
 * a conditional generator G(z, y) -> x: an MLP of the same B.3 shape,
   ``z_dim + n_classes -> d -> d/2 -> d``, ReLU, sigmoid output (the data lie
@@ -58,7 +58,7 @@ labeled CE reaches ~1e-4 within 2000 steps on breast).
 Triple-GAN needs complete inputs: it is normally the last stage of a
 pipeline (:mod:`baselines.cascade`).  Standalone, a missing entry is filled
 with 0 (the column's minimum: with ``scale=True`` the columns are scaled to
-[0, 1] inside, :mod:`hexagan.scaling`, as G's sigmoid output assumes).
+[0, 1] inside, :mod:`hexagan.replicas.scaling`, as G's sigmoid output assumes).
 """
 from __future__ import annotations
 
@@ -73,15 +73,15 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from baselines.neural import COMMON_CONSTRAINTS, TRAINING_CONSTRAINTS, VALIDATION_CONSTRAINTS, NetworkEstimator
 from hexagan.methods import BaseClassifier, register
-from hexagan.evaluation import ValidationSet
-from hexagan.networks import Classifier
-from hexagan.replica import BestState, ReplicaMLP, ReplicaRNG, masked_mean, replica_generators
-from hexagan.training import ReplicaData, make_optimizer, optimizer_step
+from hexagan.model.evaluation import ValidationSet
+from hexagan.model.networks import Classifier
+from hexagan.replicas.replica import BestState, ReplicaMLP, ReplicaRNG, masked_mean, replica_generators
+from hexagan.replicas.training import ReplicaData, make_optimizer, optimizer_step
 
 __all__ = ["TripleGANClassifier", "class_weights", "loss_classifier", "loss_discriminator", "loss_generator",
            "loss_weighted_ce"]
 
-# Salts of G and D (hexagan.networks uses 1..6, C's is its own).
+# Salts of G and D (hexagan.model.networks uses 1..6, C's is its own).
 _SALT_G, _SALT_D = 101, 102
 
 
@@ -184,7 +184,7 @@ def class_weights(class_weight, ys, n_classes: int) -> torch.Tensor | None:
 
 def labeled_validation(tasks, seeds, device: torch.device):
     """C's validation rows: the labeled rows of every task's ``eval_set``, padded
-    (:meth:`hexagan.evaluation.ValidationSet.labeled`: x, y, valid); None when a task has no eval_set or
+    (:meth:`hexagan.model.evaluation.ValidationSet.labeled`: x, y, valid); None when a task has no eval_set or
     no labeled validation row.  NaN is filled with 0 (the caller imputes first when it can)."""
     if any(t.eval_set is None for t in tasks):
         return None
@@ -225,7 +225,7 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, NetworkEstimator):
         Steps between validation evaluations.
     log_every : int, default 100
     scale : bool, default True
-        Scale the columns to [0, 1] inside (:mod:`hexagan.scaling`); False
+        Scale the columns to [0, 1] inside (:mod:`hexagan.replicas.scaling`); False
         for data already in [0, 1].
     random_state : int or None, default None
     device : str, default "auto"
@@ -290,7 +290,7 @@ class TripleGANClassifier(BaseClassifier, ClassifierMixin, NetworkEstimator):
         }
 
     def fit_replicas(self, tasks):
-        """As :class:`~hexagan.replica_estimator.ReplicaEstimator`'s; a dict ``class_weight`` is keyed by label.
+        """As :class:`~hexagan.replicas.estimator.ReplicaEstimator`'s; a dict ``class_weight`` is keyed by label.
 
         The replicas train on class indices, so a dict is first turned into
         the array of weights in the order of the classes the tasks share

@@ -28,7 +28,7 @@ import torch
 
 from hexagan import protocol
 from hexagan.data import load_dataset
-from hexagan.metrics import rmse, rmse_rowmean
+from hexagan.protocol.metrics import rmse, rmse_rowmean
 
 PAPER = {"rmse_rowmean": 0.0769, "f1": 0.9762}
 

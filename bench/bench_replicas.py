@@ -19,12 +19,12 @@ import torch
 
 from hexagan import methods
 from hexagan.data import load_dataset
-from hexagan.algorithm import HexaGANCore
-from hexagan.model import HexaGAN
-from hexagan.train_config import TrainConfig
+from hexagan.model.algorithm import HexaGANCore
+from hexagan.model.gan import HexaGAN
+from hexagan.model.train_config import TrainConfig
 from hexagan.protocol import PROTOCOL, build_split, make_masks, method_params
-from hexagan.splits import make_splits
-from hexagan.training import ReplicaData
+from hexagan.protocol.splits import make_splits
+from hexagan.replicas.training import ReplicaData
 
 
 def split_data(name: str, n_repeats: int, n_folds: int):

@@ -47,8 +47,8 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 
 from hexagan import methods
-from hexagan.estimators import HexaGANClassifier, HexaGANImputer
 from hexagan.methods import FitTask
+from hexagan.model.estimators import HexaGANClassifier, HexaGANImputer
 
 RATE = 0.2
 # name -> (loader, positive class whose F1 is reported; None: macro-F1)

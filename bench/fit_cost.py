@@ -1,4 +1,4 @@
-"""The estimates of hexagan.cost and baselines.mice.fit_cost next to measured fits (issue 25).
+"""The estimates of hexagan.replicas.cost and baselines.mice.fit_cost next to measured fits (issue 25).
 
 For HexaGAN's imputer and classifier at several widths (200 rows, 20 % MCAR,
 one torch thread): the seconds an iteration (a fit of 5 iterations minus one
@@ -34,9 +34,9 @@ def _data(n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
 def _hexagan(kind: str, d: int) -> dict:
     import torch
 
-    from hexagan.estimators import HexaGANClassifier, HexaGANImputer
-    from hexagan.replica_estimator import resolve_device
-    from hexagan.training import ReplicaData
+    from hexagan.model.estimators import HexaGANClassifier, HexaGANImputer
+    from hexagan.replicas.estimator import resolve_device
+    from hexagan.replicas.training import ReplicaData
 
     torch.set_num_threads(1)
     X, y = _data(200, d)

@@ -7,7 +7,7 @@ splits, the paper's budget (2 000 iterations, C selected on validation log-loss 
 replicas as a job trains them -- and measures, per split:
 
 1. **What C's batches hold.**  Labelled batches of 64 drawn as training draws them, topped up by
-   :func:`hexagan.algorithm.class_balance`: real and G_CG rows of the minority class per batch, the share of
+   :func:`hexagan.model.algorithm.class_balance`: real and G_CG rows of the minority class per batch, the share of
    synthetic rows among them and among all of C's supervised rows.
 2. **How far G_CG's rows are from real ones** (the full model): a classifier two-sample test, G_CG's h_c = G_CG(z,
    y) against E's h_l of real training rows of the same class, and G_MI's decoding x̂_c = G_MI(h_c) against x̂ of
@@ -43,14 +43,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from hexagan import protocol
-from hexagan.algorithm import class_balance
 from hexagan.methods import create
-from hexagan.model import one_hot
-from hexagan.replica import ReplicaRNG
+from hexagan.model.algorithm import class_balance
+from hexagan.model.gan import one_hot
+from hexagan.replicas.replica import ReplicaRNG
+from hexagan.replicas.training import ReplicaData
 from hexagan.suite.config import load_config
 from hexagan.suite.data import load
 from hexagan.suite.plan import Plan
-from hexagan.training import ReplicaData
 
 DATASET, MECHANISM, RATE = "credit", "mcar", "0.2"
 LABELS = ("hexagan", "hexagan_no_gcg")

@@ -45,16 +45,16 @@ import torch
 
 from bench_replicas import workflow_config
 from project_full_run import HEXAGAN_METHODS, iteration_seconds
-from hexagan.algorithm import HexaGANCore
 from hexagan.methods import FitTask, create
-from hexagan.model import HexaGAN
-from hexagan.networks import IMAGE_SIDE
+from hexagan.model.algorithm import HexaGANCore
+from hexagan.model.gan import HexaGAN
+from hexagan.model.networks import IMAGE_SIDE
+from hexagan.model.train_config import TrainConfig
 from hexagan.protocol import method_params
-from hexagan.replica_estimator import resolve_device
+from hexagan.replicas.estimator import resolve_device
+from hexagan.replicas.training import ReplicaData
 from hexagan.suite.config import load_config
 from hexagan.suite.plan import Plan
-from hexagan.train_config import TrainConfig
-from hexagan.training import ReplicaData
 
 # The datasets whose HexaGAN jobs are projected, and their sizes as hexagan.data.load_dataset gives them
 # (labelled rows, unlabelled pool, features, classes; tests/test_gpu_check.py compares them with the files

@@ -34,7 +34,7 @@ import torch
 from hexagan import methods, protocol
 from hexagan.data import load_dataset
 from hexagan.methods import FitTask
-from hexagan.missingness import apply_mask, element_mask, label_mask
+from hexagan.protocol.missingness import apply_mask, element_mask, label_mask
 
 ROWS, VAL, TEST = 200, 40, 60
 

@@ -22,8 +22,8 @@ STAGES = {
     "import hexagan.suite.job (every job)": "import hexagan.suite.job",
     "  + import torch (neural methods)": "import hexagan.suite.job, torch",
     "  + torch.optim.Adam, one step": f"import hexagan.suite.job, torch; {PARAMS}; torch.optim.Adam(p).step()",
-    "  + hexagan.training.make_optimizer('adam'), one step":
-        f"import hexagan.suite.job, torch; from hexagan.training import make_optimizer; {PARAMS}; "
+    "  + hexagan.replicas.training.make_optimizer('adam'), one step":
+        f"import hexagan.suite.job, torch; from hexagan.replicas.training import make_optimizer; {PARAMS}; "
         "make_optimizer('adam', p, 1e-3).step()",
 }
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from hexagan.data import load_dataset
 from hexagan.methods import create
-from hexagan.metrics import rmse
+from hexagan.protocol.metrics import rmse
 
 
 def wide_slice(dataset: str, rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:

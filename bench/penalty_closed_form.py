@@ -1,4 +1,5 @@
-"""The zero-centred penalties in closed form (hexagan.penalties) against autograd (hexagan.losses), K=50 replicas.
+"""The zero-centred penalties in closed form (hexagan.model.penalties) against autograd (hexagan.model.losses),
+K=50 replicas.
 
 Part 1 times the penalty of one discriminator update, forward and backward
 (the gradient with respect to the critic's weights), median of ``--repeats``
@@ -30,12 +31,12 @@ from unittest import mock
 import torch
 
 from bench_replicas import split_data, workflow_config
-from hexagan import losses, penalties
-from hexagan.algorithm import HexaGANCore
-from hexagan.model import HexaGAN
-from hexagan.train_config import TrainConfig, resolve_penalty_columns
-from hexagan.networks import ConditionalDiscriminator, ImputationDiscriminator, hidden_size
-from hexagan.training import ReplicaData
+from hexagan.model import losses, penalties
+from hexagan.model.algorithm import HexaGANCore
+from hexagan.model.gan import HexaGAN
+from hexagan.model.networks import ConditionalDiscriminator, ImputationDiscriminator, hidden_size
+from hexagan.model.train_config import TrainConfig, resolve_penalty_columns
+from hexagan.replicas.training import ReplicaData
 
 K = 50
 WIDTHS = {"breast": 30, "credit": 23, "madelon": 500}

@@ -36,10 +36,10 @@ import numpy as np
 import torch
 
 from bench_replicas import split_data, workflow_config
-from hexagan.algorithm import HexaGANCore
-from hexagan.model import HexaGAN
-from hexagan.train_config import TrainConfig
-from hexagan.training import ReplicaData
+from hexagan.model.algorithm import HexaGANCore
+from hexagan.model.gan import HexaGAN
+from hexagan.model.train_config import TrainConfig
+from hexagan.replicas.training import ReplicaData
 
 K = 50
 GROUPS = ("d_mi", "eg", "d_cg", "g_cg", "c")

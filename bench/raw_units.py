@@ -40,10 +40,10 @@ from sklearn.experimental import enable_iterative_imputer  # noqa: F401 - regist
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from sklearn.preprocessing import MinMaxScaler
 
-from hexagan.estimators import HexaGANImputer
 from hexagan.io import atomic_path
 from hexagan.methods import FitTask
-from hexagan.training import DivergenceError
+from hexagan.model.estimators import HexaGANImputer
+from hexagan.replicas.training import DivergenceError
 
 RATE = 0.2
 HEXAGAN_MAX_STEPS = 4000

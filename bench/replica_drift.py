@@ -63,9 +63,9 @@ import time
 import torch
 
 from bench_replicas import split_data, workflow_config
-from hexagan.algorithm import HexaGANCore
-from hexagan.model import HexaGAN
-from hexagan.training import ReplicaData
+from hexagan.model.algorithm import HexaGANCore
+from hexagan.model.gan import HexaGAN
+from hexagan.replicas.training import ReplicaData
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -75,7 +75,7 @@ def build(Xs, ys, seeds, n_classes, dtype: torch.dtype) -> HexaGANCore:
 
     The conversion happens before the first step, so the optimisers' state is
     created in ``dtype`` too; the random draws stay the float32 uniforms of
-    :class:`~hexagan.replica.ReplicaRNG`, the same in every core.
+    :class:`~hexagan.replicas.replica.ReplicaRNG`, the same in every core.
     """
     model = HexaGAN(d=Xs[0].shape[1], n_classes=n_classes, seeds=seeds)
     core = HexaGANCore(model, ReplicaData.from_arrays(Xs, ys, n_classes), workflow_config())
@@ -188,7 +188,7 @@ def metrics(args) -> None:
 
     from hexagan import protocol
     from hexagan.data import load_dataset
-    from hexagan.splits import make_splits
+    from hexagan.protocol.splits import make_splits
     from hexagan.suite.config import load_config
 
     params = load_config("config/config.yaml")["methods"]["hexagan"]["params"]

@@ -39,10 +39,11 @@ from unittest import mock
 
 import torch
 
-from hexagan import losses, model as model_module, penalties, training
-from hexagan.algorithm import HexaGANCore
-from hexagan.penalties import ReluMLPCritic
-from hexagan.training import ReplicaData
+from hexagan.model import gan as model_module, losses, penalties
+from hexagan.model.algorithm import HexaGANCore
+from hexagan.model.penalties import ReluMLPCritic
+from hexagan.replicas import training
+from hexagan.replicas.training import ReplicaData
 from profile_iteration import K, build, instrumented, table
 
 

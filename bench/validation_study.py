@@ -13,7 +13,7 @@ code) differ in a few settings; this swaps each into HexaGAN alone:
 
 and one that is not GAIN's: ``adversarial_loss="conditional"``, Eqs. 3-4 with
 each column's conditional means, as Theorem 1 is proved and the authors' code
-computes them (see :func:`hexagan.losses.loss_d_mi_conditional`).  For the
+computes them (see :func:`hexagan.model.losses.loss_d_mi_conditional`).  For the
 classifier, two of C's own settings: a smaller learning rate and a larger L2
 weight.
 
@@ -46,7 +46,7 @@ import torch
 
 from hexagan import protocol
 from hexagan.data import load_dataset
-from hexagan.splits import make_splits
+from hexagan.protocol.splits import make_splits
 
 VARIANTS = {
     "paper": {},
@@ -81,7 +81,7 @@ def validation_scores(history: pd.DataFrame, method: str) -> dict:
 
 def replay_early_stopping(curve: pd.Series, n_iter_no_change: int, tol: float) -> tuple[int, float]:
     """(stop step, score kept) of early stopping on one validation curve (step -> score, lower is better),
-    as :func:`hexagan.training.train_loop` decides it."""
+    as :func:`hexagan.replicas.training.train_loop` decides it."""
     best, stale = float("inf"), 0
     for step, score in curve.items():
         stale = 0 if score < best - tol else stale + 1

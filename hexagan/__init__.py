@@ -1,24 +1,22 @@
 """HexaGAN replication suite.
 
-The model, one job per module: ``networks`` (E, G_MI, D_MI, G_CG, D_CG, C),
-``losses`` and ``penalties`` (each loss by equation, and the adversarial losses
-and regularisers by name), ``model`` (the six networks of K replicas and their
-inference), ``train_config`` (every training setting), ``algorithm`` (Algorithm 2's trainer),
-``evaluation`` (validation sets, scores, snapshots), ``estimators`` (the
-scikit-learn imputer and classifier).  Shared with the neural baselines:
-``replica`` (batched replicas), ``training`` (the loop, optimisers, padded
-data), ``checkpoint``, ``replica_estimator`` (the one estimator base),
-``scaling`` (min-max scaling inside an estimator), ``cost`` (a fit's time and
-memory, estimated before it starts).  The
-protocol: ``data``, ``missingness``, ``splits``, ``metrics``, ``methods``,
-``protocol``; the workflow's side: ``suite``.
+Layers, each importing only those before it (``tests/test_layers.py``; ``docs/layout.md``):
+
+1. the foundation, at the top level: :mod:`hexagan.data` (datasets), :mod:`hexagan.methods` (the method
+   contract and registry), :mod:`hexagan.io` (atomic files, the checkpointing block), :mod:`hexagan.paper`
+   (the paper's numbers);
+2. :mod:`hexagan.replicas`: replicated training, shared with the neural baselines (``baselines/``);
+3. :mod:`hexagan.model`: HexaGAN, its networks, losses, trainer and estimators;
+4. :mod:`hexagan.protocol`: masks, splits, metrics, statistics and the protocol chain;
+5. :mod:`hexagan.suite`: the workflow's side.
 
 ``import hexagan`` stays light: the estimators (and torch) load on first use
 of ``hexagan.HexaGANImputer``, ``hexagan.HexaGANClassifier`` or ``hexagan.HexaGAN``.
 """
 from importlib import import_module
 
-_LAZY = {"HexaGANImputer": "hexagan.estimators", "HexaGANClassifier": "hexagan.estimators", "HexaGAN": "hexagan.model"}
+_LAZY = {"HexaGANImputer": "hexagan.model.estimators", "HexaGANClassifier": "hexagan.model.estimators",
+         "HexaGAN": "hexagan.model.gan"}
 
 __all__ = sorted(_LAZY)
 

@@ -1,7 +1,7 @@
 """Atomic file writing: nothing half-written is ever left as a result.
 
 Also where the training runs of a job find their checkpoint directory
-(:func:`checkpointing`): here rather than in :mod:`hexagan.checkpoint`, so that
+(:func:`checkpointing`): here rather than in :mod:`hexagan.replicas.checkpoint`, so that
 a job of a method without torch never imports it.
 """
 from __future__ import annotations
@@ -71,9 +71,9 @@ def checkpointing(directory, *, every: float = 300.0, meta: dict | None = None, 
 
     The path of a checkpoint is where a job runs, not what it computes, so it
     is no estimator parameter and no argument threaded through every
-    ``fit``: a run that supports it (:class:`hexagan.algorithm.HexaGANCore`, the
+    ``fit``: a run that supports it (:class:`hexagan.model.algorithm.HexaGANCore`, the
     neural baselines' :class:`baselines.neural.NetworkEstimator`) asks for its
-    file when it starts (:meth:`hexagan.checkpoint.Checkpointer.from_context`).
+    file when it starts (:meth:`hexagan.replicas.checkpoint.Checkpointer.from_context`).
     The n-th such run of the block gets ``fit{n}.pt``: a job fits in a fixed
     order, so a rerun of a killed job finds each run's own file.  ``every``:
     seconds of wall time between two saves (0: after every step).  ``meta``

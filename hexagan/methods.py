@@ -9,7 +9,7 @@ Two kinds of method share one small contract (scikit-learn's):
 * an **imputer** (``kind = "imputer"``) has ``fit(X)`` and ``transform(X)``;
   ``X`` is a float array with ``NaN`` where an entry is missing, already
   min-max scaled to [0, 1] by the protocol (the neural methods scale a
-  user's table inside: :mod:`hexagan.scaling`).  ``transform`` must return an
+  user's table inside: :mod:`hexagan.replicas.scaling`).  ``transform`` must return an
   array without NaN that keeps every observed entry unchanged.
 * a **classifier** (``kind = "classifier"``) has ``fit(X, y)``, ``predict(X)``
   and ``predict_proba(X)``; ``X`` may hold NaN and ``y`` marks a missing
@@ -39,7 +39,7 @@ Optional capabilities, declared as class attributes and read by the protocol:
 * ``protocol_defaults = {param: value}``: what the benchmark protocol must
   pass the method where its defaults for a user's own data do not fit the
   protocol's (``scale=False``: the protocol scales each split itself,
-  :mod:`hexagan.scaling`); :func:`hexagan.protocol.method_params` applies it,
+  :mod:`hexagan.replicas.scaling`); :func:`hexagan.protocol.method_params` applies it,
   with the protocol's training budget (:data:`hexagan.protocol.TRAINING`).
 
 Registration is lazy: a module is imported only when one of its methods is
@@ -65,8 +65,10 @@ _REGISTRY: dict[str, type] = {}
 # methods): HexaGAN's own here; other packages' (the suite's baselines, a user's plugin) through the
 # ``hexagan.methods`` entry point group, each entry a mapping method name -> module.  A method that a
 # module imported anyway (``plugins:`` of the workflow) registers itself with @register and needs no entry.
+# The names are text, not imports: the registry sits below the model (docs/layout.md) and imports
+# HexaGAN's estimators only when one is created, as it does a plugin's module.
 ENTRY_POINT_GROUP = "hexagan.methods"
-_OWN_MODULES = {"hexagan": "hexagan.estimators", "hexagan_imputer": "hexagan.estimators"}
+_OWN_MODULES = {"hexagan": "hexagan.model.estimators", "hexagan_imputer": "hexagan.model.estimators"}
 
 
 @functools.lru_cache(maxsize=1)

@@ -4,16 +4,17 @@ import pandas as pd
 import pytest
 import torch
 
-from hexagan import metrics, protocol
+from hexagan import protocol
 from hexagan.data import load_dataset
-from hexagan.estimators import HexaGANClassifier, HexaGANImputer
-from hexagan.algorithm import HexaGANCore
-from hexagan.evaluation import ValidationSet, scores
-from hexagan.model import HexaGAN
-from hexagan.train_config import TrainConfig
-from hexagan.networks import hidden_size
+from hexagan.model.algorithm import HexaGANCore
+from hexagan.model.estimators import HexaGANClassifier, HexaGANImputer
+from hexagan.model.evaluation import ValidationSet, scores
+from hexagan.model.gan import HexaGAN
+from hexagan.model.networks import hidden_size
+from hexagan.model.train_config import TrainConfig
+from hexagan.protocol import metrics
+from hexagan.replicas.training import ReplicaData
 from hexagan.suite import gap
-from hexagan.training import ReplicaData
 
 from test_hexagan import FAST, FAST_C, eval_set, make_data
 

@@ -17,9 +17,9 @@ import pytest
 from sklearn.datasets import load_breast_cancer
 
 from hexagan import HexaGANClassifier, HexaGANImputer, methods
-from hexagan.cost import FitTooLargeError, SlowFitWarning
 from hexagan.data import DataError, load_csv
-from hexagan.training import DivergenceError
+from hexagan.replicas.cost import FitTooLargeError, SlowFitWarning
+from hexagan.replicas.training import DivergenceError
 
 FEW = {"max_steps": 3, "random_state": 0}
 HEXAGAN_FEW = {**FEW, "eval_every": 1, "n_critic": 1, "batch_size": 16}

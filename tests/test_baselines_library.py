@@ -10,7 +10,7 @@ from baselines.mice import _LeanBoosters, predictor_sets
 from baselines.simple import EMPTY_COLUMN_FILL
 from hexagan import methods, protocol
 from hexagan.data import load_dataset
-from hexagan.metrics import rmse
+from hexagan.protocol.metrics import rmse
 
 IMPUTERS = ["zeros", "mean", "matrix", "knn", "mice", "iterative", "missforest"]
 # Small, fast settings where a method has costly defaults (the defaults are exercised by the benchmark).

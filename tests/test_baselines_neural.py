@@ -27,7 +27,7 @@ from baselines.triplegan import TripleGANClassifier, loss_weighted_ce
 from hexagan import methods, protocol
 from hexagan.data import load_dataset
 from hexagan.methods import FitTask
-from hexagan.networks import Classifier
+from hexagan.model.networks import Classifier
 
 DATA = Path(os.environ.get("HEXAGAN_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 

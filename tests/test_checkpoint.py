@@ -13,25 +13,26 @@ import pandas as pd
 import pytest
 import torch
 
-from hexagan import training
-from hexagan.estimators import HexaGANImputer
 from hexagan.io import checkpointing, next_checkpoint, saved_fits
 from hexagan.methods import FitTask
-from hexagan.algorithm import HexaGANCore
-from hexagan.evaluation import ValidationSet
-from hexagan.model import HexaGAN
-from hexagan.train_config import TrainConfig
-from hexagan.replica import BestState, ReplicaRNG
+from hexagan.model.algorithm import HexaGANCore
+from hexagan.model.estimators import HexaGANImputer
+from hexagan.model.evaluation import ValidationSet
+from hexagan.model.gan import HexaGAN
+from hexagan.model.train_config import TrainConfig
+from hexagan.replicas import training
+from hexagan.replicas.checkpoint import Checkpointer
+from hexagan.replicas.replica import BestState, ReplicaRNG
+from hexagan.replicas.training import ReplicaData, train_loop
 from hexagan.suite.config import config_hash
 from hexagan.suite.constants import CHECKPOINTS_PATH
 from hexagan.suite.job import run_job
-from hexagan.checkpoint import Checkpointer
-from hexagan.training import ReplicaData, train_loop
 
 from test_hexagan import FAST_C, eval_set, make_data
 from test_replica import toy_model
 
 torch.set_num_threads(1)
+LOGGER = "hexagan.replicas.checkpoint"  # where a resumed run says so
 
 
 class Killed(Exception):
@@ -211,13 +212,13 @@ def test_a_checkpoint_of_another_run_is_ignored_with_a_warning(tmp_path, kill_at
         _core().fit(Checkpointer(path, every=0))
     disarm()
     checkpoint = Checkpointer(path, every=0)
-    with caplog.at_level(logging.WARNING, logger="hexagan.checkpoint"):
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
         result = _core(max_steps=8).fit(checkpoint)
     assert "written by another run (config differs)" in caplog.text
     assert checkpoint.resumed is None
     _assert_same_fit(result, _core(max_steps=8).fit())
     path.write_bytes(b"not a checkpoint")
-    with caplog.at_level(logging.WARNING, logger="hexagan.checkpoint"):
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
         Checkpointer(path)._load()
     assert "ignoring the unreadable checkpoint" in caplog.text
 
@@ -237,7 +238,7 @@ def test_imputer_resumes_exactly_inside_a_checkpointing_block(tmp_path, kill_at,
         fit()
     disarm()
     assert [p.name for p in tmp_path.iterdir()] == ["fit0.pt"]
-    with caplog.at_level(logging.WARNING, logger="hexagan.checkpoint"), checkpointing(tmp_path, every=0,
+    with caplog.at_level(logging.WARNING, logger=LOGGER), checkpointing(tmp_path, every=0,
                                                                                        meta={"job": "a"}):
         resumed = fit()
     assert "resuming from" in caplog.text and "phase 'train'" in caplog.text
@@ -271,7 +272,7 @@ def test_a_cascade_of_two_neural_stages_resumes_its_second_stage_exactly(tmp_pat
         fit()
     disarm()
     assert [p.name for p in tmp_path.iterdir()] == ["fit1.pt"]
-    with caplog.at_level(logging.WARNING, logger="hexagan.checkpoint"), checkpointing(tmp_path, every=0):
+    with caplog.at_level(logging.WARNING, logger=LOGGER), checkpointing(tmp_path, every=0):
         resumed = fit()
     assert "fit1.pt after step 5" in caplog.text
     assert list(tmp_path.iterdir()) == []
@@ -303,7 +304,7 @@ def test_a_cascade_killed_after_its_mice_stage_does_not_fit_mice_again(tmp_path,
     mice_fits = []
     mice_fit = MiceForestImputer.fit
     monkeypatch.setattr(MiceForestImputer, "fit", lambda self, *a, **k: mice_fits.append(1) or mice_fit(self, *a, **k))
-    with caplog.at_level(logging.WARNING, logger="hexagan.checkpoint"), checkpointing(tmp_path, every=0) as block:
+    with caplog.at_level(logging.WARNING, logger=LOGGER), checkpointing(tmp_path, every=0) as block:
         resumed = fit()
     assert mice_fits == [] and "fit1.pt after step 5" in caplog.text
     assert [(r["file"], r["step"]) for r in block.resumed] == [("fit0: 2 of 2 fits", None), ("fit1.pt", 5)]
@@ -358,7 +359,7 @@ def test_a_killed_job_rerun_gives_the_same_table_and_leaves_no_checkpoint(tmp_pa
     assert [p.name for p in (root / spec["config_hash"]).iterdir()] == ["fit0.pt"]
     saved = torch.load(root / spec["config_hash"] / "fit0.pt", weights_only=True)
     trained_before = saved["info"]["trained_seconds"]
-    with caplog.at_level(logging.WARNING, logger="hexagan.checkpoint"):
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
         results, extras = run_job(spec, checkpoints=root, checkpoint_every=0)
     assert "resuming from" in caplog.text
     # The provenance says it resumed, and its wall time counts the killed run's training up to its checkpoint.

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from hexagan.data import load_csv
-from hexagan.estimators import HexaGANClassifier, HexaGANImputer
+from hexagan.model.estimators import HexaGANClassifier, HexaGANImputer
 
 DOCUMENTED = [HexaGANImputer, HexaGANClassifier, load_csv]
 

@@ -14,13 +14,13 @@ from sklearn.utils._param_validation import InvalidParameterError
 import hexagan
 from hexagan import methods, protocol
 from hexagan.data import load_dataset
-from hexagan.estimators import HexaGANClassifier, HexaGANImputer
 from hexagan.methods import FitTask
-from hexagan.algorithm import Batch, HexaGANCore, class_balance
-from hexagan.evaluation import ValidationSet
-from hexagan.model import HexaGAN
-from hexagan.train_config import TrainConfig, resolve_penalty_columns
-from hexagan.training import DivergenceError, ReplicaData
+from hexagan.model.algorithm import Batch, HexaGANCore, class_balance
+from hexagan.model.estimators import HexaGANClassifier, HexaGANImputer
+from hexagan.model.evaluation import ValidationSet
+from hexagan.model.gan import HexaGAN
+from hexagan.model.train_config import TrainConfig, resolve_penalty_columns
+from hexagan.replicas.training import DivergenceError, ReplicaData
 
 # Few steps and short inner loops: the structure of Algorithm 2, at a fraction of its cost.
 FAST = dict(max_steps=6, eval_every=3, n_critic=2, batch_size=16)
@@ -368,7 +368,7 @@ def test_registry_and_protocol():
 
 def test_protocol_gives_the_classifier_the_splits_validation_part(monkeypatch):
     # the classifier selects on each split's validation part, trained on the training rows only
-    from hexagan.splits import make_splits
+    from hexagan.protocol.splits import make_splits
     assert HexaGANClassifier.uses_validation and HexaGANImputer.uses_validation
     seen = []
     original, original_sets = ReplicaData.from_arrays, ValidationSet.from_sets

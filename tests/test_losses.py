@@ -1,12 +1,12 @@
-"""Every loss of hexagan.losses against a value computed by hand on a 2x3 batch."""
+"""Every loss of hexagan.model.losses against a value computed by hand on a 2x3 batch."""
 import itertools
 import math
 
 import pytest
 import torch
 
-from hexagan import losses
-from hexagan.networks import Classifier, ImputationDiscriminator
+from hexagan.model import losses
+from hexagan.model.networks import Classifier, ImputationDiscriminator
 
 # One replica, two rows, three features.  m = 1 where observed.
 X = torch.tensor([[[0.2, 0.4, 0.6], [0.8, 0.1, 0.5]]])

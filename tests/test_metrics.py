@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from hexagan.metrics import classification_scores, rmse, rmse_authors, rmse_rowmean
+from hexagan.protocol.metrics import classification_scores, rmse, rmse_authors, rmse_rowmean
 
 
 def test_rmse_pooled_and_rowmean_hand_computed():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from hexagan.missingness import apply_mask, element_mask, label_mask
+from hexagan.protocol.missingness import apply_mask, element_mask, label_mask
 
 
 @pytest.mark.parametrize("mechanism", ["mcar", "mar", "mnar"])

@@ -1,15 +1,16 @@
-"""The closed-form penalties (hexagan.penalties) equal the autograd ones (hexagan.losses): values and gradients."""
+"""The closed-form penalties (hexagan.model.penalties) equal the autograd ones (hexagan.model.losses): values and
+gradients."""
 import numpy as np
 import pytest
 import torch
 
-from hexagan import losses, penalties
-from hexagan.algorithm import HexaGANCore
-from hexagan.model import HexaGAN
-from hexagan.train_config import TrainConfig
-from hexagan.networks import ConditionalDiscriminator, ImputationDiscriminator, hidden_size
-from hexagan.replica import ReplicaMLP, ReplicaModules, replica_generators
-from hexagan.training import ReplicaData
+from hexagan.model import losses, penalties
+from hexagan.model.algorithm import HexaGANCore
+from hexagan.model.gan import HexaGAN
+from hexagan.model.networks import ConditionalDiscriminator, ImputationDiscriminator, hidden_size
+from hexagan.model.train_config import TrainConfig
+from hexagan.replicas.replica import ReplicaMLP, ReplicaModules, replica_generators
+from hexagan.replicas.training import ReplicaData
 
 torch.set_num_threads(1)
 

@@ -9,7 +9,7 @@ import pytest
 from hexagan import methods, protocol
 from hexagan.data import load_dataset
 from hexagan.protocol import build_split, load_masks, make_masks, run, save_masks
-from hexagan.splits import make_splits
+from hexagan.protocol.splits import make_splits
 from hexagan.suite.config import canonical_json, load_config
 from hexagan.suite.plan import Plan
 

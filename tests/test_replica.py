@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 import torch
 
-from hexagan.replica import BestState, ReplicaMLP, ReplicaModules, ReplicaRNG, replica_generators, replica_state
-from hexagan.training import DivergenceError, ReplicaData, check_finite, make_optimizer, optimizer_step, train_loop
+from hexagan.replicas.replica import BestState, ReplicaMLP, ReplicaModules, ReplicaRNG, replica_generators, replica_state
+from hexagan.replicas.training import (DivergenceError, ReplicaData, check_finite, make_optimizer, optimizer_step,
+                                       train_loop)
 
 
 def toy_model(seeds, Xs, optimizer="rmsprop", lr=1e-2, decay=1e-5):

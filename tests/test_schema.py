@@ -76,8 +76,9 @@ def schema():
 
 
 def test_the_schema_lists_the_names_the_code_knows(schema):
-    from hexagan import protocol, stats
-    from hexagan.missingness import MECHANISMS
+    from hexagan import protocol
+    from hexagan.protocol import stats
+    from hexagan.protocol.missingness import MECHANISMS
     from hexagan.suite.constants import DRAWING_KINDS, KINDS
 
     experiment = schema["properties"]["experiments"]["additionalProperties"]["properties"]

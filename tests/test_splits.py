@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from hexagan.splits import make_splits
+from hexagan.protocol.splits import make_splits
 
 
 GRID = dict(n_repeats=3, n_folds=5, val_fraction=0.1)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from hexagan import stats
+from hexagan.protocol import stats
 
 
 def test_cohens_d_equal_sizes_by_hand():

@@ -394,7 +394,7 @@ def test_run_job_records_each_splits_fingerprint_and_effective_parameters(full_c
     """Every parameter the fitted estimator had (not only the config's overrides) and what the split saw."""
     import json
 
-    from hexagan.splits import split_seed
+    from hexagan.protocol.splits import split_seed
     from hexagan.suite.job import split_fingerprints
 
     plan = Plan(merge(full_config, {"protocol": {"repeats": [0], "folds": [0, 1]},

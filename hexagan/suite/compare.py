@@ -14,7 +14,7 @@ differ from a published run's on a split is refused.  Everything is written unde
 - ``tables/<table>_<dataset>.{md,tex,csv}``: per dataset, the paper's number, the published run and each new
   method, row by row;
 - ``stats.{md,tex,csv}``: each new method against every published row of the table (Wilcoxon rank-sum,
-  Holm's correction within that method's comparisons, Cohen's d, the paper's criterion: :mod:`hexagan.stats`);
+  Holm's correction within that method's comparisons, Cohen's d, the paper's criterion: :mod:`hexagan.protocol.stats`);
 - ``report.md``: what was compared, the tables, the statistics and the new runs' provenance.
 
 Runs of the published grid written before run files recorded fingerprints (all of ``results/runs/`` so far) are
@@ -34,8 +34,8 @@ from pathlib import Path
 import pandas as pd
 
 from hexagan import methods as registry
-from hexagan import stats as S
 from hexagan.io import write_table, write_text
+from hexagan.protocol import stats as S
 from hexagan.suite.aggregate import collect, read_jobs, summarize
 from hexagan.suite.comparison import NOT_IN_PAPER, comparison_frame, paper_column
 from hexagan.suite.config import (PUBLISHED_CONFIG, ROOT, ConfigError, canonical_json, import_plugins, load_config,
@@ -278,8 +278,9 @@ def _paper_cell(theirs: pd.DataFrame, paper_row: str | None, style: str) -> str:
 
 def comparison_stats(values: pd.DataFrame, spec: dict, methods: list[str], *, alpha: float,
                      correction: str) -> pd.DataFrame:
-    """Each new method against every published row, per dataset, on the table's metric: :func:`hexagan.stats.compare`
-    with the new method as the reference, its comparisons (every dataset) one family of the correction."""
+    """Each new method against every published row, per dataset, on the table's metric:
+    :func:`hexagan.protocol.stats.compare` with the new method as the reference, its comparisons (every dataset)
+    one family of the correction."""
     metric = spec["metric"]
     main = values[values["metric"] == metric]
     published = list(dict.fromkeys(c["row"] for c in spec["cells"] if c["source"] == "published"))

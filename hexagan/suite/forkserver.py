@@ -61,8 +61,8 @@ IMPORT_TIME_ENV = ("OMP_", "GOTO_", "OPENBLAS_", "MKL_", "VECLIB_", "NUMEXPR_", 
 THREAD_VARS = ("OMP_NUM_THREADS", "GOTO_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 #: What the server imports besides the methods' own modules (hexagan.methods' registry): the suite's step
-#: modules, what the methods import only when they fit, and what torch imports when hexagan.cost sizes a network
-#: on the meta device (torch.stack there goes through torch._refs: sympy and torch._dynamo, 0.8 CPU-s a job).
+#: modules, what the methods import only when they fit, and what torch imports when hexagan.replicas.cost sizes a
+#: network on the meta device (torch.stack there goes through torch._refs: sympy and torch._dynamo, 0.8 CPU-s a job).
 PRELOAD = ("hexagan.suite.job", "hexagan.suite.data", "hexagan.suite.tables", "hexagan.suite.figures",
            "hexagan.suite.significance", "hexagan.suite.report", "matplotlib.pyplot", "imblearn.over_sampling",
            "fancyimpute", "lightgbm", "miceforest", "tqdm.auto", "torch._dynamo",

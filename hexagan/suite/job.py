@@ -20,7 +20,7 @@ import pandas as pd
 from hexagan import methods as registry
 from hexagan import protocol
 from hexagan.io import atomic_path, checkpointing, keep, kept, kept_resume, write_table
-from hexagan.splits import make_splits
+from hexagan.protocol.splits import make_splits
 from hexagan.suite.config import canonical_json, config_hash, import_plugins
 from hexagan.suite.data import load
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from hexagan import methods as registry
 from hexagan.data import available_datasets
-from hexagan.missingness import MECHANISMS
 from hexagan.protocol import PROTOCOL
+from hexagan.protocol.missingness import MECHANISMS
 from hexagan.suite.config import (PUBLISHED_CONFIG, ROOT, ConfigError, canonical_json, check_setting_keys,
                                   config_hash, import_plugins, load_config, suggest)
 from hexagan.suite.constants import (DRAWING_KINDS, EXTRAS_PATH, FIGURE_KINDS, FIGURE_PATH, KINDS, MASK_PATH,

@@ -1,24 +1,25 @@
 """Appendix C.5 rendered: HexaGAN against every competitor of each referenced table (the stats rule's files).
 
-The tests and effect sizes are :mod:`hexagan.stats`; this module picks the per-split values out of the
+The tests and effect sizes are :mod:`hexagan.protocol.stats`; this module picks the per-split values out of the
 referenced tables, applies the experiment's configured ``correction`` and writes the table.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from hexagan import stats as S
 from hexagan.io import write_table, write_text
+from hexagan.protocol import stats as S
 from hexagan.suite.aggregate import collect
 from hexagan.suite.constants import lower_is_better
 from hexagan.suite.tables import tex_escape, to_latex, to_markdown
 
-#: How each correction of :data:`hexagan.stats.CORRECTIONS` is named in the text.
+#: How each correction of :data:`hexagan.protocol.stats.CORRECTIONS` is named in the text.
 CORRECTION_NAMES = {"holm": "Holm"}
 
 
 def correction_name(correction: str) -> str:
-    """The display name of a correction (``holm`` -> ``Holm``); ValueError for one :mod:`hexagan.stats` lacks."""
+    """The display name of a correction (``holm`` -> ``Holm``); ValueError for one
+    :mod:`hexagan.protocol.stats` lacks."""
     S.correction_function(correction)
     return CORRECTION_NAMES.get(correction, correction)
 

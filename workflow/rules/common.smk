@@ -8,7 +8,7 @@ from snakemake.utils import validate
 
 # The hexagan package of this checkout, whether or not it is installed.
 sys.path.insert(0, REPO)
-from hexagan.missingness import MECHANISMS  # noqa: E402
+from hexagan.protocol.missingness import MECHANISMS  # noqa: E402
 from hexagan.suite import constants as C  # noqa: E402
 from hexagan.suite.config import SCHEMA, ConfigError, canonical_json, unavailable_methods  # noqa: E402
 from hexagan.suite.forkserver import Server  # noqa: E402
@@ -65,7 +65,7 @@ ENV = os.path.join(REPO, "environment.yml")
 # Code the renderers read: editing it re-renders the tables, figures and report (not the training jobs).
 RENDER_CODE = sorted(
     os.path.relpath(path)
-    for pattern in ("suite/*.py", "stats.py", "paper.py", "paper_*.csv", "paper_*.yaml")
+    for pattern in ("suite/*.py", "protocol/stats.py", "paper.py", "paper_*.csv", "paper_*.yaml")
     for path in glob.glob(os.path.join(REPO, "hexagan", pattern))
 )
 

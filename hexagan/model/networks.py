@@ -2,7 +2,7 @@
 
 Every network takes ``[K, B, features]`` tensors (flat pixel vectors for
 MNIST, too) and is built from one seed per replica, so K independent copies
-train in one pass (:mod:`hexagan.replica`).  Each network class draws its
+train in one pass (:mod:`hexagan.replicas.replica`).  Each network class draws its
 initial weights with its own salt, so E and G_MI of one seed never share
 initial numbers.
 
@@ -48,7 +48,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from hexagan.replica import ReplicaMLP, ReplicaModules, replica_generators
+from hexagan.replicas.replica import ReplicaMLP, ReplicaModules, replica_generators
 
 ARCHITECTURES = ("mlp", "conv", "mlp_authors")
 IMAGE_SIDE = 28

@@ -11,13 +11,13 @@ Both accept NaN (arrays or DataFrames), select their checkpoint on a
 validation part (``eval_set=(X_val, X_val_true, y_val)``, or one carved from
 the training rows), stop early when it stops improving, and train K
 independent replicas at once with :meth:`fit_replicas` (what every
-replica-trained estimator shares is :class:`hexagan.replica_estimator.ReplicaEstimator`;
+replica-trained estimator shares is :class:`hexagan.replicas.estimator.ReplicaEstimator`;
 here only its hooks: a carved validation part, and Algorithm 2 on
-:class:`hexagan.algorithm.HexaGANCore`).  With the same seed, results are
+:class:`hexagan.model.algorithm.HexaGANCore`).  With the same seed, results are
 identical on CPU.  Their defaults are for a user's own table: the
 signatures below are their one home, which takes the paper's settings from
-:class:`~hexagan.train_config.TrainConfig` and the model's from
-:class:`~hexagan.model.HexaGAN`; the benchmark protocol builds them with its
+:class:`~hexagan.model.train_config.TrainConfig` and the model's from
+:class:`~hexagan.model.gan.HexaGAN`; the benchmark protocol builds them with its
 fixed budget instead (:data:`hexagan.protocol.TRAINING`).  Each parameter
 reaches training through one explicit map: ``_TRAIN_PARAMS`` (the
 :class:`TrainConfig` fields), ``_MODEL_PARAMS`` (the model's) and
@@ -36,19 +36,19 @@ import torch
 from sklearn.base import ClassifierMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from hexagan.algorithm import HexaGANCore, warmup_steps
-from hexagan.cost import FitCost, count_parameters, network_cost
-from hexagan.evaluation import EVAL_SALT, MONITOR_SALT, ValidationSet, carve_validation, replica_snapshots
 from hexagan.methods import BaseClassifier, BaseImputer, FitTask, register
-from hexagan.model import HexaGAN
-from hexagan.replica_estimator import ReplicaEstimator, resolve_device
-from hexagan.scaling import ColumnScaling
-from hexagan.train_config import PARAMETER_CONSTRAINTS, TrainConfig
-from hexagan.training import ReplicaData
+from hexagan.model.algorithm import HexaGANCore, warmup_steps
+from hexagan.model.evaluation import EVAL_SALT, MONITOR_SALT, ValidationSet, carve_validation, replica_snapshots
+from hexagan.model.gan import HexaGAN
+from hexagan.model.train_config import PARAMETER_CONSTRAINTS, TrainConfig
+from hexagan.replicas.cost import FitCost, count_parameters, network_cost
+from hexagan.replicas.estimator import ReplicaEstimator, resolve_device
+from hexagan.replicas.scaling import ColumnScaling
+from hexagan.replicas.training import ReplicaData
 
 #: TrainConfig's defaults (the paper's settings), which both estimators take as theirs.
 _TRAIN = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}
-#: The model's defaults (:class:`~hexagan.model.HexaGAN`), which the estimators take as theirs.
+#: The model's defaults (:class:`~hexagan.model.gan.HexaGAN`), which the estimators take as theirs.
 _MODEL = {name: p.default for name, p in inspect.signature(HexaGAN).parameters.items() if p.default is not p.empty}
 _FORMAT = 1
 
@@ -76,12 +76,12 @@ class _HexaGANBase(ColumnScaling, ReplicaEstimator):
     # -- parameters -> model and training configuration --------------------------------------
     #: The parameters that are :class:`TrainConfig` fields of the same name, passed by :meth:`_train_config`.
     _TRAIN_PARAMS: tuple[str, ...]
-    #: The parameters of the model (:class:`~hexagan.model.HexaGAN`), passed by :meth:`_model_kwargs`.
+    #: The parameters of the model (:class:`~hexagan.model.gan.HexaGAN`), passed by :meth:`_model_kwargs`.
     _MODEL_PARAMS: tuple[str, ...]
     #: The parameters the estimator uses itself: ``early_stopping`` (TrainConfig's ``n_iter_no_change`` or
-    #: None), ``validation_fraction`` (:meth:`_prepare`), ``scale`` (:mod:`hexagan.scaling`), ``n_threads``
+    #: None), ``validation_fraction`` (:meth:`_prepare`), ``scale`` (:mod:`hexagan.replicas.scaling`), ``n_threads``
     #: (:func:`_torch_threads`), ``device`` and ``random_state``
-    #: (:class:`~hexagan.replica_estimator.ReplicaEstimator`).
+    #: (:class:`~hexagan.replicas.estimator.ReplicaEstimator`).
     _OWN_PARAMS = ("early_stopping", "validation_fraction", "scale", "device", "n_threads", "random_state")
 
     def _train_config(self) -> TrainConfig:
@@ -131,7 +131,7 @@ class _HexaGANBase(ColumnScaling, ReplicaEstimator):
 
     def _train(self, data: ReplicaData, tasks: list[FitTask], seeds: list[int],
                device: torch.device) -> tuple[pd.DataFrame, list[dict]]:
-        """Algorithm 2 (:class:`~hexagan.algorithm.HexaGANCore`) on the K replicas; each keeps its own replica.
+        """Algorithm 2 (:class:`~hexagan.model.algorithm.HexaGANCore`) on the K replicas; each keeps its own replica.
 
         Replicas whose warm-ups differ in length (``warmup_epochs`` of their own rows) train in one
         HexaGANCore per length, so that each warms up as its lone fit does (without D_MI, the MLP row,
@@ -316,7 +316,7 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
     scale : bool, default=True
         Learn each column's minimum and range from the observed entries at
         ``fit``, train on the columns scaled to [0, 1] (the networks assume
-        it) and impute in ``X``'s own units (:mod:`hexagan.scaling`).  False
+        it) and impute in ``X``'s own units (:mod:`hexagan.replicas.scaling`).  False
         for data already in [0, 1] (the benchmark protocol, which scales each
         split itself).
     device : str or torch.device, default="auto"
@@ -327,12 +327,12 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
         fastest; on a busy 2-core machine two threads made an iteration up to
         100x slower (spinning OpenMP workers).  Raise it for the conv networks.
     verbose : bool, default=False
-        Print the fit's estimated time and memory (:mod:`hexagan.cost`) and
+        Print the fit's estimated time and memory (:mod:`hexagan.replicas.cost`) and
         show a progress bar (tqdm) with the validation score and whether early
         stopping has stopped.  Whatever it is, a fit estimated beyond the
-        machine's memory raises :class:`hexagan.cost.FitTooLargeError` and one
+        machine's memory raises :class:`hexagan.replicas.cost.FitTooLargeError` and one
         estimated to take over an hour warns
-        (:class:`hexagan.cost.SlowFitWarning`), before training.
+        (:class:`hexagan.replicas.cost.SlowFitWarning`), before training.
     random_state : int, RandomState or None, default=None
         Seeds the networks, batches and noise (None: a seed drawn from numpy's
         global RandomState).
@@ -349,7 +349,7 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
         Step -> {"x_hat", "x_bar", "h_l", ...} tensors (scaled units).
     data_min_, data_range_ : ndarray of shape (n_features,)
         Each column's minimum and range in ``fit`` (``scale=True`` only;
-        :class:`hexagan.scaling.ColumnScaling`).
+        :class:`hexagan.replicas.scaling.ColumnScaling`).
     best_step_ : int or None
         The selected iteration.
     n_iter_ : int

@@ -1,12 +1,12 @@
 """The six networks of HexaGAN for K replicas, and what a fitted HexaGAN does with them.
 
-:class:`HexaGAN` holds E, G_MI, D_MI, G_CG, D_CG and C (:mod:`hexagan.networks`)
+:class:`HexaGAN` holds E, G_MI, D_MI, G_CG, D_CG and C (:mod:`hexagan.model.networks`)
 of K replicas and their operations: on tensors of every replica (impute,
 encode, what C sees, generate), used by training
-(:class:`hexagan.algorithm.HexaGANCore`), and on numpy rows of one replica
+(:class:`hexagan.model.algorithm.HexaGANCore`), and on numpy rows of one replica
 (:meth:`HexaGAN.impute`, :meth:`~HexaGAN.encode`,
 :meth:`~HexaGAN.predict_proba`, :meth:`~HexaGAN.sample`), used by the
-estimators (:mod:`hexagan.estimators`).
+estimators (:mod:`hexagan.model.estimators`).
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from hexagan import losses
-from hexagan.networks import (
+from hexagan.model import losses
+from hexagan.model.networks import (
     Classifier,
     ConditionalDiscriminator,
     ConditionalGenerator,
@@ -25,8 +25,8 @@ from hexagan.networks import (
     ImputationDiscriminator,
     ImputationGenerator,
 )
-from hexagan.replica import ReplicaRNG
-from hexagan.training import batched
+from hexagan.replicas.replica import ReplicaRNG
+from hexagan.replicas.training import batched
 
 # Default dimension of G_CG's noise for the conv networks (the paper gives
 # none; for tabular data the authors' code uses z_dim = d).
@@ -47,7 +47,7 @@ class HexaGAN(nn.Module):
     ----------
     d : number of features.
     n_classes : number of classes; 0 builds the imputation part only
-        (E, G_MI, D_MI), as :class:`~hexagan.estimators.HexaGANImputer` uses.
+        (E, G_MI, D_MI), as :class:`~hexagan.model.estimators.HexaGANImputer` uses.
     seeds : one seed per replica (initial weights).
     architecture : "mlp" (appendix B.3) or "conv" (Table 2, 28x28 images).
     z_dim : size of G_CG's noise; default d ("mlp", as the authors' code) or

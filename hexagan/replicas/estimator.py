@@ -4,8 +4,8 @@ Its checks of the parameters and the data, and ``fit`` as ``fit_replicas`` of on
 :class:`TaskEstimator`'s, which the Table 3 cascades (:class:`baselines.cascade.Cascade`) share.
 
 A neural method of the suite trains K independent *replicas* (one per
-(repeat, fold) split) in one pass (:mod:`hexagan.replica`,
-:mod:`hexagan.training`).  :class:`ReplicaEstimator` holds, once, everything
+(repeat, fold) split) in one pass (:mod:`hexagan.replicas.replica`,
+:mod:`hexagan.replicas.training`).  :class:`ReplicaEstimator` holds, once, everything
 around that pass that is not specific to a method:
 
 * ``fit_replicas(tasks)`` validates the parameters (the class's
@@ -15,13 +15,13 @@ around that pass that is not specific to a method:
   as indices into the classes all tasks share (``classes_``; -1 = missing);
   checks ``eval_set`` (used when the class ``uses_validation``) and
   ``monitor_set`` (when it ``monitors``) against the training columns; pads
-  the K training sets into one :class:`~hexagan.training.ReplicaData` on the
+  the K training sets into one :class:`~hexagan.replicas.training.ReplicaData` on the
   device (``device="auto"``: CUDA when present); trains; and returns one
   clone per task with ``random_state = tasks[r].seed``, ``seed_``, its
   replica's learning curves ``history_`` and fitted attributes.  Replica r
   is seeded with ``tasks[r].seed``, so it trains as a lone ``fit`` with that
   ``random_state`` does, up to float rounding, which a long adversarial run
-  amplifies (:mod:`hexagan.replica` says how far).
+  amplifies (:mod:`hexagan.replicas.replica` says how far).
 * ``fit`` is ``fit_replicas`` of one task, seeded from ``random_state``
   (:func:`seed_of`); :meth:`ReplicaEstimator._check_X` checks rows to predict.
 
@@ -39,15 +39,15 @@ A method implements
     replica the fitted attributes that come from it;
 ``_cost(data, device) -> FitCost`` (optional)
     what training will cost, estimated from the shape before it starts
-    (:mod:`hexagan.cost`): a fit beyond the machine's memory is refused, a
+    (:mod:`hexagan.replicas.cost`): a fit beyond the machine's memory is refused, a
     long one warned of, naming the parameter to change.
 
-A method with the mixin :class:`hexagan.scaling.ColumnScaling` (a ``scale``
+A method with the mixin :class:`hexagan.replicas.scaling.ColumnScaling` (a ``scale``
 parameter) has its tasks' rows scaled to [0, 1] before ``_prepare``
 (:meth:`ReplicaEstimator._scale_tasks`, the identity otherwise).
 
 Validation parts reach ``_train`` as arrays (``task.eval_set``); a method
-pads them with :meth:`hexagan.evaluation.ValidationSet.from_sets`.
+pads them with :meth:`hexagan.model.evaluation.ValidationSet.from_sets`.
 """
 from __future__ import annotations
 
@@ -61,9 +61,9 @@ import torch
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from hexagan.cost import FitCost
 from hexagan.methods import VALIDATE_X, FitTask, check_labels, encode_eval_labels, encode_labels
-from hexagan.training import DivergenceError, ReplicaData
+from hexagan.replicas.cost import FitCost
+from hexagan.replicas.training import DivergenceError, ReplicaData
 
 # The fitted input attributes validate_data records on an estimator.
 _INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
@@ -245,7 +245,7 @@ class ReplicaEstimator(TaskEstimator):
 
     # -- hooks -------------------------------------------------------------------------------
     def _scale_tasks(self, tasks: list[FitTask]) -> tuple[list[FitTask], list[dict]]:
-        return tasks, [{} for _ in tasks]  # hexagan.scaling.ColumnScaling scales them
+        return tasks, [{} for _ in tasks]  # hexagan.replicas.scaling.ColumnScaling scales them
 
     def _prepare(self, tasks: list[FitTask]) -> tuple[list[FitTask], list[dict]]:
         return tasks, [{} for _ in tasks]

@@ -1,7 +1,7 @@
 """Checkpoints of a training run: its whole state saved now and then, so that a killed run resumes.
 
-:class:`Checkpointer` is what :func:`hexagan.training.train_loop` saves with
-and resumes from; a run (:class:`hexagan.algorithm.HexaGANCore`, the
+:class:`Checkpointer` is what :func:`hexagan.replicas.training.train_loop` saves with
+and resumes from; a run (:class:`hexagan.model.algorithm.HexaGANCore`, the
 neural baselines) gets one from :meth:`Checkpointer.from_context` inside
 :func:`hexagan.io.checkpointing` and registers what it owns with
 :meth:`Checkpointer.track`.  :func:`fingerprint` and :func:`canonical` turn
@@ -22,7 +22,7 @@ import torch
 
 from hexagan.io import atomic_path, next_checkpoint, record_resume
 
-log = logging.getLogger("hexagan.checkpoint")
+log = logging.getLogger("hexagan.replicas.checkpoint")
 
 Record = tuple[int, int, str, float]  # (step, replica, name, value): one point of a learning curve
 
@@ -66,13 +66,13 @@ def _unpack(packed: dict) -> list[Record]:
 class Checkpointer:
     """The whole state of a training run, saved now and then; a killed run resumes from it.
 
-    :func:`~hexagan.training.train_loop` saves, at the end of an iteration (never inside one) and
+    :func:`~hexagan.replicas.training.train_loop` saves, at the end of an iteration (never inside one) and
     at most every ``every`` seconds of wall time (0: after every step):
 
     * what the model registered with :meth:`track` -- any objects with
-      ``state_dict()`` / ``load_state_dict()``: networks, :class:`~hexagan.training.Optimizer`
-      (buffers, step counts, learning rate), :class:`~hexagan.replica.ReplicaRNG` (generator
-      states and buffered draws), a :class:`~hexagan.replica.BestState`, snapshots ...;
+      ``state_dict()`` / ``load_state_dict()``: networks, :class:`~hexagan.replicas.training.Optimizer`
+      (buffers, step counts, learning rate), :class:`~hexagan.replicas.replica.ReplicaRNG` (generator
+      states and buffered draws), a :class:`~hexagan.replicas.replica.BestState`, snapshots ...;
     * its own state: the phase and step reached, the learning-curve records,
       the ``best`` it selects with and the early-stopping counter;
     * the records of the phases already finished (a warm-up loop before the
@@ -202,7 +202,7 @@ class Checkpointer:
 
     def save(self, phase: str, step: int, *, stale: list[int] | int, records: list[Record], best: dict | None) -> None:
         """Write the state after iteration ``step`` of ``phase`` atomically, with the loop's own state: its
-        early-stopping counts, learning-curve records and :class:`~hexagan.replica.BestState`."""
+        early-stopping counts, learning-curve records and :class:`~hexagan.replicas.replica.BestState`."""
         self._load()
         loop = {"stale": stale, "records": _pack(records), "best": best}
         payload = {"format": CHECKPOINT_FORMAT, "meta": self.meta,

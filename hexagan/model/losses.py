@@ -20,7 +20,7 @@ Conventions shared by every function:
 
 Default weights of the paper are in :data:`WEIGHTS`; :data:`ADVERSARIAL_LOSSES`
 names each family of Eqs. (3)-(4) and (13) that ``TrainConfig.adversarial_loss``
-chooses (the discriminators' regularisers are :data:`hexagan.penalties.REGULARIZERS`).
+chooses (the discriminators' regularisers are :data:`hexagan.model.penalties.REGULARIZERS`).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from hexagan.replica import masked_mean
+from hexagan.replicas.replica import masked_mean
 
 # The paper's weights (Secs. 3.1-3.3): lambda1 (Eq. 6), lambda2 (Eq. 9),
 # alpha1 (Eq. 5), alpha2 (Eq. 3 on generated rows), alpha3 (Eq. 10), alpha4 (Eq. 13).
@@ -192,7 +192,7 @@ def penalty_zero_centred_elementwise(critic: Critic, x_hat: torch.Tensor, m: tor
     Eq. (14) extends only Eq. (4) to d+1 (so does the authors' code).  The
     model penalises it apart, with the regulariser's ``single`` penalty
     (for "zc", :func:`penalty_zero_centred` with respect to the pair (x̂, y)
-    on the rows with a real label; :mod:`hexagan.algorithm` says why).  The
+    on the rows with a real label; :mod:`hexagan.model.algorithm` says why).  The
     gradient is taken with respect to x̂ only (y is held fixed), as written.
 
     ``columns`` (long [K, n], distinct columns per replica, drawn uniformly
@@ -213,7 +213,7 @@ def _elementwise_penalty(norms: torch.Tensor, m: torch.Tensor, columns: torch.Te
     """Eq. (6) from the squared gradient norms [K, B, n] of the columns ``columns`` (None: all d): [K].
 
     Shared by :func:`penalty_zero_centred_elementwise` and its closed form
-    (:func:`hexagan.penalties.penalty_zero_centred_elementwise`).
+    (:func:`hexagan.model.penalties.penalty_zero_centred_elementwise`).
     """
     d = m.shape[-1]
     if columns is not None:
@@ -236,7 +236,7 @@ def penalty_zero_centred(critic: Critic, h: torch.Tensor, weight: torch.Tensor |
     critic: h [K, B, dh] -> [K, B, 1] (bind y_l in a closure).  Returns [K].
 
     The model also penalises D_MI's label column with it (our extension:
-    Eq. 6 stops at d; :mod:`hexagan.algorithm` says why): h is then the pair
+    Eq. 6 stops at d; :mod:`hexagan.model.algorithm` says why): h is then the pair
     (x̂, y), the critic the label column, and ``weight`` the rows with a real
     label, since y is what that column judges.
     """
@@ -313,7 +313,7 @@ def loss_classifier(logits: torch.Tensor, y: torch.Tensor, weight: torch.Tensor 
 
     logits, y, weight: C's logits [K, B, n_classes], labels and 0/1 row
     weights [K, B] of the labeled rows and the class-balancing generated rows
-    together (see :func:`hexagan.algorithm.class_balance`); l_c: [K] the adversarial term of
+    together (see :func:`hexagan.model.algorithm.class_balance`); l_c: [K] the adversarial term of
     Eq. (13) (:func:`loss_c_adversarial`), or None without the label
     discriminator.  Returns [K].
     """

@@ -3,7 +3,7 @@
 * :class:`ValidationSet` -- the K validation parts of a replica fit (or the
   K monitored test folds), padded into tensors, with the RMSE of an
   imputation per replica.  HexaGAN and the neural baselines select their
-  checkpoints on it (:mod:`hexagan.replica_estimator`);
+  checkpoints on it (:mod:`hexagan.replicas.estimator`);
   :func:`carve_validation` holds one out of the training rows.
 * :func:`scores` and :func:`validation_scores` -- HexaGAN's metrics of one
   such set, per replica, and the score its checkpoint selection minimises.
@@ -24,9 +24,9 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from hexagan.model import HexaGAN, one_hot
-from hexagan.replica import ReplicaRNG, salted_seeds
-from hexagan.training import ReplicaData
+from hexagan.model.gan import HexaGAN, one_hot
+from hexagan.replicas.replica import ReplicaRNG, salted_seeds
+from hexagan.replicas.training import ReplicaData
 
 # Salts that separate the noise of validation, of snapshots and of the monitored set from the training stream.
 EVAL_SALT = 7919
@@ -112,7 +112,7 @@ class ValidationSet:
 
     def rmse_authors(self, imputed: torch.Tensor) -> torch.Tensor:
         """The authors' per-row RMSE averaged over every row, a row with nothing hidden counting as 0
-        (:func:`hexagan.metrics.rmse_authors`), [K]."""
+        (:func:`hexagan.protocol.metrics.rmse_authors`), [K]."""
         per_row = (self._squared_errors(imputed).sum(2) / self.truth_mask.sum(2).clamp_min(1)).sqrt()
         n_rows = self.rows.sum(1)
         return torch.where(n_rows > 0, (per_row * self.rows).sum(1) / n_rows.clamp_min(1), torch.nan)

@@ -1,4 +1,8 @@
-"""The experimental protocol, identical for every method.
+"""The experimental protocol, identical for every method: the layer that runs methods on the benchmark.
+
+Its submodules hold the pieces (``missingness``: masks; ``splits``; ``metrics``; ``stats``: the paired
+tests of appendix C.5); this module chains them.  It builds methods by name through the registry
+(:mod:`hexagan.methods`) and never imports a model module or the suite.
 
 dataset -> mask -> split -> scale -> fit -> metrics, one small function per
 arrow.  :func:`run` chains them for one job (one dataset, method, mechanism
@@ -31,9 +35,9 @@ import pandas as pd
 
 from hexagan import methods
 from hexagan.data import Dataset
-from hexagan.metrics import classification_scores, rmse, rmse_authors, rmse_rowmean
-from hexagan.missingness import apply_mask, element_mask, label_mask
-from hexagan.splits import Split, make_splits
+from hexagan.protocol.metrics import classification_scores, rmse, rmse_authors, rmse_rowmean
+from hexagan.protocol.missingness import apply_mask, element_mask, label_mask
+from hexagan.protocol.splits import Split, make_splits
 
 SCALINGS = ("train", "global")
 SELECTIONS = ("validation", "test_fold")
@@ -58,7 +62,7 @@ PROTOCOL = {
 #: code does every 10 epochs, unless the method's own ``monitor_every`` is given.
 MONITOR_EVERY = 10
 #: The training budget the protocol gives HexaGAN where it differs from the estimators' defaults for a
-#: user's own table (their signatures, :mod:`hexagan.estimators`): a fixed 2 000 iterations, validated every
+#: user's own table (their signatures, :mod:`hexagan.model.estimators`): a fixed 2 000 iterations, validated every
 #: 100, no early stopping, and the imputer's fill of the missing slots as Eq. (1) says, U(0, 1).  A label of
 #: config/config.yaml overrides it with its ``params`` (Table 1's ``hexagan_imputer``: 8 000 iterations,
 #: validated every 250).  :func:`method_params` applies it; the published runs rely on it, so it must never
@@ -211,7 +215,7 @@ def method_params(name: str, params: dict, *, selection: str = PROTOCOL["selecti
                   monitor_every: int = MONITOR_EVERY) -> dict:
     """The parameters :func:`fit_method` builds method ``name`` with: ``params`` over the method's
     ``protocol_defaults`` (what a method declares the protocol must pass it, e.g. ``scale=False``:
-    :mod:`hexagan.scaling`) and its :data:`TRAINING` budget, and, in the audit, the test fold's
+    :mod:`hexagan.replicas.scaling`) and its :data:`TRAINING` budget, and, in the audit, the test fold's
     ``monitor_every``."""
     params = {**getattr(methods.get(name), "protocol_defaults", {}), **TRAINING.get(name, {}), **params}
     if selection == "test_fold" and getattr(methods.get(name), "monitors", False):

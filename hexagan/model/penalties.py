@@ -5,7 +5,7 @@
 al.'s) and "wc" (weight clipping).  :func:`as_critic` hands them a
 discriminator in the form that computes "zc" fastest.
 
-The closed form, for ReLU MLP critics.  :mod:`hexagan.losses` computes
+The closed form, for ReLU MLP critics.  :mod:`hexagan.model.losses` computes
 Eqs. (6) and (9) (and, as Eq. 9 on the pair (x̂, y), the label column's
 penalty) with autograd: one vector-Jacobian product per output column, then a
 double backward to train the critic.  That dominated an iteration of
@@ -18,14 +18,14 @@ the input Jacobian of one row is J = W_L diag(s_{L-1}) W_{L-1} ... diag(s_1) W_1
 s_l being that row's active units (1 where the pre-activation is > 0).  Here
 J is built for the wanted output columns of every row at once, from the
 output backwards, by a few batched matmuls (:meth:`ReluMLPCritic.grad_sq_norms`),
-and the penalties reduce its squared row norms as :mod:`hexagan.losses` does.
+and the penalties reduce its squared row norms as :mod:`hexagan.model.losses` does.
 The result is an ordinary function of the weights, so one backward pass of
 D's loss trains the critic: the gradient of ||J||² with s held fixed, which is
 what autograd's double backward gives for ReLU (whose second derivative is 0;
 the biases get no gradient from the penalty either way).
 
-The functions mirror :func:`hexagan.losses.penalty_zero_centred_elementwise`
-and :func:`~hexagan.losses.penalty_zero_centred` (which stay the reference,
+The functions mirror :func:`hexagan.model.losses.penalty_zero_centred_elementwise`
+and :func:`~hexagan.model.losses.penalty_zero_centred` (which stay the reference,
 and the path for the conv D_MI), with the closure replaced by a
 :class:`ReluMLPCritic`, a closure the closed form can see through.
 ``tests/test_penalties.py`` checks values and parameter gradients against them.
@@ -38,8 +38,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from hexagan import losses
-from hexagan.replica import ReplicaMLP, masked_mean
+from hexagan.model import losses
+from hexagan.replicas.replica import ReplicaMLP, masked_mean
 
 
 def closed_form_applies(net: nn.Module) -> bool:
@@ -49,7 +49,7 @@ def closed_form_applies(net: nn.Module) -> bool:
 
 
 class ReluMLPCritic:
-    """The critic v -> net(concat(v, extra))[..., outputs], callable like a closure of :mod:`hexagan.losses`.
+    """The critic v -> net(concat(v, extra))[..., outputs], callable like a closure of :mod:`hexagan.model.losses`.
 
     net: a :class:`ReplicaMLP` with ReLU hidden layers and no output
     activation (anything else is refused with a ValueError); extra: inputs
@@ -149,7 +149,7 @@ class ReluMLPCritic:
 def penalty_zero_centred_elementwise(critic: ReluMLPCritic, x_hat: torch.Tensor, m: torch.Tensor,
                                      max_chunk_elements: int = losses.MAX_CHUNK_ELEMENTS,
                                      columns: torch.Tensor | None = None) -> torch.Tensor:
-    """Eq. (6) in closed form: :func:`hexagan.losses.penalty_zero_centred_elementwise`, same arguments and value.
+    """Eq. (6) in closed form: :func:`hexagan.model.losses.penalty_zero_centred_elementwise`, same arguments and value.
 
     critic: D_MI as ``ReluMLPCritic(d_mi.net, y)`` (y None without the label
     column); the gradient is taken with respect to x̂, i.e. through the first
@@ -160,7 +160,7 @@ def penalty_zero_centred_elementwise(critic: ReluMLPCritic, x_hat: torch.Tensor,
 
 
 def penalty_zero_centred(critic: ReluMLPCritic, h: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
-    """Eq. (9) in closed form: :func:`hexagan.losses.penalty_zero_centred` for a one-output critic.
+    """Eq. (9) in closed form: :func:`hexagan.model.losses.penalty_zero_centred` for a one-output critic.
 
     critic: D_CG as ``ReluMLPCritic(d_cg.net, y_l)``.  Returns [K].
     """

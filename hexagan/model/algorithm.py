@@ -1,7 +1,7 @@
 """HexaGAN's training procedure (appendix Algorithm 2), for K replicas at once.
 
-:class:`HexaGANCore` trains a :class:`hexagan.model.HexaGAN` (the six
-networks of K replicas) with a :class:`hexagan.train_config.TrainConfig`.
+:class:`HexaGANCore` trains a :class:`hexagan.model.gan.HexaGAN` (the six
+networks of K replicas) with a :class:`hexagan.model.train_config.TrainConfig`.
 One iteration (``HexaGANCore.step``) is:
 
 1. missing-data imputation: ``n_critic`` updates of D_MI on
@@ -38,7 +38,7 @@ Departures from the paper's letter and from that code, each for a reason:
   with it, grew without bound (0.03 -> 6.5 within 300 iterations on breast).
   We add the same zero-centred penalty on the labeled rows, with respect to
   (x̂, y): the regulariser's ``single`` penalty with the label column as the
-  critic (for "zc", Eq. 9's :func:`hexagan.losses.penalty_zero_centred` on the
+  critic (for "zc", Eq. 9's :func:`hexagan.model.losses.penalty_zero_centred` on the
   pair), weighted by lambda1 ("gp" and "wc" treat the column alike).
 * **Eqs. (3)-(4) as printed**, E[(1 - m_i) D_i] - E[m_i D_i], not as
   Theorem 1 is proved and the authors' code computes them (conditional
@@ -48,7 +48,7 @@ Departures from the paper's letter and from that code, each for a reason:
   of breast and wine (``bench/validation_study.py``, 8 000 iterations) the two
   impute alike: RMSE 0.1061 vs 0.1062 and 0.1837 vs 0.1854.
 * **D_CG's losses use its pre-sigmoid score**, as the authors' code does:
-  see :class:`hexagan.networks.ConditionalDiscriminator`.
+  see :class:`hexagan.model.networks.ConditionalDiscriminator`.
 * **E and G_MI take one joint step** on their common loss; Algorithm 2 (and
   the authors' code) step E, then G_MI on a loss recomputed after E's step.
 * **Warm-up.**  The authors first train only the discriminators for 60
@@ -58,7 +58,7 @@ Departures from the paper's letter and from that code, each for a reason:
   usual rate: a penalty alone only flattens a critic.
 
 Losses are summed over replicas before backpropagation, so each replica
-receives exactly its own gradient (:mod:`hexagan.replica`).  What depends on a
+receives exactly its own gradient (:mod:`hexagan.replicas.replica`).  What depends on a
 replica's own data stays its own: its unlabeled rows per batch (the labeled
 batch times its own unlabeled/labeled ratio) are drawn from its own stream and
 the slots other replicas need beyond them are padding (weight 0); replicas of
@@ -76,15 +76,15 @@ from typing import Callable, Sequence
 import pandas as pd
 import torch
 
-from hexagan import losses
-from hexagan.checkpoint import Checkpointer, fingerprint
-from hexagan.evaluation import Snapshots, ValidationSet, scores, selection_name, validation_scores
-from hexagan.model import HexaGAN, one_hot
-from hexagan.losses import ADVERSARIAL_LOSSES
-from hexagan.penalties import REGULARIZERS, as_critic
-from hexagan.replica import BestState, ReplicaRNG
-from hexagan.train_config import TrainConfig, lookup, resolve_penalty_columns
-from hexagan.training import ReplicaData, make_optimizer, optimizer_step, train_loop
+from hexagan.model import losses
+from hexagan.model.evaluation import Snapshots, ValidationSet, scores, selection_name, validation_scores
+from hexagan.model.gan import HexaGAN, one_hot
+from hexagan.model.losses import ADVERSARIAL_LOSSES
+from hexagan.model.penalties import REGULARIZERS, as_critic
+from hexagan.model.train_config import TrainConfig, lookup, resolve_penalty_columns
+from hexagan.replicas.checkpoint import Checkpointer, fingerprint
+from hexagan.replicas.replica import BestState, ReplicaRNG
+from hexagan.replicas.training import ReplicaData, make_optimizer, optimizer_step, train_loop
 
 # Training losses are recorded every LOG_EVERY iterations (validation metrics at each evaluation).
 LOG_EVERY = 10
@@ -179,7 +179,7 @@ class HexaGANCore:
         test fold; None or ``monitor_every = 0``: none).
     device : torch device.
 
-    ``step(s)`` is one iteration (for :func:`hexagan.training.train_loop`),
+    ``step(s)`` is one iteration (for :func:`hexagan.replicas.training.train_loop`),
     ``evaluate()`` the validation metrics, ``fit()`` the whole run;
     ``state_dict()`` / ``load_state_dict()`` what a checkpoint keeps of it.
     """
@@ -453,9 +453,10 @@ class HexaGANCore:
             logs |= self._update("d_cg", self._d_cg_terms)
         return logs
 
-    # -- validation (hexagan.evaluation) ---------------------------------------------------
+    # -- validation (hexagan.model.evaluation) ---------------------------------------------------
     def evaluate(self) -> dict[str, torch.Tensor]:
-        """Validation metrics per replica and ``selection_score``: :func:`hexagan.evaluation.validation_scores`."""
+        """Validation metrics per replica and ``selection_score``:
+        :func:`hexagan.model.evaluation.validation_scores`."""
         return validation_scores(self.model, self.eval_data, self.config.validation_metric)
 
     def monitor(self, s: int) -> None:
@@ -499,7 +500,7 @@ class HexaGANCore:
         """Warm-up, then ``max_steps`` iterations with validation and checkpoint selection.
 
         checkpoint : saves the run's state now and then and resumes a killed
-            run from it (:class:`hexagan.checkpoint.Checkpointer`, to which the
+            run from it (:class:`hexagan.replicas.checkpoint.Checkpointer`, to which the
             run adds its :meth:`checkpoint_meta`); by default the one
             :func:`hexagan.io.checkpointing` gives, if any.  Its file is
             removed once the run has finished.

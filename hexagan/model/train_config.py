@@ -1,10 +1,10 @@
 """HexaGAN's training settings (:class:`TrainConfig`) and the names they take.
 
 The estimators expose every field of :class:`TrainConfig` as a parameter
-(:mod:`hexagan.estimators`); :class:`hexagan.algorithm.HexaGANCore` trains
+(:mod:`hexagan.model.estimators`); :class:`hexagan.model.algorithm.HexaGANCore` trains
 with it.  Its names are looked up in the tables beside what they name:
-:data:`hexagan.losses.ADVERSARIAL_LOSSES` (Eqs. 3-4, 13 and their
-alternatives), :data:`hexagan.penalties.REGULARIZERS` (the discriminators'
+:data:`hexagan.model.losses.ADVERSARIAL_LOSSES` (Eqs. 3-4, 13 and their
+alternatives), :data:`hexagan.model.penalties.REGULARIZERS` (the discriminators'
 penalties), and here :data:`SELECTIONS` (which checkpoint is kept) and
 :data:`VALIDATION_METRICS`.  :func:`resolve_penalty_columns` turns the
 ``penalty_columns`` setting into a count for a table's width.
@@ -19,13 +19,13 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from hexagan import losses
-from hexagan.losses import ADVERSARIAL_LOSSES
-from hexagan.penalties import REGULARIZERS
 from hexagan.methods import IntNotBool
-from hexagan.networks import ARCHITECTURES
-from hexagan.scaling import SCALE_CONSTRAINT
-from hexagan.training import OPTIMIZERS
+from hexagan.model import losses
+from hexagan.model.losses import ADVERSARIAL_LOSSES
+from hexagan.model.networks import ARCHITECTURES
+from hexagan.model.penalties import REGULARIZERS
+from hexagan.replicas.scaling import SCALE_CONSTRAINT
+from hexagan.replicas.training import OPTIMIZERS
 
 
 SELECTIONS = ("validation", "per_network", "last")
@@ -92,7 +92,7 @@ class TrainConfig:
     row have not lowered the selection score (validation RMSE for the
     imputer, ``validation_metric`` for the classifier) by more than ``tol``;
     per replica, each keeping what a run of its own would
-    (:func:`hexagan.training.train_loop`); None (the estimators' when
+    (:func:`hexagan.replicas.training.train_loop`); None (the estimators' when
     ``early_stopping=False``): train ``max_steps``.  It needs a selection
     other than "last"; without validation rows it warns and runs
     ``max_steps``, which is otherwise a ceiling.
@@ -156,7 +156,7 @@ _NON_NEGATIVE = Interval(Real, 0, None, closed="left")
 _AT_LEAST_ONE = Interval(Integral, 1, None, closed="left")
 _STEPS = Interval(Integral, 0, None, closed="left")
 #: scikit-learn's ``_parameter_constraints`` of every parameter of HexaGAN's two estimators
-#: (:mod:`hexagan.estimators`: TrainConfig's fields and the model's and fit's own), checked first
+#: (:mod:`hexagan.model.estimators`: TrainConfig's fields and the model's and fit's own), checked first
 #: by ``fit`` and ``fit_replicas`` for a clear early error naming the parameter.  The names come from
 #: the tables the model looks them up in, and the bounds agree with ``TrainConfig.__post_init__``
 #: (which still guards direct users of ``HexaGANCore``); they are stricter only where it checks

@@ -1,6 +1,6 @@
 """The one training machinery shared by HexaGAN and the neural baselines.
 
-A model trains K replicas at once (:mod:`hexagan.replica`).  This module holds
+A model trains K replicas at once (:mod:`hexagan.replicas.replica`).  This module holds
 what every such model needs, once:
 
 * :class:`ReplicaData` -- the K training sets, padded into tensors, with
@@ -10,15 +10,15 @@ what every such model needs, once:
 * :func:`train_loop` -- the loop itself: steps, NaN/inf divergence check,
   periodic validation, per-replica best-checkpoint selection, early stopping,
   learning curves and a progress bar; it saves and resumes through a
-  :class:`hexagan.checkpoint.Checkpointer`, so that a killed run resumes where
+  :class:`hexagan.replicas.checkpoint.Checkpointer`, so that a killed run resumes where
   it stopped and ends with the very numbers of an uninterrupted one.
 
 A model supplies only ``step(step) -> {loss name: [K] tensor}`` (one update of
 all its networks) and ``evaluate() -> {metric: [K] tensor}``; to be
 checkpointed, it also registers what it owns with
-:meth:`~hexagan.checkpoint.Checkpointer.track`: objects with ``state_dict()`` /
+:meth:`~hexagan.replicas.checkpoint.Checkpointer.track`: objects with ``state_dict()`` /
 ``load_state_dict()`` (its networks, :class:`Optimizer`,
-:class:`~hexagan.replica.ReplicaRNG`, ...).
+:class:`~hexagan.replicas.replica.ReplicaRNG`, ...).
 """
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ from torch.optim.adam import adam
 from torch.optim.optimizer import _get_scalar_dtype
 from torch.optim.rmsprop import rmsprop
 
-from hexagan.checkpoint import Checkpointer, Record
-from hexagan.replica import BestState, ReplicaRNG
+from hexagan.replicas.checkpoint import Checkpointer, Record
+from hexagan.replicas.replica import BestState, ReplicaRNG
 
 
 class DivergenceError(RuntimeError):
@@ -215,7 +215,7 @@ class ReplicaData:
         """The values (``x``, ``m``, ``y``) on ``device``.
 
         The row counts and index tensors stay on the CPU, beside the
-        :class:`~hexagan.replica.ReplicaRNG` draws they combine with in
+        :class:`~hexagan.replicas.replica.ReplicaRNG` draws they combine with in
         :meth:`rows` (the streams stay on the CPU, so any device gives the same
         numbers); move the drawn rows to the device before :meth:`gather`
         (``data.gather(data.rows(rng, b).to(device))``).

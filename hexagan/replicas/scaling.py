@@ -58,7 +58,7 @@ def fit_minmax(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class ColumnScaling:
     """Mixin of a replica estimator with a ``scale`` parameter (see the module docstring).
 
-    :class:`hexagan.replica_estimator.ReplicaEstimator` calls :meth:`_scale_tasks`
+    :class:`hexagan.replicas.estimator.ReplicaEstimator` calls :meth:`_scale_tasks`
     after checking the tasks and before the method's ``_prepare``; ``transform``
     and ``predict_proba`` use :meth:`_to_unit` and :meth:`_impute_in_units`.
 
