@@ -20,7 +20,7 @@ from bench_replicas import iterations_per_second
 from hexagan.data import load_dataset
 from hexagan.methods import create
 from hexagan.protocol import PROTOCOL, build_split, make_masks, method_params
-from hexagan.splits import make_splits
+from hexagan.protocol.splits import make_splits
 from hexagan.suite.config import load_config
 from hexagan.suite.plan import Plan
 

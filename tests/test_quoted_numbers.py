@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from hexagan import paper as P
-from hexagan import stats
+from hexagan.protocol import stats
 from hexagan.suite.constants import REPORT_PATH, lower_is_better
 from hexagan.suite.gap import STEPS
 
