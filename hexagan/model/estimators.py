@@ -50,6 +50,9 @@ from hexagan.replicas.training import ReplicaData
 _TRAIN = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}
 #: The model's defaults (:class:`~hexagan.model.gan.HexaGAN`), which the estimators take as theirs.
 _MODEL = {name: p.default for name, p in inspect.signature(HexaGAN).parameters.items() if p.default is not p.empty}
+#: The estimators' own user defaults (``_OWN_PARAMS`` but the seed), the same for the imputer and the classifier;
+#: the budget and validation cadence differ between them and stay in each signature.
+_OWN = {"early_stopping": True, "validation_fraction": 0.1, "scale": True, "device": "auto", "n_threads": 1}
 _FORMAT = 1
 
 @contextlib.contextmanager
@@ -402,10 +405,11 @@ class HexaGANImputer(BaseImputer, TransformerMixin, _HexaGANBase):
                  regularizer=_TRAIN["regularizer"], penalty_columns=_TRAIN["penalty_columns"],
                  optimizer=_TRAIN["optimizer"], adversarial_loss=_TRAIN["adversarial_loss"],
                  max_steps=20000, eval_every=50, monitor_every=_TRAIN["monitor_every"],
-                 warmup_epochs=_TRAIN["warmup_epochs"], selection=_TRAIN["selection"], early_stopping=True,
-                 n_iter_no_change=20, tol=_TRAIN["tol"], validation_fraction=0.1,
-                 snapshot_steps=_TRAIN["snapshot_steps"], architecture=_MODEL["architecture"], fill_noise=0.01,
-                 scale=True, device="auto", n_threads=1, verbose=_TRAIN["verbose"], random_state=None):
+                 warmup_epochs=_TRAIN["warmup_epochs"], selection=_TRAIN["selection"],
+                 early_stopping=_OWN["early_stopping"], n_iter_no_change=20, tol=_TRAIN["tol"],
+                 validation_fraction=_OWN["validation_fraction"], snapshot_steps=_TRAIN["snapshot_steps"],
+                 architecture=_MODEL["architecture"], fill_noise=0.01, scale=_OWN["scale"], device=_OWN["device"],
+                 n_threads=_OWN["n_threads"], verbose=_TRAIN["verbose"], random_state=None):
         self.lambda1 = lambda1
         self.alpha1 = alpha1
         self.lr_gan = lr_gan
@@ -633,10 +637,11 @@ class HexaGANClassifier(BaseClassifier, ClassifierMixin, _HexaGANBase):
                  penalty_columns=_TRAIN["penalty_columns"], optimizer=_TRAIN["optimizer"],
                  adversarial_loss=_TRAIN["adversarial_loss"], max_steps=5000, eval_every=10,
                  monitor_every=_TRAIN["monitor_every"], warmup_epochs=_TRAIN["warmup_epochs"],
-                 selection=_TRAIN["selection"], validation_metric=_TRAIN["validation_metric"], early_stopping=True,
-                 n_iter_no_change=30, tol=_TRAIN["tol"], validation_fraction=0.1,
-                 snapshot_steps=_TRAIN["snapshot_steps"], architecture=_MODEL["architecture"],
-                 fill_noise=_MODEL["fill_noise"], scale=True, device="auto", n_threads=1, verbose=_TRAIN["verbose"],
+                 selection=_TRAIN["selection"], validation_metric=_TRAIN["validation_metric"],
+                 early_stopping=_OWN["early_stopping"], n_iter_no_change=30, tol=_TRAIN["tol"],
+                 validation_fraction=_OWN["validation_fraction"], snapshot_steps=_TRAIN["snapshot_steps"],
+                 architecture=_MODEL["architecture"], fill_noise=_MODEL["fill_noise"], scale=_OWN["scale"],
+                 device=_OWN["device"], n_threads=_OWN["n_threads"], verbose=_TRAIN["verbose"],
                  random_state=None):
         self.lambda1 = lambda1
         self.lambda2 = lambda2
