@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 def _diagnosis(path, values: dict[str, dict[int, float]] | None = None, folds=(0, 1)) -> str:
     """A tidy diagnosis: every measure 0.25 for hexagan and 0.5 for hexagan_no_gcg unless ``values`` says
     ``{measure: {fold: value}}`` (hexagan's), the G_CG measures for hexagan only, as the bench writes them."""
-    gcg_only = {"synthetic_share_of_minority", "synthetic_share_of_batch", "auc_h_minority_logreg", "auc_h_minority_gbm",
-                "auc_x_minority_logreg", "auc_x_minority_gbm", "c_on_generated_minority"}
+    gcg_only = {"synthetic_share_of_minority", "synthetic_share_of_batch", "auc_h_minority_logreg",
+                "auc_h_minority_gbm", "auc_x_minority_logreg", "auc_x_minority_gbm", "c_on_generated_minority"}
     rows = [dict(label=label, repeat=0, fold=f, measure=m,
                  value=(values or {}).get(m, {}).get(f, base) if label == "hexagan" else base,
                  git_commit="abc123", n_splits=len(folds), torch="x", numpy="y", steps=2000, wall_seconds=1.0)
@@ -90,7 +90,8 @@ def test_the_bench_writes_one_row_per_label_split_and_measure():
 
     rows = [dict(label="hexagan", repeat=0, fold=0, test_f1_argmax=0.3, c_on_generated_minority=0.9),
             dict(label="hexagan_no_gcg", repeat=0, fold=0, test_f1_argmax=0.4)]
-    frame = tidy(rows, dict(git_commit="abc", n_splits=1), {"hexagan": dict(steps=20), "hexagan_no_gcg": dict(steps=30)})
+    frame = tidy(rows, dict(git_commit="abc", n_splits=1),
+                 {"hexagan": dict(steps=20), "hexagan_no_gcg": dict(steps=30)})
     assert list(frame.columns) == ["label", "repeat", "fold", "measure", "value", "git_commit", "n_splits", "steps"]
     assert frame[["label", "measure", "value", "steps"]].values.tolist() == [
         ["hexagan", "test_f1_argmax", 0.3, 20], ["hexagan", "c_on_generated_minority", 0.9, 20],

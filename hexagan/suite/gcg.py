@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hexagan.suite.constants import GCG_DIAGNOSIS_PATH
+
 #: The two models compared, as the table's columns: label -> Table 2's row name.
 MODELS = {"hexagan": "HexaGAN", "hexagan_no_gcg": "HexaGAN w/o GCG"}
 COLUMNS = ("label", "repeat", "fold", "measure", "value")
@@ -77,7 +79,7 @@ def gcg_section(path: str, docs: str) -> list[str]:
               f"{', '.join(map(str, sorted(splits['fold'].unique())))}: the workflow's masks and splits, "
               f"{provenance.get('steps', '–')} iterations) and measured by `bench/gcg_credit.py` at commit "
               f"{provenance.get('git_commit', '–')} (torch {provenance.get('torch', '–')}); means over the splits "
-              f"(`results/diagnoses/gcg_credit.csv`).  Two-sample AUC: held-out AUC of a classifier told to separate "
+              f"(`{GCG_DIAGNOSIS_PATH}`).  Two-sample AUC: held-out AUC of a classifier told to separate "
               f"the two sets of rows (0.5 = indistinguishable).  Discussion: [docs/credit.md]({docs}/{DOCS_SECTION}).")
     g, n = means["hexagan"], means["hexagan_no_gcg"]
     sentences = [
