@@ -22,9 +22,14 @@ replicas as a job trains them -- and measures, per split:
 
 Our replica fits of 3 splits are not bit-equal to the published 50-split job's (issue 29: replicas drift
 from lone fits); the published per-split F1 is printed beside ours.  About 5 CPU-minutes on one thread
-(3 splits).  Run from the repository's root (it reads results/masks/ and results/runs/, writes nothing):
+(3 splits).  Run from the repository's root (it reads results/masks/ and results/runs/):
 
-    HEXAGAN_DATA=/work/shared/data python bench/gcg_credit.py [--splits 3] [--steps 2000]
+    HEXAGAN_DATA=/work/shared/data python bench/gcg_credit.py [--splits 3] [--steps 2000] [--out FILE]
+
+``--out FILE`` also writes the per-split measurements to FILE as a tidy CSV, atomically: label, repeat, fold,
+measure, value, and each row's provenance (the git commit as the workflow's run files record it, iterations,
+splits, torch and numpy versions, the label's wall seconds).  The published one, results/diagnoses/gcg_credit.csv
+(``--splits 3``), is what the report's section on G_CG and credit's F1 renders (:mod:`hexagan.suite.report`).
 """
 from __future__ import annotations
 
@@ -43,6 +48,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from hexagan import protocol
+from hexagan.io import write_table
 from hexagan.methods import create
 from hexagan.model.algorithm import class_balance
 from hexagan.model.gan import one_hot
@@ -50,6 +56,7 @@ from hexagan.replicas.replica import ReplicaRNG
 from hexagan.replicas.training import ReplicaData
 from hexagan.suite.config import load_config
 from hexagan.suite.data import load
+from hexagan.suite.job import _git_commit, _version
 from hexagan.suite.plan import Plan
 
 DATASET, MECHANISM, RATE = "credit", "mcar", "0.2"
@@ -159,11 +166,24 @@ def published_f1(label: str, splits: list[tuple[int, int]]) -> dict[tuple[int, i
     return {s: float(runs[s]) for s in splits if s in runs.index}
 
 
+def tidy(rows: list[dict], provenance: dict, by_label: dict[str, dict]) -> pd.DataFrame:
+    """One row per (label, repeat, fold, measure), only the measures a split has (no G_CG measures without
+    G_CG), each with ``provenance`` and its label's own (``by_label``)."""
+    keys = ("label", "repeat", "fold")
+    return pd.DataFrame([{**{k: row[k] for k in keys}, "measure": measure, "value": value, **provenance,
+                          **by_label[row["label"]]}
+                         for row in rows for measure, value in row.items() if measure not in keys])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--splits", type=int, default=3, help="folds of repeat 0 (at most 5)")
     parser.add_argument("--steps", type=int, help="iterations (default: the protocol's, 2 000)")
+    parser.add_argument("--out", type=Path, help="also write the per-split measurements to this CSV (tidy)")
     args = parser.parse_args()
+    provenance = dict(git_commit=_git_commit(), n_splits=args.splits, torch=_version("torch"),
+                      numpy=_version("numpy"))  # the commit now, as a workflow job reads it
+    by_label = {}
     torch.set_num_threads(1)
     plan = Plan(load_config(), check_data=False)
     masks = {}
@@ -178,14 +198,17 @@ def main() -> None:
         if args.steps:
             params["max_steps"] = args.steps
         ds = load(spec["dataset"], data_dir=spec.get("data_dir"), options=spec.get("options"), seed=spec["seed"])
-        diagnosis = Diagnosis(label, create(spec["method"], **protocol.method_params(spec["method"], params)).batch_size)
+        estimator = create(spec["method"], **protocol.method_params(spec["method"], params))
+        diagnosis = Diagnosis(label, estimator.batch_size)
         start = time.perf_counter()
         scored = protocol.run(ds, spec["method"], params, mechanism=spec["mechanism"], rate=spec["rate"],
                               label_rate=proto.get("label_rate"), n_repeats=proto["n_repeats"], n_folds=proto["n_folds"],
                               repeats=[0], folds=list(range(args.splits)), val_fraction=proto["val_fraction"],
                               scaling=proto["scaling"], seed=spec["seed"], masks=masks, train_rmse=False,
                               on_fit=diagnosis)
-        print(f"{label}: {args.splits} splits trained and measured in {time.perf_counter() - start:.0f} s", flush=True)
+        seconds = time.perf_counter() - start
+        by_label[label] = dict(steps=estimator.max_steps, wall_seconds=round(seconds, 1))
+        print(f"{label}: {args.splits} splits trained and measured in {seconds:.0f} s", flush=True)
         f1 = scored[scored.metric == "f1"].set_index("fold")["value"]
         published = published_f1(label, [(0, f) for f in range(args.splits)])
         for row in diagnosis.rows:
@@ -199,6 +222,9 @@ def main() -> None:
     print(table.set_index(["label", "fold"]).drop(columns="repeat").T.round(4).to_string())
     print("\nMean over splits:")
     print(table.drop(columns=["repeat", "fold"]).groupby("label").mean().T.round(4).to_string())
+    if args.out:
+        write_table(args.out, tidy(diagnoses, provenance, by_label))
+        print(f"\nWritten: {args.out}")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ import pytest
 from hexagan.suite.claims import build_claims
 from hexagan.suite.comparison import Results
 from hexagan.suite.config import load_config
-from hexagan.suite.constants import FIGURE_KINDS, TABLE_KINDS
+from hexagan.suite.constants import FIGURE_KINDS, GCG_DIAGNOSIS_PATH, TABLE_KINDS
 from hexagan.suite.figures import render_figure_files
+from hexagan.suite.gcg import MEASURES
 from hexagan.suite.plan import Plan
 from hexagan.suite.report import write_report
 from hexagan.suite.significance import render_stats_files
@@ -60,6 +61,18 @@ def _write_runs(plan: Plan, case: str) -> None:
         np.savez(plan.extras_path(job))
 
 
+def _write_diagnosis(plan: Plan, case: str) -> None:
+    """bench/gcg_credit.py's tidy CSV, as degenerate as the runs."""
+    rng = np.random.default_rng(1)
+    splits = [(0, 0)] if case == "single_split" else [(0, 0), (0, 1), (1, 0)]
+    rows = [] if case == "empty" else [
+        dict(label=label, repeat=r, fold=f, measure=m, value=np.nan if case == "all_failed" else rng.uniform())
+        for label in ("hexagan", "hexagan_no_gcg") for r, f in splits for m in MEASURES]
+    path = plan.path(GCG_DIAGNOSIS_PATH)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    pd.DataFrame(rows, columns=["label", "repeat", "fold", "measure", "value"]).to_csv(path, index=False)
+
+
 CASES = ["f1_zero", "rmse_zero", "single_split", "all_failed", "one_class_in_a_fold", "ties", "empty"]
 
 
@@ -69,6 +82,7 @@ def test_every_renderer_renders(tmp_path, case):
                                     "run_datasets": ["breast", "credit"]})
     plan = Plan(config, check_data=False)
     _write_runs(plan, case)
+    _write_diagnosis(plan, case)
     for name in plan.enabled():
         spec, out = plan.experiment_spec(name), plan.outputs(name)
         kind = plan.experiments[name].kind
@@ -83,8 +97,10 @@ def test_every_renderer_renders(tmp_path, case):
     inputs = plan.report_inputs()
     report = tmp_path / "report.md"
     text = write_report(plan.report_spec(), summaries=inputs["summaries"], runs=inputs["runs"],
-                        stats_csv=next(iter(inputs["stats"]), None), path=str(report))
+                        stats_csv=next(iter(inputs["stats"]), None), gcg_csv=next(iter(inputs["diagnoses"]), None),
+                        path=str(report))
     assert report.is_file() and "## The paper's claims" in text and "Traceback" not in text
+    assert "### Why G_CG lowers credit's F1" in text
 
 
 def test_a_zero_denominator_is_not_defined_with_its_reason():

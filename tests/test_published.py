@@ -68,7 +68,8 @@ def test_published_report_is_rendered_by_this_code(plan, tmp_path):
     inputs = plan.report_inputs()
     path = tmp_path / "report.md"
     write_report(as_the_rule_passes_it(plan.report_spec()), summaries=inputs["summaries"], runs=inputs["runs"],
-                   stats_csv=next(iter(inputs["stats"]), None), path=str(path))
+                   stats_csv=next(iter(inputs["stats"]), None), gcg_csv=next(iter(inputs["diagnoses"]), None),
+                   path=str(path))
     assert path.read_text() == (ROOT / REPORT_PATH).read_text(), "results/report.md is stale: re-render results/"
 
 

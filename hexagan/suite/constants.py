@@ -12,6 +12,8 @@ MASK_LOG_PATH = "logs/masks/{dataset}/{mechanism}_{rate}/repeat{repeat}.log"
 TABLE_PATH = "results/tables/{name}.{ext}"
 FIGURE_PATH = "figures/{name}.{ext}"
 REPORT_PATH = "results/report.md"
+#: The G_CG diagnosis on credit (``bench/gcg_credit.py --out``), a published measurement the report renders.
+GCG_DIAGNOSIS_PATH = "results/diagnoses/gcg_credit.csv"
 #: The fork server's own log (``fork_server: true``): what it served, refused, and how each child ended.
 FORK_SERVER_LOG_PATH = "logs/fork_server.log"
 #: Where training jobs checkpoint (one folder per config hash), relative to ``output_dir``: outside results/,

@@ -11,9 +11,9 @@ from hexagan.protocol import PROTOCOL
 from hexagan.protocol.missingness import MECHANISMS
 from hexagan.suite.config import (PUBLISHED_CONFIG, ROOT, ConfigError, canonical_json, check_setting_keys,
                                   config_hash, import_plugins, load_config, suggest)
-from hexagan.suite.constants import (DRAWING_KINDS, EXTRAS_PATH, FIGURE_KINDS, FIGURE_PATH, KINDS, MASK_PATH,
-                                     NEEDS_HISTORY, NEEDS_SAMPLES, NEEDS_SNAPSHOTS, REPORT_PATH, RUN_PATH,
-                                     TABLE_KINDS, TABLE_PATH)
+from hexagan.suite.constants import (DRAWING_KINDS, EXTRAS_PATH, FIGURE_KINDS, FIGURE_PATH, GCG_DIAGNOSIS_PATH,
+                                     KINDS, MASK_PATH, NEEDS_HISTORY, NEEDS_SAMPLES, NEEDS_SNAPSHOTS, REPORT_PATH,
+                                     RUN_PATH, TABLE_KINDS, TABLE_PATH)
 from hexagan.suite.data import data_absent, data_present, split_dataset_key
 from hexagan.suite.gap import STEPS
 from hexagan.suite.variants import Variant, resolve_variants, sweep_variant
@@ -497,14 +497,29 @@ class Plan:
             # Each figure's PNG and PDF as the report links them (relative to the report's folder).
             "figures": {n: {ext: os.path.relpath(self.outputs(n)[ext], os.path.dirname(self.render_path(REPORT_PATH)))
                             for ext in ("png", "pdf")} for n in self.enabled(FIGURE_KINDS)},
+            # docs/ as the report links it, when it renders a section that points there (the G_CG diagnosis).
+            **({"docs": os.path.relpath(ROOT / "docs", os.path.abspath(os.path.dirname(self.render_path(REPORT_PATH))))}
+               if self.gcg_diagnosis() else {}),
         }
 
     def report_inputs(self) -> dict[str, list[str]]:
-        """The files the report reads: every enabled table's summary, the statistics, every run."""
+        """The files the report reads: every enabled table's summary, the statistics, every run, and the G_CG
+        diagnosis where there is one (:meth:`gcg_diagnosis`)."""
         stats = self.enabled(("stats",))
         return {"summaries": [self.outputs(n)["csv"] for n in self.enabled() if n not in stats],
                 "stats": [self.outputs(n)["csv"] for n in stats],
-                "runs": sorted({self.run_path(job) for n in self.enabled() for job in self.experiment_jobs(n)})}
+                "runs": sorted({self.run_path(job) for n in self.enabled() for job in self.experiment_jobs(n)}),
+                "diagnoses": self.gcg_diagnosis()}
+
+    def gcg_diagnosis(self) -> list[str]:
+        """``[path]`` of the G_CG diagnosis on credit (:data:`GCG_DIAGNOSIS_PATH` under ``output_dir``) when the file
+        is there and credit's Table 2 is in the run, else ``[]``.  It is no job's output: ``bench/gcg_credit.py
+        --out`` measures it at the paper's budget, so a quick run's folder never has one."""
+        path = self.path(GCG_DIAGNOSIS_PATH)
+        table2 = [e for e in map(self.experiments.get, self.enabled(("table",)))
+                  if e.spec.get("paper_table") == "table2" and not e.protocol]  # an audit is not Table 2
+        on_credit = any(c.dataset == "credit" for e in table2 for c in e.cells)
+        return [path] if on_credit and os.path.isfile(path) else []
 
     def outputs(self, name: str) -> dict[str, str]:
         """The files experiment ``name`` renders."""

@@ -14,6 +14,7 @@ from hexagan.suite.claims import build_claims, claim_scopes
 from hexagan.suite.comparison import (NOT_IN_PAPER, Results, comparison_frame, comparison_markdown,
                                      hexagan_beside)
 from hexagan.suite.constants import lower_is_better
+from hexagan.suite.gcg import gcg_section
 from hexagan.suite.significance import correction_name, stats_display
 from hexagan.suite.tables import column_names, format_table, layout, to_markdown
 
@@ -134,9 +135,11 @@ def _claims_tally(claims: pd.DataFrame) -> str:
             f"and {int((ours == 'holds').sum())} of them hold.")
 
 
-def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: str | None, path: str) -> str:
+def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: str | None, path: str,
+                 gcg_csv: str | None = None) -> str:
     """Write ``results/report.md``: the verdicts on the paper's claims first, then the protocol, every cell beside
-    the paper's, C.5, the audit, beyond the paper, and the cost of each job last (a long table, for sizing a cluster)."""
+    the paper's (Table 2 with the G_CG diagnosis ``gcg_csv`` when given), C.5, the audit, beyond the paper, and the
+    cost of each job last (a long table, for sizing a cluster)."""
     experiments = spec["experiments"]
     by_path = {p: Path(p).stem for p in summaries}
     frames = {name: pd.read_csv(p) for p, name in by_path.items() if experiments.get(name, {}).get("kind") != "stats"}
@@ -204,6 +207,8 @@ def write_report(spec: dict, summaries: list[str], runs: list[str], stats_csv: s
                 comparison_markdown(frame, sensitivity=paper_table == "appendix_table3")]
         if paper_table == "appendix_table3":
             out += ["The paper prints the alpha2 and alpha3 rows with the very same four F1 values.", ""]
+        if paper_table == "table2" and gcg_csv:
+            out += gcg_section(gcg_csv, spec["docs"])
 
     out += [f"## {SHOWN_IN_SECTION['distribution']}", ""]
     for name in _figures_of(spec, ("distribution",)):

@@ -6,4 +6,5 @@ from hexagan.suite.forkserver import run_step
 
 run_step("hexagan.suite.report:write_report", snakemake.log[0], spec=json.loads(snakemake.params.spec),
          summaries=list(snakemake.input.summaries), runs=list(snakemake.input.runs),
-         stats_csv=next(iter(snakemake.input.stats), None), path=snakemake.output[0])
+         stats_csv=next(iter(snakemake.input.stats), None), gcg_csv=next(iter(snakemake.input.diagnoses), None),
+         path=snakemake.output[0])
