@@ -223,6 +223,24 @@ class _Claims:
         best = _argbest(dict(zip(rows["setting"].astype(float), rows["mean"])), c["lower"])
         return None if best is None else bool(np.isclose(best, c["expected"]))
 
+    def setting_margin(self, c) -> str | None:
+        """How far our best setting is ahead of the next, in standard errors of a difference of two means over
+        the splits (std x sqrt(2 / n)): under 2, the order of the two is within the splits' noise."""
+        frame = self.results.frame(c["table"])
+        if frame is None:
+            return None
+        rows = frame[(frame["param"] == c["param"]) & frame["mean"].notna()].sort_values(
+            "mean", ascending=c["lower"])
+        if len(rows) < 2:
+            return None
+        first, second = rows.iloc[0], rows.iloc[1]
+        se = float(np.sqrt((first["std"] ** 2 + second["std"] ** 2) / min(first["n"], second["n"])))
+        margin = abs(float(first["mean"] - second["mean"]))
+        ratio = margin / se if se > 0 else np.inf
+        return (f"ours: best at {c['param']} = {float(first['setting']):g} ({first['mean']:.4f}), next "
+                f"{float(second['setting']):g} ({second['mean']:.4f}): {ratio:.2f} standard errors apart"
+                + (", within the splits' noise" if ratio < 2 else ""))
+
     def best_mean(self, c, s, datasets):
         if s == "paper":
             means = {r: P.value(c["table"], r, c["paper_column"])[0] for r in c["rows"]}
@@ -259,6 +277,12 @@ class _Claims:
                 parts.append(f"{s}: {'–' if g is None else f'{100 * g:+.1f} %'}")
             over = f"row {claim['over']}" if "over" in claim else "the best other row"
             details.append(f"largest relative improvement over {over}; " + ", ".join(parts))
+        if claim["check"] == "best_setting":
+            try:
+                margin = self.setting_margin(claim)
+            except (KeyError, TypeError, ValueError):
+                margin = None
+            details += [margin] if margin else []
         details += [f"not defined on {'our run' if s == 'ours' else 'the paper'}'s numbers: {why}"
                     for s, why in verdicts.items() if isinstance(why, Undefined)]
         detail = "; ".join(details)
