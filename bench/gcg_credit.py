@@ -56,7 +56,7 @@ from hexagan.replicas.replica import ReplicaRNG
 from hexagan.replicas.training import ReplicaData
 from hexagan.suite.config import load_config
 from hexagan.suite.data import load
-from hexagan.suite.job import _git_commit, _version
+from hexagan.suite.job import git_commit, package_version
 from hexagan.suite.plan import Plan
 
 DATASET, MECHANISM, RATE = "credit", "mcar", "0.2"
@@ -181,8 +181,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, help="iterations (default: the protocol's, 2 000)")
     parser.add_argument("--out", type=Path, help="also write the per-split measurements to this CSV (tidy)")
     args = parser.parse_args()
-    provenance = dict(git_commit=_git_commit(), n_splits=args.splits, torch=_version("torch"),
-                      numpy=_version("numpy"))  # the commit now, as a workflow job reads it
+    provenance = dict(git_commit=git_commit(), n_splits=args.splits, torch=package_version("torch"),
+                      numpy=package_version("numpy"))  # the commit now, as a workflow job reads it
     by_label = {}
     torch.set_num_threads(1)
     plan = Plan(load_config(), check_data=False)

@@ -382,9 +382,9 @@ def test_run_job_records_the_commit_it_started_from(full_config, monkeypatch):
     from hexagan import protocol
 
     commits = iter(["started-at", "moved-on"])
-    monkeypatch.setattr(suite_job, "_git_commit", lambda: next(commits))
+    monkeypatch.setattr(suite_job, "git_commit", lambda: next(commits))
     train = protocol.run
-    monkeypatch.setattr(protocol, "run", lambda *a, **kw: (suite_job._git_commit(), train(*a, **kw))[1])
+    monkeypatch.setattr(protocol, "run", lambda *a, **kw: (suite_job.git_commit(), train(*a, **kw))[1])
     plan = Plan(merge(full_config, {"protocol": {"repeats": [0], "folds": [0]}}), check_data=False)
     results, _ = run_job(plan.job_spec(plan.job("wine", "mcar", "0.2", "zeros")))
     assert set(results["git_commit"]) == {"started-at"}

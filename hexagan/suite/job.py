@@ -31,7 +31,8 @@ def _describe_resume(r: dict) -> str:
     return f"{what} (written at {r['commit'] or 'an unknown commit'}, {before})"
 
 
-def _git_commit() -> str:
+def git_commit() -> str:
+    """The checkout's commit as run files record it: ``+dirty`` when code differs from it, "unknown" without git."""
     root = Path(__file__).resolve().parents[2]
     try:
         commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
@@ -44,7 +45,8 @@ def _git_commit() -> str:
         return "unknown"
 
 
-def _version(package: str) -> str:
+def package_version(package: str) -> str:
+    """An installed package's version as run files record it ("absent" when it is not installed)."""
     try:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
@@ -214,7 +216,7 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
         succeeded.  None: no checkpoints.
     """
     start = time.perf_counter()
-    commit = _git_commit()  # now, not when the rows are written: the checkout may move on during a long job
+    commit = git_commit()  # now, not when the rows are written: the checkout may move on during a long job
     import_plugins(spec.get("plugins"))
     cls = _method_class(spec["method"])
     params = dict(spec["params"])
@@ -260,9 +262,9 @@ def run_job(spec: dict, mask_files: list[str] | None = None, *, threads: int = 1
         "subsample_features": spec.get("subsample_features") or "",
         "n_rows": len(ds.y),
         "git_commit": commit,
-        "torch": _version("torch"),
-        "numpy": _version("numpy"),
-        "sklearn": _version("scikit-learn"),
+        "torch": package_version("torch"),
+        "numpy": package_version("numpy"),
+        "sklearn": package_version("scikit-learn"),
         "python": platform.python_version(),
         "device": _device_of(cls, params),
         "threads": threads,
