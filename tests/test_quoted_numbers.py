@@ -147,9 +147,14 @@ def split_mean(table: str, dataset: str, row: str, folds: tuple[int, ...], repea
 
 
 @functools.cache
+def _run_rows(dataset: str, setting: str, label: str) -> pd.DataFrame:
+    """A published run file: one row per split and metric."""
+    return pd.read_csv(ROOT / "results" / "runs" / dataset / setting / f"{label}.tsv", sep="\t", low_memory=False)
+
+
 def _run(dataset: str, setting: str, label: str) -> pd.Series:
-    return pd.read_csv(ROOT / "results" / "runs" / dataset / setting / f"{label}.tsv", sep="\t",
-                       low_memory=False).iloc[0]
+    """A published job's recorded columns (its first row's: they are the job's, the same on every row)."""
+    return _run_rows(dataset, setting, label).iloc[0]
 
 
 def wall(dataset: str, setting: str, *labels: str, unit: float = 1.0) -> Callable[[], float]:
@@ -210,7 +215,7 @@ def sweep_range(kind, params: tuple[str, ...], settings: tuple[float, ...]) -> C
 
 
 def _split_values(label: str, metric: str) -> np.ndarray:
-    runs = pd.read_csv(ROOT / "results" / "runs" / "credit" / "mcar_0.2" / f"{label}.tsv", sep="\t", low_memory=False)
+    runs = _run_rows("credit", "mcar_0.2", label)
     return runs.loc[runs["metric"] == metric, "value"].to_numpy(float)
 
 
