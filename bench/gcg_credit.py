@@ -187,7 +187,7 @@ def main() -> None:
     torch.set_num_threads(1)
     plan = Plan(load_config(), check_data=False)
     masks = {}
-    for path in plan.mask_paths(DATASET, MECHANISM, RATE):
+    for path in plan.mask_paths(plan.job(DATASET, MECHANISM, RATE, LABELS[0])):
         if Path(path).is_file():  # the workflow's saved masks; a missing one is drawn, the same
             masks[int(Path(path).stem.removeprefix("repeat"))] = protocol.load_masks(path)
     diagnoses = []

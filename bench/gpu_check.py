@@ -15,7 +15,7 @@ On a CUDA device (``--device auto`` finds one) it
    and C's probabilities (the imputer: its imputation) after the last within :data:`OUTPUT_TOLERANCE`; it
    prints the difference at iterations 1, 2, 5 and the last beside that of another seed.  Rounding grows
    with the iterations (see the tolerances; issue 29), so the horizon is short;
-3. **times one iteration at the jobs' K** (50 splits as replicas; CelebA 1) for every timing kind of madelon's,
+3. **times one iteration at the jobs' K** (a table's 50 splits as replicas; CelebA and the figures' runs 1) for every timing kind of madelon's,
    MNIST's and CelebA's HexaGAN jobs (:func:`project_full_run.iteration_seconds`), on synthetic rows of each
    dataset's shape (features, classes, and labelled against unlabelled rows, which set the classifier's
    unlabelled batch) -- the real files are not needed; a job whose replicas would not fit in the device's
@@ -325,8 +325,8 @@ def project(plan: Plan, run: Settings, memory: float, failures: list) -> pd.Data
     rows = []
     for job in jobs:
         base = job.dataset.split(".")[0]
-        proto = plan.protocol_for(job.dataset)
-        n_splits = len(plan.repeats(job.dataset)) * len(proto.get("folds") or range(proto["n_folds"]))
+        proto = plan.protocol_for(job.dataset, job.protocol)
+        n_splits = plan.n_splits(job)
         est = create(job.method, **method_params(job.method, job.params), device=run.device)
         shape = job_shape(base, proto, rates[base])
         need = memory_gb(est, shape, n_splits)

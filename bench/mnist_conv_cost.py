@@ -4,8 +4,8 @@ Sec. 4.1.2 and Figures 3-5 train HexaGAN with appendix Table 2's convolutional n
 This times ``--steps`` iterations (after 2 untimed) of each MNIST HexaGAN job of config/config.yaml on the
 protocol's first split of the real MNIST files (50 400 training rows, 784 pixels), one replica (K = 1, one
 run) on ``--threads`` CPU threads, and projects the job's ``max_steps``: for one run (what Figures 3-5 need,
-single-run and qualitative) and for the job as planned (its 50 splits as replicas; a replica costs about what a
-lone run does on a CPU, so K times one run).  Bare iterations: validation and setup come on top (1.5-2.2x for
+single-run and qualitative) and for the job as planned (its splits as replicas: one for the figures, 50 for a
+table; a replica costs about what a lone run does on a CPU, so K times one run).  Bare iterations: validation and setup come on top (1.5-2.2x for
 the measured CPU jobs, docs/cost.md).
 
     HEXAGAN_DATA=../shared/data python bench/mnist_conv_cost.py [--steps 5] [--threads 1]
@@ -54,7 +54,7 @@ def main() -> None:
         seconds = 1 / iterations_per_second([X], None if imputer else [y], [seed], 0 if imputer else n_classes,
                                             args.steps, warmup=2, config=est._train_config(),
                                             **est._model_kwargs())
-        splits = len(plan.repeats(job.dataset)) * plan.protocol_for(job.dataset)["n_folds"]
+        splits = plan.n_splits(job)
         one_run = seconds * est.max_steps / 3600
         print(f"{job.label:24s} {est.architecture:>12s} {seconds:14.3f} {est.max_steps:10d} {one_run:11.1f} "
               f"{splits:7d} {one_run * splits:11.0f}", flush=True)

@@ -165,9 +165,7 @@ def main() -> None:
         if j.method not in HEXAGAN_METHODS and (k in jobs or (k in measured and j.method in projected)):
             first_split[k] = split_seconds(j, plan, args.split_limit, times)
             keep()
-    n_splits = {k: len(plan.repeats(j.dataset)) * len(plan.protocol_for(j.dataset).get("folds")
-                                                       or range(plan.protocol_for(j.dataset)["n_folds"]))
-                for k, j in cpu_jobs.items()}
+    n_splits = {k: plan.n_splits(j) for k, j in cpu_jobs.items()}
     split_ratios: dict[str, list] = {}
     for k, (seconds, capped) in first_split.items():
         if k in measured and not capped:

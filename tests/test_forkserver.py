@@ -107,7 +107,7 @@ def same_arrays(a: Path, b: Path) -> None:
 def test_a_forked_step_writes_what_a_fresh_interpreter_writes(server, tmp_path):
     """Masks, then a torch job and a LightGBM one: the same bytes but the wall time (npz: the same arrays)."""
     plan = Plan(load_config(ROOT / "config" / "quick.yaml", overrides={"output_dir": str(tmp_path)}), check_data=False)
-    masks = [Path(p) for p in plan.mask_paths("breast", "mcar", "0.2")]
+    masks = [Path(p) for p in plan.mask_paths(plan.job("breast", "mcar", "0.2", "mean"))]
     assert len(masks) == 1
     spec = {**plan.mask_spec("breast", "mcar", "0.2", "0"), "data_dir": None}
     for how, via in (("forked", server), ("fresh", None)):

@@ -40,7 +40,7 @@ def test_published_runs_were_computed_from_the_specs_this_code_gives(published):
 def test_published_mask_specs_are_unchanged(published, frozen):
     specs = {f"{job.dataset}/{job.mechanism}_{job.rate}/repeat{r}":
              json.loads(canonical_json(published.mask_spec(job.dataset, job.mechanism, job.rate, r)))
-             for job in published.jobs.values() for r in published.repeats(job.dataset)}
+             for job in published.jobs.values() for r in published.repeats(job.dataset, job.protocol)}
     assert specs == frozen["masks"]
 
 

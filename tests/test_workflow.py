@@ -140,6 +140,22 @@ def test_protocol_overlays_run_audit_jobs_apart(full_config, full_plan):
         Plan(wrong, check_data=False)
 
 
+def test_a_one_split_overlay_trains_and_reads_one_split(full_plan):
+    """Figures 3-5 draw one run: their job trains the first split only, and needs only its repeat's mask."""
+    figure = full_plan.job("mnist", "mcar", "0.5", "hexagan_mnist_1epoch@one_run")
+    table = full_plan.job("mnist", "mcar", "0.5", "hexagan_imputer")
+    assert full_plan.n_splits(figure) == 1 and full_plan.n_splits(table) == 50
+    assert full_plan.mask_paths(figure) == ["results/masks/mnist/mcar_0.5/repeat0.npz"]
+    assert len(full_plan.mask_paths(table)) == 10
+    spec = full_plan.job_spec(figure)
+    assert (spec["protocol"]["repeats"], spec["protocol"]["folds"]) == ([0], [0])
+    assert spec["params"]["max_steps"] == 788 and spec["params"]["snapshot_steps"] == [8, 79, 788]
+    # The one-epoch figures say so in their captions; the paper's budget keeps its own experiments.
+    for n in (3, 4, 5):
+        assert full_plan.experiments[f"figure{n}_1epoch"].spec["caption"].startswith("BUDGET REDUCED 100x")
+        assert full_plan.experiments[f"figure{n}"].cells[0].job == "hexagan_mnist@one_run"
+
+
 def test_changing_one_variant_changes_only_its_jobs(full_config, full_plan):
     changed = Plan(merge(full_config, {"methods": {"gain": {"params": {"hint_rate": 0.8}}}}), check_data=False)
     before = {k: canonical_json(full_plan.job_spec(j)) for k, j in full_plan.jobs.items()}
@@ -150,7 +166,7 @@ def test_changing_one_variant_changes_only_its_jobs(full_config, full_plan):
 
 
 def test_resources(full_config, full_plan):
-    job = full_plan.job("mnist", "mcar", "0.5", "hexagan_mnist")
+    job = full_plan.job("mnist", "mcar", "0.5", "hexagan_mnist@one_run")
     assert full_plan.resources(job)["gpu"] == 0  # local default: CPU
     gpu = Plan(merge(full_config, {"request_gpus": True}), check_data=False)
     assert gpu.resources(job)["gpu"] == 1
@@ -248,16 +264,17 @@ def test_dry_run_lists_the_full_grid(tmp_path, full_config, full_plan):
     # CelebA (appendix Table 4) adds 40 attributes x 2 methods where its files are present.
     celeba = [job for job in full_plan.jobs.values() if job.dataset.startswith("celeba.")]
     assert len(celeba) == 80
-    # 211 training jobs: Table 1 (35), its MAR and MNAR versions (64), the library (12), HexaGAN with GAIN's
+    # 212 training jobs: Table 1 (35), its MAR and MNAR versions (64), the library (12), HexaGAN with GAIN's
     # fill (4), Table 2 (20), Table 3
     # (16 beyond Table 2's HexaGAN), the classification floor (16), Figure 6 and appendix Figure 2 (24 beyond
     # the 20 % points), the sensitivity sweeps (12 beyond the defaults), the learning curves (6), the MNIST
-    # conv imputer (1) and the MNIST snapshots (1); 36 audit jobs on breast and wine (Table 1's HexaGAN 2 + 14
+    # conv imputer (1) and the MNIST snapshots (2: one split at 100 epochs and at one); 36 audit jobs on breast and wine (Table 1's HexaGAN 2 + 14
     # under the authors' protocol, Table 2's 10 + 10); HexaGAN with early stopping (4, Table 2's datasets).
-    assert counts["run"] == len(Plan(full_config).jobs) == len(full_plan.jobs) - len(celeba) == 251
+    assert counts["run"] == len(Plan(full_config).jobs) == len(full_plan.jobs) - len(celeba) == 252
     assert counts["masks"] == 170  # (4 UCI x 3 mechanisms + credit x 4 more rates + MNIST) x 10 repeats
-    # Figures: 6 of the paper's, and the per-split distributions and the audit's steps drawn from the tables.
-    assert counts["table"] == 15 and counts["figure"] == 8 and counts["stats"] == 1 and counts["report"] == 1
+    # Figures: 6 of the paper's, Figures 3-5 again at one epoch, and the per-split distributions and the
+    # audit's steps drawn from the tables.
+    assert counts["table"] == 15 and counts["figure"] == 11 and counts["stats"] == 1 and counts["report"] == 1
 
 
 @needs_files

@@ -146,7 +146,7 @@ def train(plan: Plan, table: str, methods: list[str], out: Path, *, cores: int =
         if cell.label not in methods:
             continue
         job = plan.jobs[_key(cell)]
-        masks = [ROOT / path for path in plan.mask_paths(job.dataset, job.mechanism, job.rate)]
+        masks = [ROOT / path for path in plan.mask_paths(job)]
         missing = [str(p.relative_to(ROOT)) for p in masks if not p.is_file()]
         if missing:
             raise CompareError(f"no published masks {', '.join(missing[:2])}: compare trains on the published masks only")
@@ -236,7 +236,7 @@ def _recomputed(published: Plan, cell: dict, cache: dict) -> dict[tuple[int, int
                                             "mechanism", "rate")]
                          + [spec["protocol"].get(k) for k in ("n_repeats", "n_folds", "val_fraction", "label_rate")])
     if key not in cache:
-        masks = [str(ROOT / path) for path in published.mask_paths(job.dataset, job.mechanism, job.rate)]
+        masks = [str(ROOT / path) for path in published.mask_paths(job)]
         cache[key] = split_fingerprints({**spec, "data_dir": published.config["data_dir"]}, masks)
     return cache[key]
 

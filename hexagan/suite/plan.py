@@ -370,17 +370,29 @@ class Plan:
         except KeyError:
             raise ConfigError(f"no job {dataset}/{mechanism}_{rate}/{label} in this configuration") from None
 
-    def repeats(self, dataset: str) -> list[int]:
-        proto = self.protocol_for(dataset)
+    def repeats(self, dataset: str, protocol: str | None = None) -> list[int]:
+        """The repeats a job on ``dataset`` runs under its named protocol overlay (None: the dataset's own)."""
+        proto = self.protocol_for(dataset, protocol)
         return list(proto["repeats"]) if proto.get("repeats") is not None else list(range(proto["n_repeats"]))
 
-    def protocol_for(self, dataset: str) -> dict:
-        base = dataset.split(".", 1)[0]
-        return {**self.protocol, **(self.config["protocol_by_dataset"].get(base) or {})}
+    def n_splits(self, job: Job) -> int:
+        """How many splits ``job`` trains (its replicas, K, when they train together)."""
+        proto = self.protocol_for(job.dataset, job.protocol)
+        return len(self.repeats(job.dataset, job.protocol)) * len(proto.get("folds") or range(proto["n_folds"]))
 
-    def mask_paths(self, dataset: str, mechanism: str, rate: str) -> list[str]:
-        return [self.path(MASK_PATH, dataset=dataset, mechanism=mechanism, rate=rate, repeat=r)
-                for r in self.repeats(dataset)]
+    def protocol_for(self, dataset: str, protocol: str | None = None) -> dict:
+        """The protocol of ``dataset``'s jobs, with the named overlay of ``protocols:`` on top (which then
+        carries its ``name``; other jobs' specs, and hashes, stay without one)."""
+        base = dataset.split(".", 1)[0]
+        proto = {**self.protocol, **(self.config["protocol_by_dataset"].get(base) or {})}
+        if protocol is not None:
+            proto = {**proto, **self.config["protocols"][protocol], "name": protocol}
+        return proto
+
+    def mask_paths(self, job: Job) -> list[str]:
+        """The mask files ``job`` reads: one per repeat it runs (a one-split overlay needs one file)."""
+        return [self.path(MASK_PATH, dataset=job.dataset, mechanism=job.mechanism, rate=job.rate, repeat=r)
+                for r in self.repeats(job.dataset, job.protocol)]
 
     def _data_spec(self, dataset: str) -> dict:
         # Not the data folder: moving the files must not re-run anything (the rules add config["data_dir"]).
@@ -399,10 +411,7 @@ class Plan:
     def job_spec(self, job: Job) -> dict:
         """Everything a job's result depends on (and its provenance), as one JSON-able dict."""
         figures = self.config["figures"]
-        proto = self.protocol_for(job.dataset)
-        if job.protocol is not None:
-            # Only overlays carry the name: the spec (and hash) of every other job stays as it was.
-            proto = {**proto, **self.config["protocols"][job.protocol], "name": job.protocol}
+        proto = self.protocol_for(job.dataset, job.protocol)
         spec = dict(self._data_spec(job.dataset), mechanism=job.mechanism, rate=float(job.rate), label=job.label,
                     method=job.method, params=job.params, protocol=proto,
                     device=self.config["device"],

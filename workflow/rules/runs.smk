@@ -7,7 +7,7 @@ rule run:
         # job's own params, so its file time says nothing: without ancient() a fresh clone (no metadata, checkout
         # order sets the times) would retrain every published job.  After a change to the mask code itself,
         # rerun with -R masks run.  (The code trigger is off for the same reason: profiles/default.)
-        masks=lambda wildcards: [ancient(path) for path in PLAN.mask_paths(wildcards.dataset, wildcards.mechanism, wildcards.rate)],
+        masks=lambda wildcards: [ancient(path) for path in PLAN.mask_paths(job_of(wildcards))],
     output:
         tsv=PLAN.path(C.RUN_PATH),
         extras=PLAN.path(C.EXTRAS_PATH),
