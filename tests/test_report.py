@@ -146,7 +146,7 @@ def test_the_claims_are_data_and_every_one_has_a_known_check():
     from hexagan.suite.claims import CHECKS, paper_claims
 
     claims = paper_claims()
-    assert len(claims) == 22 and all(c["check"] in CHECKS for c in claims)
+    assert len(claims) == 25 and all(c["check"] in CHECKS for c in claims)
     table = build_claims(Results({"experiments": {}}, {})).set_index("claim")
     assert "HexaGAN improves on the best other method somewhere (paper: up to 14 %)" in table.index
     assert "HexaGAN improves on the best cascade somewhere (paper: up to 5 %)" in table.index
@@ -200,3 +200,28 @@ def test_a_best_setting_says_how_far_ahead_of_the_next_it_is(means, expected):
     row = claims.loc["The best RMSE is at alpha1 = 10"]
     assert row["our run"] == "holds"
     assert row["detail"] == f"ours: best at alpha1 = 10 ({means[0]:.4f}), next 100 (0.1122): {expected}"
+
+
+def test_learning_curve_claims_compare_final_values_and_steadiness():
+    """Appendix Figure 1's claims, on the figure's own data (the mean curve over the splits): the final value is
+    the mean of the last 10 % of iterations, steadiness the mean change between evaluations over the second
+    half, and a collapsed curve, flat however bad, counts as steady."""
+    steps = np.arange(100, 2100, 100)
+    rows = {"ZC (RMSProp, HexaGAN loss)": 0.2 + 0.0 * steps,                       # flat at 0.2
+            "GP": 0.15 + 0.01 * np.where(steps // 100 % 2 == 0, 1.0, -1.0),       # lower, zig-zag of 0.02
+            "WC": np.linspace(0.5, 0.3, len(steps))}                             # higher, falling 0.0105 a step
+    frame = pd.concat([pd.DataFrame({"step": steps, "mean": values, "std": 0.0, "row": row, "panel": "(a)",
+                                     "dataset": "breast"})
+                       for row, values in rows.items()], ignore_index=True)
+    spec = {"experiments": {"appendix_figure1": {"spec": {"paper_table": "appendix_figure1"}}}}
+    claims = build_claims(Results(spec, {"appendix_figure1": pd.concat([frame, frame.assign(panel="(b)")])}))
+    row = claims.set_index("claim").loc["Without L_recon, ZC has the lowest and steadiest RMSE of the three penalties"]
+    assert row["our run"] == "does not hold" and row["paper's numbers"] == "not evaluated"  # GP ends lower
+    assert row["detail"] == ("ours (mean of the last 10% of iterations; mean change between evaluations over the "
+                             "second half): ZC (RMSProp, HexaGAN loss) 0.2000 / 0.0000, GP 0.1533 / 0.0200, "
+                             "WC 0.3105 / 0.0105")  # the last 10 %: iterations 1 800-2 000
+    steadier = claims.set_index("claim").loc["RMSProp is steadier than Adam, with either adversarial loss"]
+    assert steadier["our run"] == "not evaluated"  # its curves are not in this figure
+    zc = frame["row"] == "ZC (RMSProp, HexaGAN loss)"
+    raised = frame.assign(mean=frame["mean"].where(zc, frame["mean"] + 0.1))  # GP and WC now end above ZC
+    assert build_claims(Results(spec, {"appendix_figure1": raised})).set_index("claim").loc[row.name, "our run"] == "holds"

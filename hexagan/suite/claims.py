@@ -16,6 +16,8 @@ from hexagan import paper as P
 from hexagan.suite.comparison import Results
 
 CLAIMS_YAML = Path(P.__file__).with_name("paper_claims.yaml")
+#: A learning curve's final value is its mean over this last share of the iterations: one evaluation is noise.
+CURVE_TAIL = 0.1
 
 
 @lru_cache(maxsize=1)
@@ -211,6 +213,41 @@ class _Claims:
             gap = others.min(axis=1) - wide[target] if c["lower"] else wide[target] - others.max(axis=1)
         return bool(gap.iloc[-1] > gap.iloc[0])
 
+    def curves(self, table: str) -> dict[str, dict[str, float]] | None:
+        """Each curve of learning-curve figure ``table`` (its figure's data: the mean over the splits at every
+        evaluation): ``final``, its mean over the last :data:`CURVE_TAIL` of the iterations, and ``roughness``,
+        its mean absolute change from one evaluation to the next over the second half (0 for a curve that has
+        settled, however badly: a collapsed run is steady).  None when the figure was not run."""
+        frame = self.results.frame(table)
+        if frame is None or "step" not in frame:
+            return None
+        out = {}
+        for row, curve in frame.groupby("row", sort=False):
+            curve = curve.drop_duplicates("step").sort_values("step")  # a curve drawn in two panels is one curve
+            steps, mean = curve["step"].to_numpy(float), curve["mean"].to_numpy(float)
+            second = mean[steps > steps.max() / 2]
+            out[row] = {"final": float(mean[steps >= steps.max() * (1 - CURVE_TAIL)].mean()),
+                        "roughness": float(np.abs(np.diff(second)).mean()) if len(second) > 1 else np.nan}
+        return out
+
+    def curve_beats(self, c, s, datasets):
+        if s == "paper":
+            return None  # the paper gives the figure only
+        curves = self.curves(c["table"])
+        if curves is None or not all(r in curves for pair in c["pairs"] for r in pair):
+            return None
+        return all(curves[w][by] < curves[l][by] for w, l in c["pairs"] for by in c["by"])
+
+    def curve_detail(self, c) -> str | None:
+        curves = self.curves(c["table"])
+        if curves is None:
+            return None
+        rows = [r for r in dict.fromkeys(r for pair in c["pairs"] for r in pair) if r in curves]
+        names = {"final": f"mean of the last {CURVE_TAIL:.0%} of iterations",
+                 "roughness": "mean change between evaluations over the second half"}
+        return (f"ours ({'; '.join(names[b] for b in c['by'])}): "
+                + ", ".join(f"{r} " + " / ".join(f"{curves[r][b]:.4f}" for b in c["by"]) for r in rows))
+
     def best_setting(self, c, s, datasets):
         if s == "paper":
             rows = P.table(c["table"])
@@ -277,6 +314,12 @@ class _Claims:
                 parts.append(f"{s}: {'–' if g is None else f'{100 * g:+.1f} %'}")
             over = f"row {claim['over']}" if "over" in claim else "the best other row"
             details.append(f"largest relative improvement over {over}; " + ", ".join(parts))
+        if claim["check"] == "curve_beats":
+            try:
+                curve = self.curve_detail(claim)
+            except (KeyError, TypeError, ValueError):
+                curve = None
+            details += [curve] if curve else []
         if claim["check"] == "best_setting":
             try:
                 margin = self.setting_margin(claim)
@@ -293,7 +336,7 @@ class _Claims:
 #: The kinds of check of paper_claims.yaml -> the method of _Claims that does it.
 CHECKS = {name: name for name in ("extreme_everywhere", "beats_everywhere", "not_better_somewhere", "improvement",
                                   "cell_beats", "ordered", "largest_gain_at", "best_at_every_rate", "gap_grows",
-                                  "best_setting", "best_mean")}
+                                  "best_setting", "best_mean", "curve_beats")}
 
 
 def claim_scopes(results: Results, only: Sequence[str] | None = None) -> dict[str, tuple[str, ...]]:

@@ -88,7 +88,8 @@ def _learning_curves(spec, plt):
             ax.plot(curve["step"], curve["mean"], label=cell["row"])
             ax.fill_between(curve["step"], curve["mean"] - curve["std"].fillna(0),
                             curve["mean"] + curve["std"].fillna(0), alpha=0.2)
-            data.append(curve.assign(panel=panel, row=cell["row"], label=cell["label"], series=name))
+            data.append(curve.assign(panel=panel, row=cell["row"], label=cell["label"], dataset=cell["dataset"],
+                                     series=name))
         ax.set_title(panel, fontsize=9)
         ax.set_xlabel("iteration")
         ax.set_ylabel(f"{name} (mean ± std over splits)")
