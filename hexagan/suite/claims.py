@@ -314,18 +314,13 @@ class _Claims:
                 parts.append(f"{s}: {'–' if g is None else f'{100 * g:+.1f} %'}")
             over = f"row {claim['over']}" if "over" in claim else "the best other row"
             details.append(f"largest relative improvement over {over}; " + ", ".join(parts))
-        if claim["check"] == "curve_beats":
+        explain = {"best_setting": self.setting_margin, "curve_beats": self.curve_detail}.get(claim["check"])
+        if explain is not None:
             try:
-                curve = self.curve_detail(claim)
+                line = explain(claim)
             except (KeyError, TypeError, ValueError):
-                curve = None
-            details += [curve] if curve else []
-        if claim["check"] == "best_setting":
-            try:
-                margin = self.setting_margin(claim)
-            except (KeyError, TypeError, ValueError):
-                margin = None
-            details += [margin] if margin else []
+                line = None
+            details += [line] if line else []
         details += [f"not defined on {'our run' if s == 'ours' else 'the paper'}'s numbers: {why}"
                     for s, why in verdicts.items() if isinstance(why, Undefined)]
         detail = "; ".join(details)
