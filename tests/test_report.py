@@ -225,3 +225,23 @@ def test_learning_curve_claims_compare_final_values_and_steadiness():
     zc = frame["row"] == "ZC (RMSProp, HexaGAN loss)"
     raised = frame.assign(mean=frame["mean"].where(zc, frame["mean"] + 0.1))  # GP and WC now end above ZC
     assert build_claims(Results(spec, {"appendix_figure1": raised})).set_index("claim").loc[row.name, "our run"] == "holds"
+
+
+@pytest.mark.parametrize("hexagan, verdict", [
+    ((0.10, 0.11, 0.12), "holds"),            # ahead of MICE by 0.02, 0.04, 0.06
+    ((0.15, 0.175, 0.20), "does not hold"),   # behind by 0.03, 0.025, 0.02: the deficit narrows, no lead grows
+    ((0.11, 0.13, 0.17), "does not hold"),    # ahead, then behind
+])
+def test_a_growing_gap_is_a_lead_that_grows(hexagan, verdict):
+    """Appendix Figure 2's "the gap between MICE and HexaGAN grows with the missing rate" is HexaGAN's lead."""
+    mice = (0.12, 0.15, 0.18)
+    frame = pd.DataFrame([dict(paper_row=row, dataset="credit", metric="rmse_rowmean", rate=rate, mean=value)
+                          for row, values in (("HexaGAN", hexagan), ("MICE", mice), ("GAIN", (0.2, 0.2, 0.2)))
+                          for rate, value in zip((0.1, 0.3, 0.5), values)])
+    spec = {"experiments": {"appendix_figure2": {"spec": {"paper_table": "appendix_figure2"}}}}
+    claims = build_claims(Results(spec, {"appendix_figure2": frame})).set_index("claim")
+    row = claims.loc["The RMSE gap between MICE and HexaGAN grows with the missing rate"]
+    assert row["our run"] == verdict and row["paper's numbers"] == "not evaluated"
+    lead = np.subtract(mice, hexagan)
+    assert row["detail"] == (f"ours: HexaGAN's lead over MICE {lead[0]:+.4f} at 10%, {lead[-1]:+.4f} at 50% "
+                             "(negative: behind)")

@@ -200,18 +200,32 @@ class _Claims:
             return bool((wide[target] <= others.min(axis=1)).all())
         return bool((wide[target] >= others.max(axis=1)).all())
 
-    def gap_grows(self, c, s, datasets):
-        if s == "paper":
-            return None
+    def lead(self, c) -> pd.Series | None:
+        """``target``'s lead over ``other`` (default: the best other row) at each rate of figure ``table``,
+        positive where it is ahead (None when the figure or a row is absent)."""
         wide, target, other = self.by_rate(c["table"], c["metric"]), c["target"], c.get("other")
         if wide is None or not {target, *([other] if other else [])} <= set(wide) or len(wide) < 2:
             return None
         if other:
-            gap = wide[other] - wide[target] if c["lower"] else wide[target] - wide[other]
-        else:
-            others = wide.drop(columns=target)
-            gap = others.min(axis=1) - wide[target] if c["lower"] else wide[target] - others.max(axis=1)
-        return bool(gap.iloc[-1] > gap.iloc[0])
+            return wide[other] - wide[target] if c["lower"] else wide[target] - wide[other]
+        others = wide.drop(columns=target)
+        return others.min(axis=1) - wide[target] if c["lower"] else wide[target] - others.max(axis=1)
+
+    def gap_grows(self, c, s, datasets):
+        """The lead grows from the lowest rate to the highest and is a lead there: a row that trails everywhere
+        has no gap in its favour to grow, however its deficit changes."""
+        if s == "paper":
+            return None
+        lead = self.lead(c)
+        return None if lead is None else bool(lead.iloc[-1] > lead.iloc[0] and lead.iloc[-1] > 0)
+
+    def lead_detail(self, c) -> str | None:
+        lead = self.lead(c)
+        if lead is None:
+            return None
+        over = c.get("other") or "the best other row"
+        return (f"ours: {c['target']}'s lead over {over} {lead.iloc[0]:+.4f} at {lead.index[0]:.0%}, "
+                f"{lead.iloc[-1]:+.4f} at {lead.index[-1]:.0%} (negative: behind)")
 
     def curves(self, table: str) -> dict[str, dict[str, float]] | None:
         """Each curve of learning-curve figure ``table`` (its figure's data: the mean over the splits at every
@@ -314,7 +328,8 @@ class _Claims:
                 parts.append(f"{s}: {'–' if g is None else f'{100 * g:+.1f} %'}")
             over = f"row {claim['over']}" if "over" in claim else "the best other row"
             details.append(f"largest relative improvement over {over}; " + ", ".join(parts))
-        explain = {"best_setting": self.setting_margin, "curve_beats": self.curve_detail}.get(claim["check"])
+        explain = {"best_setting": self.setting_margin, "curve_beats": self.curve_detail,
+                   "gap_grows": self.lead_detail}.get(claim["check"])
         if explain is not None:
             try:
                 line = explain(claim)

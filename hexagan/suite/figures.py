@@ -43,6 +43,7 @@ def render_figure_files(spec: dict, csv: str, pdf: str, png: str) -> pd.DataFram
         fig.text(0.5, 0.5, "no values to draw: the runs scored nothing", ha="center", va="center", fontsize=10)
     # About 14 characters of 9-point text an inch: a long caption wraps within the figure's width.
     fig.suptitle(textwrap.fill(spec.get("caption", spec["name"]), int(fig.get_figwidth() * 14)), fontsize=9)
+    fig.set_layout_engine("constrained")  # room for the caption above the panels' own titles
     _save(fig, pdf, png)
     plt.close(fig)
     write_table(csv, data)
