@@ -218,8 +218,8 @@ def test_learning_curve_claims_compare_final_values_and_steadiness():
     row = claims.set_index("claim").loc["Without L_recon, ZC has the lowest and steadiest RMSE of the three penalties"]
     assert row["our run"] == "does not hold" and row["paper's numbers"] == "not evaluated"  # GP ends lower
     assert row["detail"] == ("ours (mean of the last 10% of iterations; mean change between evaluations over the "
-                             "second half): ZC (RMSProp, HexaGAN loss) 0.2000 / 0.0000, GP 0.1533 / 0.0200, "
-                             "WC 0.3105 / 0.0105")  # the last 10 %: iterations 1 800-2 000
+                             "second half): ZC (RMSProp, HexaGAN loss) 0.2000 / 0.00000, GP 0.1533 / 0.02000, "
+                             "WC 0.3105 / 0.01053")  # the last 10 %: iterations 1 800-2 000
     steadier = claims.set_index("claim").loc["RMSProp is steadier than Adam, with either adversarial loss"]
     assert steadier["our run"] == "not evaluated"  # its curves are not in this figure
     zc = frame["row"] == "ZC (RMSProp, HexaGAN loss)"

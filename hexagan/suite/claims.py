@@ -18,6 +18,8 @@ from hexagan.suite.comparison import Results
 CLAIMS_YAML = Path(P.__file__).with_name("paper_claims.yaml")
 #: A learning curve's final value is its mean over this last share of the iterations: one evaluation is noise.
 CURVE_TAIL = 0.1
+#: Decimals of each learning-curve measure in a claim's detail: a settled curve moves by 1e-4 or less.
+DECIMALS = {"final": 4, "roughness": 5}
 
 
 @lru_cache(maxsize=1)
@@ -260,7 +262,7 @@ class _Claims:
         names = {"final": f"mean of the last {CURVE_TAIL:.0%} of iterations",
                  "roughness": "mean change between evaluations over the second half"}
         return (f"ours ({'; '.join(names[b] for b in c['by'])}): "
-                + ", ".join(f"{r} " + " / ".join(f"{curves[r][b]:.4f}" for b in c["by"]) for r in rows))
+                + ", ".join(f"{r} " + " / ".join(f"{curves[r][b]:.{DECIMALS[b]}f}" for b in c["by"]) for r in rows))
 
     def best_setting(self, c, s, datasets):
         if s == "paper":

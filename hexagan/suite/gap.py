@@ -181,7 +181,8 @@ def gap_markdown(frame: pd.DataFrame) -> str:
 # (shinyflight/HexaGAN: model.py, ops.py, train_breast.py), stated in the report.
 REMAINING_DIFFERENCES = (
     "Eqs. 3-4: the honest runs use them as printed, E[(1 - m_i) D_i] - E[m_i D_i]; the authors' code (and the "
-    "audit's last step) uses conditional means, as Theorem 1 is proved (their `WGAN_D_loss`).",
+    "audit's last step) uses conditional means, as Theorem 1 is proved (their `WGAN_D_loss`).  Without L_recon "
+    "the printed form fails and the conditional one does not (appendix Figure 1, panel (c)).",
     "Loss scale: our losses sum over elements, as the equations are written; the authors' code averages over "
     "elements (its Eq. 6 penalty too, divided by d), which changes the balance of L_GMI against "
     "alpha1 L_recon (their L_recon is a per-row mean over observed entries).",
