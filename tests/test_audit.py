@@ -156,3 +156,13 @@ def test_table3_line_reads_table2s_hexagan_run_against_table3s_paper_numbers():
     assert "wine: 0.9900 against the paper's 0.9814, reached" in line
     assert "breast: its last step not run" in line and "MLP" not in line
     assert gap.table3_line(pd.DataFrame()) is None
+
+
+def test_a_partial_audit_says_how_far_its_steps_got():
+    """Credit's audit runs the test-fold step only (@global_monitor): its verdict gives that step's number."""
+    steps = [s.name for s in gap.STEPS if "table2" in s.metrics]
+    frame = pd.DataFrame([{"row": "HexaGAN", "dataset": "credit", **dict(zip(steps, [0.356, 0.35, 0.41, np.nan])),
+                           "paper": 0.4627}])
+    sentence = gap.verdict(frame, "table2", "f1")
+    assert ("credit: its last step not run; at \"+ best on the test fold (every 10 iterations)\": 0.4100 against "
+            "the paper's 0.4627") in sentence

@@ -118,6 +118,11 @@ def verdict(frame: pd.DataFrame, paper_table: str, metric: str) -> str:
         hexa = cells[cells["row"] == P.HEXAGAN_ROW]
         ours = np.nan if hexa.empty else float(hexa[FULL_AUDIT].iloc[0])
         part = _reached(dataset, ours, np.nan if hexa.empty else float(hexa["paper"].iloc[0]), lower)
+        if np.isnan(ours) and not hexa.empty:  # a partial audit (credit's): how far its last step run got
+            ran = [s.name for s in STEPS[1:] if s.name in hexa and not np.isnan(float(hexa[s.name].iloc[0]))]
+            if ran:
+                at = float(hexa[ran[-1]].iloc[0])
+                part += f"; at \"{ran[-1]}\": {at:.4f} against the paper's {float(hexa['paper'].iloc[0]):.4f}"
         if not np.isnan(ours):
             audited = cells.dropna(subset=[FULL_AUDIT])
             best = audited.loc[audited[FULL_AUDIT].idxmin() if lower else audited[FULL_AUDIT].idxmax(), "row"]
