@@ -264,14 +264,15 @@ def test_dry_run_lists_the_full_grid(tmp_path, full_config, full_plan):
     # CelebA (appendix Table 4) adds 40 attributes x 2 methods where its files are present.
     celeba = [job for job in full_plan.jobs.values() if job.dataset.startswith("celeba.")]
     assert len(celeba) == 80
-    # 216 training jobs: Table 1 (35), its MAR and MNAR versions (64), the library (12), HexaGAN with GAIN's
+    # 221 training jobs: Table 1 (35), its MAR and MNAR versions (64), the library (12), HexaGAN with GAIN's
     # fill (4), Table 2 (20), Table 3 (16 beyond Table 2's HexaGAN), the classification floor (16), Figure 6 and
     # appendix Figure 2 (24 beyond the 20 % points), the sensitivity sweeps (12 beyond the defaults), the
     # learning curves (10: the paper's 6 and 4 under Theorem 1's loss), the MNIST conv imputer (1) and the
-    # MNIST snapshots (2: one split at 100 epochs and at one); 36 audit jobs on breast and wine (Table 1's
-    # HexaGAN 2 + 14 under the authors' protocol, Table 2's 10 + 10); HexaGAN with early stopping (4, Table 2's
+    # MNIST snapshots (2: one split at 100 epochs and at one); 41 audit jobs (breast and wine: Table 1's
+    # HexaGAN 2 + 14 under the authors' protocol, Table 2's 10 + 10; credit: Table 2's 5 at the test-fold
+    # step); HexaGAN with early stopping (4, Table 2's
     # datasets).
-    assert counts["run"] == len(Plan(full_config).jobs) == len(full_plan.jobs) - len(celeba) == 256
+    assert counts["run"] == len(Plan(full_config).jobs) == len(full_plan.jobs) - len(celeba) == 261
     assert counts["masks"] == 170  # (4 UCI x 3 mechanisms + credit x 4 more rates + MNIST) x 10 repeats
     # Figures: 6 of the paper's, Figures 3-5 again at one epoch, appendix Figure 1 under Theorem 1's loss,
     # and the per-split distributions and the audit's steps drawn from the tables.
