@@ -15,11 +15,12 @@ On a CUDA device (``--device auto`` finds one) it
    and C's probabilities (the imputer: its imputation) after the last within :data:`OUTPUT_TOLERANCE`; it
    prints the difference at iterations 1, 2, 5 and the last beside that of another seed.  Rounding grows
    with the iterations (see the tolerances; issue 29), so the horizon is short;
-3. **times one iteration at the jobs' K** (a table's 50 splits as replicas; CelebA and the figures' runs 1) for every timing kind of madelon's,
-   MNIST's and CelebA's HexaGAN jobs (:func:`project_full_run.iteration_seconds`), on synthetic rows of each
-   dataset's shape (features, classes, and labelled against unlabelled rows, which set the classifier's
-   unlabelled batch) -- the real files are not needed; a job whose replicas would not fit in the device's
-   memory (weights, gradients, optimiser state and the training rows) is reported instead of timed;
+3. **times one iteration at the jobs' K** (a table's 50 splits as replicas; CelebA and the figures' runs 1)
+   for every timing kind of madelon's, MNIST's and CelebA's HexaGAN jobs
+   (:func:`project_full_run.iteration_seconds`), on synthetic rows of each dataset's shape (features, classes,
+   and labelled against unlabelled rows, which set the classifier's unlabelled batch) -- the real files are
+   not needed; a job whose replicas would not fit in the device's memory (weights, gradients, optimiser state
+   and the training rows) is reported instead of timed;
 4. **projects the GPU-hours of the paper's grid** for those datasets: a job's iterations (``max_steps``) times
    its seconds an iteration, bare (validation and setup come on top: 1.2-2.2x on the CPU, docs/cost.md).
 

@@ -5,8 +5,8 @@ This times ``--steps`` iterations (after 2 untimed) of each MNIST HexaGAN job of
 protocol's first split of the real MNIST files (50 400 training rows, 784 pixels), one replica (K = 1, one
 run) on ``--threads`` CPU threads, and projects the job's ``max_steps``: for one run (what Figures 3-5 need,
 single-run and qualitative) and for the job as planned (its splits as replicas: one for the figures, 50 for a
-table; a replica costs about what a lone run does on a CPU, so K times one run).  Bare iterations: validation and setup come on top (1.5-2.2x for
-the measured CPU jobs, docs/cost.md).
+table; a replica costs about what a lone run does on a CPU, so K times one run).  Bare iterations: validation
+and setup come on top (1.5-2.2x for the measured CPU jobs, docs/cost.md).
 
     HEXAGAN_DATA=../shared/data python bench/mnist_conv_cost.py [--steps 5] [--threads 1]
 """

@@ -270,8 +270,7 @@ def test_dry_run_lists_the_full_grid(tmp_path, full_config, full_plan):
     # learning curves (10: the paper's 6 and 4 under Theorem 1's loss), the MNIST conv imputer (1) and the
     # MNIST snapshots (2: one split at 100 epochs and at one); 41 audit jobs (breast and wine: Table 1's
     # HexaGAN 2 + 14 under the authors' protocol, Table 2's 10 + 10; credit: Table 2's 5 at the test-fold
-    # step); HexaGAN with early stopping (4, Table 2's
-    # datasets).
+    # step); HexaGAN with early stopping (4, Table 2's datasets).
     assert counts["run"] == len(Plan(full_config).jobs) == len(full_plan.jobs) - len(celeba) == 261
     assert counts["masks"] == 170  # (4 UCI x 3 mechanisms + credit x 4 more rates + MNIST) x 10 repeats
     # Figures: 6 of the paper's, Figures 3-5 again at one epoch, appendix Figure 1 under Theorem 1's loss,
