@@ -38,6 +38,23 @@ WEIGHTS = {"lambda1": 10.0, "lambda2": 10.0, "alpha1": 10.0, "alpha2": 1.0, "alp
 
 Critic = Callable[[torch.Tensor], torch.Tensor]
 
+
+@dataclass(frozen=True)
+class ColumnByColumn:
+    """A critic whose vector-Jacobian products go one output column at a time.
+
+    For critics that are already a ``vmap`` (:class:`~hexagan.replicas.replica.ReplicaModules`, the conv
+    D_MI): batching their backward pass over columns (``is_grads_batched``) nests a second vmap, which for the
+    convolutions' double backward has no batching rule; the fallback writes a zero tensor of the whole chunk's
+    size per column (100 MB on MNIST) and adds them up.  Column by column gives the same bits at about half
+    the cost of an iteration (bench/conv_penalty.py; tests/test_penalties.py checks the equality).
+    """
+
+    fn: Critic
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fn(x)
+
 # Elements of one batched-VJP chunk in the element-wise penalties: bounds memory
 # (the chunk of gradients is [chunk, K, B, d]) for wide data such as madelon.
 MAX_CHUNK_ELEMENTS = 1 << 22
@@ -146,7 +163,8 @@ def _output_grad_sq_norms(critic: Critic, x: torch.Tensor, n_cols: int,
 
     Exact: one vector-Jacobian product per output column, batched with
     ``is_grads_batched`` (a vmap over the backward pass) in chunks of columns
-    so that a chunk's gradients stay under ``max_chunk_elements`` numbers.
+    so that a chunk's gradients stay under ``max_chunk_elements`` numbers;
+    one column at a time for a :class:`ColumnByColumn` critic.
     Rows and replicas never mix in the critic, so the gradient of the summed
     column i with respect to x, read row by row, is each row's own gradient.
     The graph is kept (``create_graph``) so the penalty trains the critic.
@@ -158,7 +176,7 @@ def _output_grad_sq_norms(critic: Critic, x: torch.Tensor, n_cols: int,
         columns = torch.arange(n_cols, device=out.device).expand(k, -1)
     columns = columns.to(out.device)
     n = columns.shape[1]
-    chunk = max(1, min(n, max_chunk_elements // max(1, k * b * d)))
+    chunk = 1 if isinstance(critic, ColumnByColumn) else max(1, min(n, max_chunk_elements // max(1, k * b * d)))
     replicas = torch.arange(k, device=out.device)
     norms = []
     for start in range(0, n, chunk):

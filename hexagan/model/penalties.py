@@ -39,7 +39,7 @@ import torch
 from torch import nn
 
 from hexagan.model import losses
-from hexagan.replicas.replica import ReplicaMLP, masked_mean
+from hexagan.replicas.replica import ReplicaMLP, ReplicaModules, masked_mean
 
 
 def closed_form_applies(net: nn.Module) -> bool:
@@ -171,8 +171,11 @@ def as_critic(net: nn.Module, closure: Callable, extra: torch.Tensor | None = No
     """A discriminator as the regularisers see it: ``closure``, or the same function as a
     :class:`ReluMLPCritic` of ``net`` (inputs concat(v, extra), columns ``outputs``) when ``net`` is a ReLU
     MLP.  Then "zc" computes its penalties in closed form: a few batched matmuls instead of a backward pass
-    per output column and a double backward, which took most of an iteration.  The conv D_MI keeps autograd."""
-    return ReluMLPCritic(net, extra, outputs) if closed_form_applies(net) else closure
+    per output column and a double backward, which took most of an iteration.  The conv D_MI keeps autograd,
+    one column at a time (:class:`hexagan.model.losses.ColumnByColumn` says why)."""
+    if closed_form_applies(net):
+        return ReluMLPCritic(net, extra, outputs)
+    return losses.ColumnByColumn(closure) if isinstance(net, ReplicaModules) else closure
 
 
 @dataclass(frozen=True)
