@@ -243,6 +243,19 @@ def test_run_datasets_narrows_every_experiment(full_config):
         Plan(merge(full_config, {"run_datasets": ["wnie"]}), check_data=False)
 
 
+def test_an_experiments_own_run_datasets_replaces_the_runs(full_config):
+    """config/published.yaml runs breast, wine and credit, and MNIST for the one-epoch figures alone: table1's
+    MNIST column stays out, and the report still says so."""
+    plan = Plan(merge(full_config, {"run_datasets": ["breast", "wine"],
+                                    "experiments": {"figure3_1epoch": {"run_datasets": ["mnist"]}}}), check_data=False)
+    assert {job.dataset for job in plan.jobs.values()} == {"breast", "wine", "mnist"}
+    assert {job.label for job in plan.jobs.values() if job.dataset == "mnist"} == {"hexagan_mnist_1epoch@one_run"}
+    assert plan.experiments["figure3_1epoch"].enabled and not plan.experiments["figure4_1epoch"].enabled
+    assert plan.report_spec()["experiments"]["table1"]["datasets_not_run"] == ["credit", "madelon", "mnist"]
+    with pytest.raises(ConfigError, match=r"experiments.figure3.run_datasets: unknown dataset 'mnsit'"):
+        Plan(merge(full_config, {"experiments": {"figure3": {"run_datasets": ["mnsit"]}}}), check_data=False)
+
+
 def test_an_overlay_narrows_one_experiment_despite_its_rate_overrides(full_config):
     """config/published.yaml publishes a dataset's Table 2 before its Table 1: table1 keeps mnist's rate."""
     plan = Plan(merge(full_config, {"experiments": {"table1": {"datasets": ["breast", "wine"]}}}), check_data=False)

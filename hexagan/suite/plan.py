@@ -100,9 +100,11 @@ class Plan:
             if name not in config["experiments"]:
                 raise ConfigError(f"run_experiments: unknown experiment {name!r}{suggest(name, config['experiments'])}")
         self.only_datasets = config["run_datasets"]
-        for name in self.only_datasets or ():
-            if name not in available_datasets():
-                raise ConfigError(f"run_datasets: unknown dataset {name!r}{suggest(name, available_datasets())}")
+        for where, names in [("run_datasets", self.only_datasets)] + [
+                (f"experiments.{n}.run_datasets", e.get("run_datasets")) for n, e in config["experiments"].items()]:
+            for name in names or ():
+                if name not in available_datasets():
+                    raise ConfigError(f"{where}: unknown dataset {name!r}{suggest(name, available_datasets())}")
         # missing_data: skip -- datasets whose files are absent -> why (their cells are left out).
         self.missing_data = self._absent_datasets(only) if config["missing_data"] == "skip" and check_data else {}
         cells = []
@@ -243,8 +245,9 @@ class Plan:
         mechanism = spec["mechanism"]
         if mechanism not in MECHANISMS:
             raise ConfigError(f"{where}.mechanism: unknown mechanism {mechanism!r}; choose one of {MECHANISMS}")
-        if self.only_datasets is not None:
-            datasets = [key for key in datasets if split_dataset_key(key)[0] in self.only_datasets]
+        run = self._run_datasets(spec)
+        if run is not None:
+            datasets = [key for key in datasets if split_dataset_key(key)[0] in run]
             if not datasets:
                 exp.enabled, exp.skipped_because = False, "none of its datasets in run_datasets"
                 return exp
@@ -280,9 +283,9 @@ class Plan:
         names = set()
         for name, spec in self.config["experiments"].items():
             if (only_experiments is None or name in only_experiments) and spec.get("enabled", True) is True:
-                names.update(split_dataset_key(key)[0] for key in spec.get("datasets") or ())
-        if self.only_datasets is not None:
-            names &= set(self.only_datasets)
+                run = self._run_datasets(spec)
+                names.update(base for base in (split_dataset_key(key)[0] for key in spec.get("datasets") or ())
+                             if run is None or base in run)
         absent = {n: data_absent(n, self.config["data_dir"], self.config["dataset_options"].get(n))
                   for n in sorted(names, key=available_datasets().index)}
         return {n: f"{why} (a download: python -c \"from hexagan.data import load_dataset; load_dataset('{n}')\")"
@@ -480,11 +483,17 @@ class Plan:
             spec["tables"] = {t: self.experiment_spec(t) for t in self.drawn(name)}
         return spec
 
+    def _run_datasets(self, spec: dict) -> list[str] | None:
+        """The datasets an experiment runs on: its own ``run_datasets`` where an overlay gives one (the published
+        run widens it for the MNIST figures alone), else the run's (None: all)."""
+        return spec.get("run_datasets", self.only_datasets)
+
     def _datasets_not_run(self, exp: Experiment) -> list[str]:
         """The datasets an enabled experiment names that ``run_datasets`` leaves out."""
-        if not exp.enabled or not self.only_datasets:
+        run = self._run_datasets(exp.spec)
+        if not exp.enabled or not run:
             return []
-        return [d for d in exp.spec.get("datasets") or () if d not in self.only_datasets]
+        return [d for d in exp.spec.get("datasets") or () if d not in run]
 
     def report_spec(self) -> dict:
         """What the report needs: every enabled experiment's spec and summary file, and the settings."""
