@@ -246,8 +246,9 @@ def test_run_datasets_narrows_every_experiment(full_config):
 def test_an_experiments_own_run_datasets_replaces_the_runs(full_config):
     """config/published.yaml runs breast, wine and credit, and MNIST for the one-epoch figures alone: table1's
     MNIST column stays out, and the report still says so."""
-    plan = Plan(merge(full_config, {"run_datasets": ["breast", "wine"],
-                                    "experiments": {"figure3_1epoch": {"run_datasets": ["mnist"]}}}), check_data=False)
+    plan = Plan(load_config(overrides={"run_datasets": ["breast", "wine"],  # validated against the schema
+                                       "experiments": {"figure3_1epoch": {"run_datasets": ["mnist"]}}}),
+                check_data=False)
     assert {job.dataset for job in plan.jobs.values()} == {"breast", "wine", "mnist"}
     assert {job.label for job in plan.jobs.values() if job.dataset == "mnist"} == {"hexagan_mnist_1epoch@one_run"}
     assert plan.experiments["figure3_1epoch"].enabled and not plan.experiments["figure4_1epoch"].enabled
