@@ -31,9 +31,11 @@ from hexagan.methods import create
 from hexagan.model import algorithm, losses
 from hexagan.model.algorithm import HexaGANCore
 from hexagan.model.gan import HexaGAN
+from hexagan.model.networks import IMAGE_SIDE
 from hexagan.model.penalties import as_critic
 from hexagan.protocol import method_params
 from hexagan.replicas.training import ReplicaData
+from gpu_check import table
 from mnist_conv_cost import first_split
 
 
@@ -44,11 +46,11 @@ def batched_as_critic(*args, **kwargs):
 
 
 def synthetic(rows: int):
-    """``rows`` random MNIST-shaped rows, half the pixels and half the labels missing: (X, y, seed, classes)."""
+    """``rows`` random MNIST-shaped rows (gpu_check's synthetic table), half the pixels and half the labels
+    missing, as the figures' job: (X, y, seed, classes)."""
     rng = np.random.default_rng(0)
-    X = rng.random((rows, 28 * 28), dtype=np.float32)
-    X[rng.random(X.shape) < 0.5] = np.nan
-    y = np.where(rng.random(rows) < 0.5, -1, rng.integers(0, 10, rows))
+    _, X, y = table(rng, rows, IMAGE_SIDE ** 2, 10, rate=0.5)
+    y[rng.random(rows) < 0.5] = -1
     return X, y, 0, 10
 
 

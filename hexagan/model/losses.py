@@ -55,6 +55,7 @@ class ColumnByColumn:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return self.fn(x)
 
+
 # Elements of one batched-VJP chunk in the element-wise penalties: bounds memory
 # (the chunk of gradients is [chunk, K, B, d]) for wide data such as madelon.
 MAX_CHUNK_ELEMENTS = 1 << 22
