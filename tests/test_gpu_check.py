@@ -83,3 +83,27 @@ def test_job_shape_is_that_of_a_training_part(monkeypatch):
     assert shape.d == Xs[0].shape[1]
     assert shape.n_labeled + shape.n_unlabeled == len(ys[0])
     assert shape.n_labeled == pytest.approx(np.sum(ys[0] >= 0), rel=0.02)  # labels hidden at random, 20 % on average
+
+
+def test_each_job_is_timed_with_its_own_number_of_replicas(monkeypatch):
+    """A figure's one run (K = 1) after a table's jobs (K = 50) on the same dataset: timed on 1 replica, not the
+    table's 50 (the H200 run timed Figures 3-5's model at 10.8 s an iteration so, against 1.2 s on one)."""
+    import torch
+    from hexagan.suite.config import load_config
+    from hexagan.suite.plan import Plan
+
+    timed = {}
+
+    def fake_seconds(job, est, plan, steps, cache, data, device="cpu"):
+        timed[job.label] = len(data[job.dataset][0])
+        return 1.0
+
+    monkeypatch.setattr(gpu_check, "iteration_seconds", fake_seconds)
+    plan = Plan(load_config(), check_data=False)
+    run = gpu_check.Settings(torch.device("cpu"), timing_rows=48, shrink_to=12)
+    frame = gpu_check.project(plan, run, memory=1e6, failures=[])
+    assert timed["hexagan_mnist@one_run"] == 1
+    assert timed["hexagan_imputer_conv"] == 50
+    expected = {job.label: plan.n_splits(job) for job in plan.jobs.values() if job.label in timed}
+    assert timed == expected
+    assert frame.loc[frame["label"] == "hexagan_mnist@one_run", "K"].item() == 1
