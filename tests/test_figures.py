@@ -122,3 +122,31 @@ def test_every_drawn_axis_says_what_it_shows(plan, tmp_path, monkeypatch):
         render(plan, name, tmp_path)
         assert axes[name] and all(label for label, _ in axes[name]), (name, axes[name])
         assert all(("log scale" in label) == (scale == "log") for label, scale in axes[name]), (name, axes[name])
+
+
+def test_the_imputation_figure_measures_whether_g_mi_still_reads_its_input(tmp_path):
+    """Figure 3's numbers: the shown rows' RMSE, and G_MI's output's spread across rows and its saturated share
+    at each snapshot -- a collapsed G_MI (one saturated image for every input) shows as spread 0, saturated 1."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from hexagan.suite.figures import _mnist_imputations
+
+    rng = np.random.default_rng(0)
+    truth = rng.random((4, 784))
+    missing = np.where(rng.random((4, 784)) < 0.5, np.nan, truth)
+    collapsed = np.tile((rng.random(784) < 0.5).astype(float), (4, 1))
+    extras = {"data/x_true": truth, "data/x_missing": missing, "data/image_shape": np.array([1, 28, 28]),
+              "snapshot/1/x_hat": np.where(np.isnan(missing), 0.5, truth), "snapshot/1/x_bar": rng.random((4, 784)),
+              "snapshot/2/x_hat": np.where(np.isnan(missing), collapsed, truth), "snapshot/2/x_bar": collapsed}
+    path = tmp_path / "run.extras.npz"
+    np.savez(path, **extras)
+    fig, frame = _mnist_imputations({"cells": [{"extras": str(path)}], "figures": {"snapshot_rows": 4}}, plt)
+    plt.close(fig)
+    assert frame["step"].tolist() == [1, 2]
+    assert frame["x_bar_row_std"].iloc[0] > 0.2 and frame["x_bar_row_std"].iloc[1] == 0.0
+    assert frame["x_bar_saturated"].iloc[1] == 1.0 and frame["x_bar_saturated"].iloc[0] < 0.05
+    assert frame["rmse_shown_rows"].iloc[1] > frame["rmse_shown_rows"].iloc[0]

@@ -123,7 +123,12 @@ def _mnist_imputations(spec, plt):
         rows.append((f"x̂ after step {step}", x_hat))
         hidden = np.isnan(missing[:len(x_hat)])
         err = (x_hat - truth[:len(x_hat)])[hidden]
-        records.append({"step": step, "series": "x_hat", "rmse_shown_rows": float(np.sqrt(np.mean(err ** 2)))})
+        record = {"step": step, "series": "x_hat", "rmse_shown_rows": float(np.sqrt(np.mean(err ** 2)))}
+        x_bar = extras.get(f"snapshot/{step}/x_bar")
+        if x_bar is not None:  # whether G_MI's output still depends on its input, and how far its sigmoid saturated
+            record["x_bar_row_std"] = float(np.asarray(x_bar).std(axis=0).mean())
+            record["x_bar_saturated"] = float(np.mean((x_bar < 0.01) | (x_bar > 0.99)))
+        records.append(record)
     rows.append(("original", truth))
     if steps and f"snapshot/{steps[-1]}/x_bar" in extras:
         rows.append((f"x̄ = G_MI output, step {steps[-1]}", extras[f"snapshot/{steps[-1]}/x_bar"][:n]))
@@ -139,6 +144,7 @@ def _mnist_imputations(spec, plt):
 
 def _mnist_tsne(spec, plt):
     from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
 
     extras, steps, _ = _mnist_extras(spec)
     n = int(spec["figures"]["tsne_points"])
@@ -149,8 +155,11 @@ def _mnist_tsne(spec, plt):
         y_l, y_c = extras[f"snapshot/{step}/y_l"][:n], extras[f"snapshot/{step}/y_c"][:n]
         y_l, y_c = (y.argmax(axis=1) if y.ndim == 2 else y for y in (y_l, y_c))
         h = np.vstack([h_l.reshape(len(h_l), -1), h_c.reshape(len(h_c), -1)])
-        emb = TSNE(n_components=2, perplexity=min(30.0, max(2.0, (len(h) - 1) / 3)), init="pca",
-                   random_state=0).fit_transform(h)
+        # One thread: Barnes-Hut's sums and PCA's BLAS round by the thread count, and the published CSV must be
+        # the same bytes on every machine.
+        with threadpool_limits(1):
+            emb = TSNE(n_components=2, perplexity=min(30.0, max(2.0, (len(h) - 1) / 3)), init="pca",
+                       random_state=0).fit_transform(h)
         e_l, e_c = emb[:len(h_l)], emb[len(h_l):]
         ax.scatter(e_l[:, 0], e_l[:, 1], c=y_l, cmap="tab10", marker="o", s=8, vmin=0, vmax=9, label="h_l (E)")
         ax.scatter(e_c[:, 0], e_c[:, 1], c=y_c, cmap="tab10", marker="^", s=8, vmin=0, vmax=9, label="h_c (G_CG)")
