@@ -286,8 +286,7 @@ def _check_replicas(run: Settings, k: int, failures: list) -> None:
     steps = run.replica_steps
     shown = sorted({1, 2, 5, steps} & set(range(1, steps + 1)))
     print(f"\n2. {k} replicas against lone runs of their seeds on {run.device} in float64, {steps} iterations in "
-          f"lockstep: the "
-          f"largest relative difference of a loss term at iterations {shown} (iteration 1 within "
+          f"lockstep: the largest relative difference of a loss term at iterations {shown} (iteration 1 within "
           f"{FIRST_TOLERANCE:g}), of the outputs after {steps} (within {OUTPUT_TOLERANCE:g}), and of another "
           f"seed's outputs", flush=True)
     cases = [("imputer mlp", 0, {}), ("classifier mlp", 2, {})]
